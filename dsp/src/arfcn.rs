@@ -1,0 +1,1 @@
+//! GSM bands and ARFCN tables.

@@ -1,0 +1,1 @@
+//! FIR design, frequency shifting, decimation and rational resampling.

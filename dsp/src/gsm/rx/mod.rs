@@ -1,0 +1,1 @@
+//! The GSM downlink receiver: FCCH search → SCH search → synchronised, normal-burst demodulation.

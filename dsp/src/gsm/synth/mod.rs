@@ -1,0 +1,1 @@
+//! The GSM scene generator: cells, multiframe scheduling, channel impairments and mixing.

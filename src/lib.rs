@@ -1,0 +1,10 @@
+//! Towerwatch: find fake GSM base stations and mass-SMS transmitters with any SoapySDR receiver.
+//!
+//! The binary (`src/main.rs`) is a thin CLI over this library so that end-to-end tests can drive the
+//! same code paths. Layout follows `README.md` (Architecture): `source/` reads samples, `pipeline/`
+//! moves them between threads, `profile` loads hardware profiles, `cli` parses the command line.
+
+pub mod cli;
+pub mod pipeline;
+pub mod profile;
+pub mod source;

@@ -1,0 +1,7 @@
+//! The `towerwatch` command-line program.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    towerwatch::cli::main()
+}

@@ -1,0 +1,1 @@
+//! The streaming pipeline: source thread → bounded channel → DSP thread → observations.

@@ -1,0 +1,1 @@
+//! Hardware profiles: one TOML per receiver in `hardware-profiles/`.

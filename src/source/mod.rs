@@ -1,0 +1,140 @@
+//! Sample sources: everything the pipeline reads IQ from, behind one trait.
+//!
+//! All sources yield `Complex32`. File sources (SigMF, raw, WAV) never drop samples; live sources
+//! (SoapySDR) drop whole blocks when the consumer falls behind and count them.
+
+use num_complex::Complex32;
+use std::path::PathBuf;
+
+#[cfg(feature = "soapy")]
+pub mod soapy;
+
+/// What a source is and what it holds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SourceInfo {
+    /// Short human description, e.g. the file path or device args.
+    pub description: String,
+    /// Sample rate in samples per second.
+    pub sample_rate_sps: f64,
+    /// Centre frequency of the first capture segment, in Hz (0 when unknown).
+    pub center_freq_hz: f64,
+    /// Sample format on the wire / in the file, e.g. `cf32_le`, `cu8`.
+    pub format: String,
+    /// Start time of the recording (RFC 3339, UTC) when known.
+    pub start_time: Option<String>,
+    /// Hardware that made the recording or is streaming, when known.
+    pub hardware: Option<String>,
+    /// Total number of samples, when known (files).
+    pub total_samples: Option<u64>,
+    /// Capture segments: each starts at a sample index with its own centre frequency.
+    pub segments: Vec<Segment>,
+    /// True for live receivers (drops are possible), false for files.
+    pub live: bool,
+}
+
+/// One capture segment: from `sample_start` on, samples were taken at `frequency_hz`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Segment {
+    /// Index of the first sample of the segment.
+    pub sample_start: u64,
+    /// Centre frequency in Hz.
+    pub frequency_hz: f64,
+}
+
+/// Errors from sample sources. Each names the file or device and the problem in one line.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// The operating system refused or failed an I/O operation.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The file exists but its content is not what its format says.
+    #[error("{path}: {problem}")]
+    Format {
+        /// The file involved.
+        path: PathBuf,
+        /// What is wrong, in plain words.
+        problem: String,
+    },
+    /// The stored hash does not match the data.
+    #[error("{path}: SHA-512 mismatch: metadata says {expected}, data hashes to {actual}")]
+    HashMismatch {
+        /// The data file.
+        path: PathBuf,
+        /// Hash recorded in the metadata.
+        expected: String,
+        /// Hash computed over the data.
+        actual: String,
+    },
+    /// A live device failed (open, configure, stream).
+    #[error("device {device}: {problem}")]
+    Device {
+        /// Device args or name.
+        device: String,
+        /// What went wrong.
+        problem: String,
+    },
+    /// The operation is not available for this source (e.g. retune on a file).
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+impl SourceError {
+    /// Convenience constructor for format errors.
+    pub fn format(path: impl Into<PathBuf>, problem: impl Into<String>) -> Self {
+        SourceError::Format {
+            path: path.into(),
+            problem: problem.into(),
+        }
+    }
+    /// Convenience constructor for I/O errors.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        SourceError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Counters a source keeps about what it could not deliver.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SourceStats {
+    /// Device overflows reported by the driver (samples lost inside the device/driver).
+    pub overflows: u64,
+    /// Read timeouts.
+    pub timeouts: u64,
+    /// Other recoverable stream errors.
+    pub stream_errors: u64,
+}
+
+/// Anything that yields complex baseband samples.
+pub trait SampleSource: Send {
+    /// What this source is.
+    fn info(&self) -> &SourceInfo;
+
+    /// Fill `buf` with up to `buf.len()` samples. Returns how many were written; 0 means end of
+    /// stream. A read never crosses a capture-segment boundary, so one block has one frequency.
+    fn read(&mut self, buf: &mut [Complex32]) -> Result<usize, SourceError>;
+
+    /// Centre frequency (Hz) of the samples returned by the last `read`.
+    fn frequency_hz(&self) -> f64 {
+        self.info().center_freq_hz
+    }
+
+    /// Tune to a new centre frequency (live sources).
+    fn retune(&mut self, _freq_hz: f64) -> Result<(), SourceError> {
+        Err(SourceError::Unsupported(format!(
+            "{}: this source cannot be retuned",
+            self.info().description
+        )))
+    }
+
+    /// Loss counters (all zero for files).
+    fn stats(&self) -> SourceStats {
+        SourceStats::default()
+    }
+}
