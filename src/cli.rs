@@ -1,7 +1,663 @@
-//! Command-line interface.
+//! Command-line interface (clap). Exit codes: 0 success; 2 error (bad input file, bad arguments,
+//! device failure) with a one-line message on stderr; 10 reserved for "replay raised an alert".
+
+use crate::pipeline::{Event, Pipeline, PipelineConfig, SpectrumStageConfig};
+use crate::source::sigmf::{self, HashCheck, SigmfMeta, SigmfWriter, WriterMeta};
+use crate::source::{FileOptions, SampleFormat, SampleSource, open_file};
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+use towerwatch_dsp::spectrum::{Welch, WelchConfig, Window};
+
+/// Exit code for errors (bad input, bad arguments, device failure).
+pub const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "towerwatch",
+    version,
+    about = "Find fake GSM base stations and mass-SMS transmitters with an SDR",
+    long_about = "Towerwatch reads IQ samples from a SoapySDR receiver or a recording (SigMF, raw \
+cu8/cs8/cs16/cf32, WAV), measures the GSM bands and reports what is on the air.\n\n\
+Exit status: 0 success, 2 error (message on stderr), 10 an alert was raised (replay).",
+    after_help = "Examples:\n  towerwatch demo\n  towerwatch info recordings/legit-neighbourhood.sigmf-meta\n  \
+towerwatch spectrum capture_941.8M_112.cfile --format csv\n  towerwatch replay g001_941.0M_2048k.cu8 --output obs.jsonl\n  \
+towerwatch record --device driver=rtlsdr --freq 941e6 --rate 2.048e6 --seconds 10 -o cap"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List SoapySDR receivers attached to this machine (needs a build with `--features soapy`).
+    Devices,
+    /// Record IQ to a SigMF pair (metadata written first; SHA-512 added when the recording ends).
+    Record(RecordArgs),
+    /// Run the pipeline headless over a recording and print observations as JSON lines.
+    Replay(ReplayArgs),
+    /// Averaged power spectrum of a recording (or a receiver), with GSM channel powers.
+    Spectrum(SpectrumArgs),
+    /// Show what a recording holds: format, rate, frequency, length, time, hardware, hash.
+    Info(InfoArgs),
+    /// Check a SigMF recording's `core:sha512` against its data.
+    Verify(VerifyArgs),
+    /// Run on the bundled demo recording (no radio needed).
+    Demo(DemoArgs),
+}
+
+/// Where samples come from.
+#[derive(Args, Debug, Clone, Default)]
+struct InputArgs {
+    /// Recording to read: SigMF (.sigmf-meta/.sigmf-data), WAV, raw IQ (.cu8 .cs8 .cs16 .cf32 .cfile),
+    /// or a synthetic spec `synth:rate=2.048e6,freq=941e6,tone=300e3@-10,noise=-60,seconds=2`.
+    #[arg(value_name = "INPUT")]
+    input: Option<PathBuf>,
+    /// Read from a SoapySDR receiver instead, e.g. `driver=rtlsdr` or `driver=hackrf,serial=…`.
+    #[arg(long, value_name = "ARGS", conflicts_with = "input")]
+    device: Option<String>,
+    /// Hardware profile id for live receivers (see hardware-profiles/), e.g. `rtl-sdr-blog-v4`.
+    #[arg(long, value_name = "ID")]
+    profile: Option<String>,
+    /// Raw sample format: cu8 (rtl_sdr), cs8 (hackrf_transfer), cs16, cf32 (GNU Radio .cfile).
+    #[arg(long, value_name = "FMT", value_parser = parse_format)]
+    format: Option<SampleFormat>,
+    /// Sample rate in samples/s (raw files, receivers), e.g. 2.048e6.
+    #[arg(long, value_name = "SPS", value_parser = parse_positive)]
+    rate: Option<f64>,
+    /// Centre frequency in Hz (overrides the file's), e.g. 941e6.
+    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    freq: Option<f64>,
+    /// Receiver gain in dB (live).
+    #[arg(long, value_name = "DB")]
+    gain: Option<f64>,
+    /// Receiver frequency correction in ppm (live).
+    #[arg(long, value_name = "PPM", allow_hyphen_values = true)]
+    ppm: Option<f64>,
+    /// Check a SigMF recording's SHA-512 before reading it.
+    #[arg(long)]
+    check_hash: bool,
+    /// Read at most this many seconds of signal.
+    #[arg(long, value_name = "S", value_parser = parse_positive)]
+    seconds: Option<f64>,
+}
+
+fn parse_format(s: &str) -> Result<SampleFormat, String> {
+    SampleFormat::from_raw_name(s).ok_or_else(|| format!("unknown format '{s}' (cu8, cs8, cs16, cf32)"))
+}
+
+fn parse_positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a positive number")),
+    }
+}
+
+#[derive(Args, Debug)]
+struct RecordArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output base name: writes OUT.sigmf-meta and OUT.sigmf-data.
+    #[arg(short, long, value_name = "OUT")]
+    output: PathBuf,
+    /// Sample encoding of the data file.
+    #[arg(long, value_enum, default_value_t = Datatype::Ci16)]
+    datatype: Datatype,
+    /// Free-text description stored in the metadata.
+    #[arg(long)]
+    description: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Datatype {
+    /// 32-bit float (exact, 8 bytes per sample).
+    Cf32,
+    /// 16-bit integer (4 bytes per sample; plenty for 8–14-bit receivers).
+    Ci16,
+    /// 8-bit signed.
+    Ci8,
+    /// 8-bit unsigned (rtl_sdr native).
+    Cu8,
+}
+
+impl From<Datatype> for SampleFormat {
+    fn from(d: Datatype) -> SampleFormat {
+        match d {
+            Datatype::Cf32 => SampleFormat::Cf32Le,
+            Datatype::Ci16 => SampleFormat::Ci16Le,
+            Datatype::Ci8 => SampleFormat::Ci8,
+            Datatype::Cu8 => SampleFormat::Cu8,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct ReplayArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Write JSON lines here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Seconds of signal per spectrum observation.
+    #[arg(long, value_name = "S", default_value_t = 1.0, value_parser = parse_positive)]
+    interval: f64,
+    /// Include the PSD bins in spectrum observations.
+    #[arg(long)]
+    psd: bool,
+    /// Pace the replay at the recording's real-time rate (times --speed).
+    #[arg(long)]
+    realtime: bool,
+    /// Speed factor for --realtime.
+    #[arg(long, default_value_t = 1.0, value_parser = parse_positive)]
+    speed: f64,
+}
+
+#[derive(Args, Debug)]
+struct SpectrumArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format.
+    #[arg(long = "output-format", value_enum, default_value_t = SpectrumFormat::Json)]
+    output_format: SpectrumFormat,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// FFT length (bins).
+    #[arg(long, default_value_t = 2048)]
+    fft: usize,
+    /// Segment overlap fraction (0–0.95).
+    #[arg(long, default_value_t = 0.5)]
+    overlap: f32,
+    /// Analysis window.
+    #[arg(long, value_enum, default_value_t = WindowArg::BlackmanHarris)]
+    window: WindowArg,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq)]
+enum SpectrumFormat {
+    /// One JSON document: channel powers, carriers, noise floor, and the PSD bins.
+    Json,
+    /// `freq_hz,power_dbfs` per bin.
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum WindowArg {
+    Rectangular,
+    Hann,
+    BlackmanHarris,
+}
+
+#[derive(Args, Debug)]
+struct InfoArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct VerifyArgs {
+    /// SigMF recording (.sigmf-meta or .sigmf-data).
+    file: PathBuf,
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// Write JSON lines here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+fn stop_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let f = flag.clone();
+    // Ctrl-C / SIGTERM: first one asks for a clean stop, the second exits at once.
+    let _ = ctrlc::set_handler(move || {
+        if STOP.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        f.store(true, Ordering::SeqCst);
+    });
+    flag
+}
 
 /// Entry point used by `main`.
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            let mut msg = format!("{e}");
+            for cause in e.chain().skip(1) {
+                msg.push_str(&format!(": {cause}"));
+            }
+            eprintln!("towerwatch: error: {msg}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
 }
+
+fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Devices => devices(),
+        Command::Record(a) => record(a),
+        Command::Replay(a) => replay(a),
+        Command::Spectrum(a) => spectrum(a),
+        Command::Info(a) => info(a),
+        Command::Verify(a) => verify(a),
+        Command::Demo(a) => demo(a),
+    }
+}
+
+const NO_SOAPY: &str = "this towerwatch was built without SoapySDR support. Install the library and \
+a driver module (Debian/Ubuntu: sudo apt-get install libsoapysdr-dev soapysdr-tools \
+soapysdr-module-rtlsdr pkg-config) and rebuild with: cargo build --release --features soapy";
+
+#[cfg(not(feature = "soapy"))]
+fn devices() -> Result<u8> {
+    bail!("{NO_SOAPY}")
+}
+
+#[cfg(feature = "soapy")]
+fn devices() -> Result<u8> {
+    crate::live::print_devices()
+}
+
+fn open_input(a: &InputArgs) -> Result<Box<dyn SampleSource>> {
+    if let Some(dev) = &a.device {
+        return open_device(dev, a);
+    }
+    let path = a
+        .input
+        .as_ref()
+        .ok_or_else(|| anyhow!("no input: give a recording (or synth:…) or --device ARGS"))?;
+    let opts = FileOptions {
+        format: a.format,
+        rate_sps: a.rate,
+        freq_hz: a.freq,
+        check_hash: a.check_hash,
+    };
+    Ok(open_file(path, &opts)?)
+}
+
+#[cfg(not(feature = "soapy"))]
+fn open_device(_dev: &str, _a: &InputArgs) -> Result<Box<dyn SampleSource>> {
+    bail!("{NO_SOAPY}")
+}
+
+#[cfg(feature = "soapy")]
+fn open_device(dev: &str, a: &InputArgs) -> Result<Box<dyn SampleSource>> {
+    crate::live::open_device(dev, a.profile.as_deref(), a.rate, a.freq, a.gain, a.ppm)
+}
+
+fn max_samples(a: &InputArgs, src: &dyn SampleSource) -> Option<u64> {
+    a.seconds
+        .map(|s| (s * src.info().sample_rate_sps).round() as u64)
+}
+
+fn output_writer(path: Option<&Path>) -> Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            sigmf::create_private(p).with_context(|| format!("{}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
+fn write_json_line(out: &mut dyn Write, v: &impl serde::Serialize) -> Result<()> {
+    serde_json::to_writer(&mut *out, v)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// Progress on stderr, only when stderr is a terminal, at most 5 updates a second.
+struct Progress {
+    enabled: bool,
+    total: Option<u64>,
+    rate: f64,
+    last: Instant,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(total: Option<u64>, rate: f64) -> Self {
+        Progress {
+            enabled: std::io::stderr().is_terminal(),
+            total,
+            rate,
+            last: Instant::now(),
+            started: Instant::now(),
+        }
+    }
+    fn update(&mut self, done: u64) {
+        if !self.enabled || self.last.elapsed().as_millis() < 200 {
+            return;
+        }
+        self.last = Instant::now();
+        let secs = done as f64 / self.rate;
+        let speed = secs / self.started.elapsed().as_secs_f64().max(1e-6);
+        let line = match self.total {
+            Some(t) if t > 0 => {
+                let frac = (done as f64 / t as f64).clamp(0.0, 1.0);
+                let filled = (frac * 30.0) as usize;
+                format!(
+                    "\r[{}{}] {:5.1}%  {:.1}/{:.1} s  {:.1}× real time ",
+                    "#".repeat(filled),
+                    " ".repeat(30 - filled),
+                    frac * 100.0,
+                    secs,
+                    t as f64 / self.rate,
+                    speed
+                )
+            }
+            _ => format!("\r{secs:.1} s  {speed:.1}× real time "),
+        };
+        eprint!("{line}");
+    }
+    fn done(&self) {
+        if self.enabled {
+            eprint!("\r{}\r", " ".repeat(72));
+        }
+    }
+}
+
+fn replay(a: ReplayArgs) -> Result<u8> {
+    let src = open_input(&a.input)?;
+    run_replay(src, &a.input, a.output.as_deref(), a.interval, a.psd, a.realtime, a.speed)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_replay(
+    src: Box<dyn SampleSource>,
+    input: &InputArgs,
+    output: Option<&Path>,
+    interval_s: f64,
+    include_psd: bool,
+    realtime: bool,
+    speed: f64,
+) -> Result<u8> {
+    let info = src.info().clone();
+    let cfg = PipelineConfig {
+        realtime,
+        speed,
+        max_samples: max_samples(input, src.as_ref()),
+        ..PipelineConfig::default()
+    };
+    let spec = SpectrumStageConfig {
+        interval_s,
+        include_psd,
+        ..SpectrumStageConfig::default()
+    };
+    let mut out = output_writer(output)?;
+    write_json_line(
+        &mut out,
+        &serde_json::json!({"type": "source", "source": &info}),
+    )?;
+    let stop = stop_flag();
+    let pipeline = Pipeline::start(src, &cfg, spec, stop)?;
+    let mut progress = Progress::new(
+        cfg.max_samples.or(info.total_samples),
+        info.sample_rate_sps,
+    );
+    let mut observations = 0u64;
+    for ev in pipeline.events.iter() {
+        match ev {
+            Event::Observation(o) => {
+                observations += 1;
+                write_json_line(&mut out, &o)?;
+            }
+            Event::Progress(n) => progress.update(n),
+        }
+    }
+    progress.done();
+    let report = pipeline.finish()?;
+    write_json_line(
+        &mut out,
+        &serde_json::json!({"type": "summary", "observations": observations, "source": report}),
+    )?;
+    out.flush()?;
+    Ok(0)
+}
+
+fn spectrum(a: SpectrumArgs) -> Result<u8> {
+    let mut src = open_input(&a.input)?;
+    let welch_cfg = WelchConfig {
+        fft_len: a.fft,
+        overlap: a.overlap,
+        window: match a.window {
+            WindowArg::Rectangular => Window::Rectangular,
+            WindowArg::Hann => Window::Hann,
+            WindowArg::BlackmanHarris => Window::BlackmanHarris,
+        },
+    };
+    let mut welch = Welch::new(welch_cfg).map_err(|e| anyhow!("spectrum settings: {e}"))?;
+    let info = src.info().clone();
+    let limit = max_samples(&a.input, src.as_ref()).unwrap_or(u64::MAX);
+    let mut buf = vec![num_complex::Complex32::new(0.0, 0.0); 1 << 16];
+    let mut total = 0u64;
+    let mut freq = f64::NAN;
+    let stop = stop_flag();
+    while total < limit && !stop.load(Ordering::Relaxed) {
+        let want = (limit - total).min(buf.len() as u64) as usize;
+        let n = src.read(&mut buf[..want])?;
+        if n == 0 {
+            break;
+        }
+        if freq.is_nan() {
+            freq = src.frequency_hz();
+        } else if src.frequency_hz() != freq {
+            break; // the averaged spectrum covers the first capture segment only
+        }
+        welch.process(&buf[..n]);
+        total += n as u64;
+    }
+    let psd = welch.psd(info.sample_rate_sps).ok_or_else(|| {
+        anyhow!(
+            "{}: only {total} samples, fewer than one FFT of {} bins",
+            info.description,
+            a.fft
+        )
+    })?;
+    let freq = if freq.is_nan() { info.center_freq_hz } else { freq };
+    let obs = crate::observation::spectrum_obs(&psd, freq, 0, total, true);
+    let mut out = output_writer(a.output.as_deref())?;
+    match a.output_format {
+        SpectrumFormat::Json => {
+            let strongest = obs
+                .channels
+                .iter()
+                .max_by(|x, y| x.power_dbfs.total_cmp(&y.power_dbfs));
+            let doc = serde_json::json!({
+                "source": info.description,
+                "center_freq_hz": freq,
+                "sample_rate_sps": info.sample_rate_sps,
+                "fft_len": a.fft,
+                "window": format!("{:?}", a.window),
+                "segments": psd.segments,
+                "samples": total,
+                "bin_width_hz": psd.bin_width_hz(),
+                "first_bin_freq_hz": freq + psd.bin_offset_hz(0),
+                "noise_floor_dbfs_per_200khz": obs.noise_floor_dbfs,
+                "peak": {"freq_hz": obs.peak_freq_hz, "power_dbfs": obs.peak_dbfs},
+                "strongest_channel": strongest,
+                "carriers": obs.carriers,
+                "channels": obs.channels,
+                "psd_dbfs": obs.psd_dbfs,
+            });
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            out.write_all(b"\n")?;
+        }
+        SpectrumFormat::Csv => {
+            writeln!(out, "freq_hz,power_dbfs")?;
+            for i in 0..psd.len() {
+                writeln!(out, "{:.1},{:.3}", freq + psd.bin_offset_hz(i), psd.dbfs(i))?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn record(a: RecordArgs) -> Result<u8> {
+    let mut src = open_input(&a.input)?;
+    let info = src.info().clone();
+    let mut meta = WriterMeta::new(a.datatype.into(), info.sample_rate_sps, info.center_freq_hz);
+    meta.datetime = Some(
+        info.start_time
+            .clone()
+            .unwrap_or_else(|| humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string()),
+    );
+    meta.hw = info.hardware.clone().or_else(|| Some(info.description.clone()));
+    meta.description = a.description.clone();
+    let mut writer = SigmfWriter::create(&a.output, meta)?;
+    let stop = stop_flag();
+    let limit = max_samples(&a.input, src.as_ref()).unwrap_or(u64::MAX);
+    let mut buf = vec![num_complex::Complex32::new(0.0, 0.0); 1 << 16];
+    let mut freq = src.frequency_hz();
+    let mut progress = Progress::new(
+        if limit == u64::MAX { info.total_samples } else { Some(limit) },
+        info.sample_rate_sps,
+    );
+    let mut last_checkpoint = Instant::now();
+    let result: Result<()> = (|| {
+        while writer.samples_written() < limit && !stop.load(Ordering::Relaxed) {
+            let want = (limit - writer.samples_written()).min(buf.len() as u64) as usize;
+            let n = src.read(&mut buf[..want])?;
+            if n == 0 {
+                break;
+            }
+            if src.frequency_hz() != freq {
+                freq = src.frequency_hz();
+                writer.new_segment(freq);
+            }
+            writer.write(&buf[..n])?;
+            progress.update(writer.samples_written());
+            if last_checkpoint.elapsed().as_secs() >= 5 {
+                writer.checkpoint()?;
+                last_checkpoint = Instant::now();
+            }
+        }
+        Ok(())
+    })();
+    progress.done();
+    let (meta_path, _) = writer.paths();
+    let meta_path = meta_path.to_path_buf();
+    let n = writer.samples_written();
+    // Finalise whatever was recorded, even after an error, so the pair stays valid and hashed.
+    let hash = writer.finish()?;
+    result?;
+    eprintln!(
+        "recorded {n} samples ({:.2} s) to {}; sha512 {}…",
+        n as f64 / info.sample_rate_sps,
+        meta_path.display(),
+        &hash[..16]
+    );
+    Ok(0)
+}
+
+fn info(a: InfoArgs) -> Result<u8> {
+    let src = open_input(&a.input)?;
+    let i = src.info();
+    let meta = a
+        .input
+        .input
+        .as_deref()
+        .filter(|p| sigmf::is_sigmf(p))
+        .map(SigmfMeta::load)
+        .transpose()?;
+    let duration_s = i.total_samples.map(|n| n as f64 / i.sample_rate_sps);
+    if a.json {
+        let doc = serde_json::json!({
+            "source": i,
+            "duration_s": duration_s,
+            "sha512": meta.as_ref().and_then(|m| m.sha512.clone()),
+            "annotations": meta.as_ref().map(|m| m.annotations.len()),
+            "global": meta.as_ref().map(|m| &m.global),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(0);
+    }
+    println!("file:        {}", i.description);
+    println!("format:      {}", i.format);
+    println!("sample rate: {} S/s", i.sample_rate_sps);
+    println!("centre:      {:.6} MHz", i.center_freq_hz / 1e6);
+    if let (Some(n), Some(d)) = (i.total_samples, duration_s) {
+        println!("length:      {n} samples ({d:.3} s)");
+    }
+    if let Some(t) = &i.start_time {
+        println!("start:       {t}");
+    }
+    if let Some(h) = &i.hardware {
+        println!("hardware:    {h}");
+    }
+    if i.segments.len() > 1 {
+        println!("segments:    {}", i.segments.len());
+        for s in &i.segments {
+            println!("  from sample {:>12}: {:.6} MHz", s.sample_start, s.frequency_hz / 1e6);
+        }
+    }
+    if let Some(m) = &meta {
+        if let Some(d) = &m.description {
+            println!("description: {d}");
+        }
+        println!(
+            "sha512:      {}",
+            m.sha512.as_deref().map_or("not recorded".to_string(), |h| format!("{}… (run `towerwatch verify` to check)", &h[..h.len().min(16)]))
+        );
+        println!("annotations: {}", m.annotations.len());
+        for an in m.annotations.iter().take(20) {
+            println!(
+                "  @{:>10} {}{}",
+                an.sample_start,
+                an.label.as_deref().unwrap_or("-"),
+                an.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default()
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn verify(a: VerifyArgs) -> Result<u8> {
+    match sigmf::verify(&a.file)? {
+        HashCheck::Match(h) => {
+            println!("OK: {} matches its core:sha512 ({}…)", a.file.display(), &h[..16]);
+            Ok(0)
+        }
+        HashCheck::NotRecorded(h) => {
+            bail!(
+                "{}: no core:sha512 in the metadata (an interrupted recording?); data hashes to {}",
+                a.file.display(),
+                h
+            )
+        }
+    }
+}
+
+/// The bundled demo recording, relative to the repository root.
+pub const DEMO_RECORDING: &str = "recordings/demo.sigmf-meta";
+
+fn demo(a: DemoArgs) -> Result<u8> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let path = [PathBuf::from(DEMO_RECORDING), root.join(DEMO_RECORDING)]
+        .into_iter()
+        .find(|p| p.exists())
+        .ok_or_else(|| anyhow!("demo recording {DEMO_RECORDING} not found: run from the repository"))?;
+    eprintln!("towerwatch demo: replaying {}", path.display());
+    let input = InputArgs {
+        input: Some(path.clone()),
+        ..InputArgs::default()
+    };
+    let src = open_input(&input)?;
+    run_replay(src, &input, a.output.as_deref(), 1.0, false, false, 1.0)
+}
+

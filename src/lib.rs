@@ -5,6 +5,8 @@
 //! moves them between threads, `profile` loads hardware profiles, `cli` parses the command line.
 
 pub mod cli;
+pub mod observation;
 pub mod pipeline;
 pub mod profile;
 pub mod source;
+pub mod synth;

@@ -1,1 +1,362 @@
-//! The streaming pipeline: source thread → bounded channel → DSP thread → observations.
+//! The streaming pipeline: a source thread feeds fixed-size sample blocks through a bounded
+//! crossbeam channel to the analysis stage; analysis emits [`Observation`]s to consumers.
+//!
+//! - File sources apply back-pressure (the source thread blocks on a full queue) and never drop.
+//! - Live sources never block: when the queue is full the whole block is dropped and counted.
+//! - Sample buffers circulate between the threads through a recycle channel, so steady state
+//!   allocates nothing per block.
+//! - A shared stop flag (set by Ctrl-C / SIGTERM) ends the source at the next block boundary;
+//!   everything read so far is still analysed and reported.
+
+use crate::observation::{Observation, spectrum_obs};
+use crate::source::{SampleSource, SourceError, SourceInfo, SourceStats};
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+use num_complex::Complex32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use towerwatch_dsp::spectrum::{Welch, WelchConfig};
+
+/// A block of samples with its place in the stream.
+#[derive(Debug)]
+pub struct Block {
+    /// The samples (length ≤ the configured block length).
+    pub samples: Vec<Complex32>,
+    /// Stream index of the first sample (counting dropped samples too, so time stays true).
+    pub first_sample: u64,
+    /// Centre frequency of these samples.
+    pub frequency_hz: f64,
+}
+
+/// Pipeline settings.
+#[derive(Debug, Clone)]
+pub struct PipelineConfig {
+    /// Samples per block.
+    pub block_len: usize,
+    /// Blocks the queue holds before back-pressure (files) or drops (live).
+    pub queue_blocks: usize,
+    /// Pace a file source at its sample rate (as if live).
+    pub realtime: bool,
+    /// Speed factor for real-time pacing (1.0 = real time).
+    pub speed: f64,
+    /// Stop after this many samples.
+    pub max_samples: Option<u64>,
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        PipelineConfig {
+            block_len: 1 << 16,
+            queue_blocks: 16,
+            realtime: false,
+            speed: 1.0,
+            max_samples: None,
+        }
+    }
+}
+
+/// Counters shared between the source thread and readers.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Samples read from the source.
+    pub samples_read: AtomicU64,
+    /// Blocks dropped because the consumer was behind (live sources only).
+    pub blocks_dropped: AtomicU64,
+    /// Samples in dropped blocks.
+    pub samples_dropped: AtomicU64,
+}
+
+/// What the source thread reports when it ends.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct SourceReport {
+    /// Samples read.
+    pub samples_read: u64,
+    /// Blocks dropped (live only).
+    pub blocks_dropped: u64,
+    /// Samples dropped (live only).
+    pub samples_dropped: u64,
+    /// Driver-reported losses.
+    pub stats: SourceStats,
+    /// Ended by the stop flag rather than end of stream.
+    pub stopped: bool,
+}
+
+/// A running source thread.
+pub struct SourceHandle {
+    /// Info of the source, taken at start.
+    pub info: SourceInfo,
+    /// Filled blocks.
+    pub blocks: Receiver<Block>,
+    /// Return emptied buffers here for reuse.
+    pub recycle: Sender<Vec<Complex32>>,
+    /// Live counters.
+    pub counters: Arc<Counters>,
+    join: JoinHandle<Result<SourceReport, SourceError>>,
+}
+
+impl SourceHandle {
+    /// Wait for the source thread and get its report (or its error).
+    pub fn finish(self) -> Result<SourceReport, SourceError> {
+        drop(self.blocks);
+        self.join
+            .join()
+            .unwrap_or_else(|_| Err(SourceError::Unsupported("source thread panicked".into())))
+    }
+}
+
+/// Start the source thread.
+pub fn spawn_source(
+    mut source: Box<dyn SampleSource>,
+    cfg: &PipelineConfig,
+    stop: Arc<AtomicBool>,
+) -> SourceHandle {
+    let info = source.info().clone();
+    let (tx, rx) = bounded::<Block>(cfg.queue_blocks.max(1));
+    let (recycle_tx, recycle_rx) = bounded::<Vec<Complex32>>(cfg.queue_blocks.max(1) + 4);
+    let counters = Arc::new(Counters::default());
+    let c = counters.clone();
+    let cfg = cfg.clone();
+    let join = std::thread::Builder::new()
+        .name("source".into())
+        .spawn(move || source_loop(source.as_mut(), &cfg, &stop, &tx, &recycle_rx, &c))
+        .unwrap_or_else(|e| {
+            // Thread creation failing is an OS resource problem; report it through the handle.
+            let msg = format!("cannot start source thread: {e}");
+            std::thread::spawn(move || Err(SourceError::Unsupported(msg)))
+        });
+    SourceHandle {
+        info,
+        blocks: rx,
+        recycle: recycle_tx,
+        counters,
+        join,
+    }
+}
+
+fn source_loop(
+    source: &mut dyn SampleSource,
+    cfg: &PipelineConfig,
+    stop: &AtomicBool,
+    tx: &Sender<Block>,
+    recycle: &Receiver<Vec<Complex32>>,
+    counters: &Counters,
+) -> Result<SourceReport, SourceError> {
+    let live = source.info().live;
+    let rate = source.info().sample_rate_sps;
+    let started = Instant::now();
+    let mut index: u64 = 0;
+    let mut report = SourceReport::default();
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            report.stopped = true;
+            break;
+        }
+        let mut want = cfg.block_len;
+        if let Some(max) = cfg.max_samples {
+            let left = max.saturating_sub(index);
+            if left == 0 {
+                break;
+            }
+            want = want.min(left as usize);
+        }
+        let mut buf = recycle.try_recv().unwrap_or_default();
+        buf.resize(want, Complex32::new(0.0, 0.0));
+        let n = source.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        buf.truncate(n);
+        let block = Block {
+            samples: buf,
+            first_sample: index,
+            frequency_hz: source.frequency_hz(),
+        };
+        index += n as u64;
+        counters.samples_read.fetch_add(n as u64, Ordering::Relaxed);
+        if cfg.realtime && rate > 0.0 {
+            let due = Duration::from_secs_f64(index as f64 / (rate * cfg.speed.max(1e-3)));
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+        if live {
+            match tx.try_send(block) {
+                Ok(()) => {}
+                Err(TrySendError::Full(_)) => {
+                    counters.blocks_dropped.fetch_add(1, Ordering::Relaxed);
+                    counters.samples_dropped.fetch_add(n as u64, Ordering::Relaxed);
+                }
+                Err(TrySendError::Disconnected(_)) => break,
+            }
+        } else if tx.send(block).is_err() {
+            break; // consumer gone
+        }
+    }
+    report.samples_read = counters.samples_read.load(Ordering::Relaxed);
+    report.blocks_dropped = counters.blocks_dropped.load(Ordering::Relaxed);
+    report.samples_dropped = counters.samples_dropped.load(Ordering::Relaxed);
+    report.stats = source.stats();
+    Ok(report)
+}
+
+/// Settings of the spectrum stage.
+#[derive(Debug, Clone)]
+pub struct SpectrumStageConfig {
+    /// Welch settings.
+    pub welch: WelchConfig,
+    /// Seconds of signal per spectrum observation.
+    pub interval_s: f64,
+    /// Include the PSD bins in each observation.
+    pub include_psd: bool,
+}
+
+impl Default for SpectrumStageConfig {
+    fn default() -> Self {
+        SpectrumStageConfig {
+            welch: WelchConfig::default(),
+            interval_s: 1.0,
+            include_psd: false,
+        }
+    }
+}
+
+/// The spectrum stage: averages blocks into one observation per interval (and one per capture
+/// segment / retune), emitting the last partial interval at end of stream.
+pub struct SpectrumStage {
+    cfg: SpectrumStageConfig,
+    welch: Welch,
+    rate_sps: f64,
+    freq_hz: f64,
+    start_index: u64,
+    samples: u64,
+}
+
+impl SpectrumStage {
+    /// A new stage for a stream at `rate_sps`.
+    pub fn new(cfg: SpectrumStageConfig, rate_sps: f64) -> Result<Self, towerwatch_dsp::spectrum::SpectrumError> {
+        let welch = Welch::new(cfg.welch)?;
+        Ok(SpectrumStage {
+            cfg,
+            welch,
+            rate_sps,
+            freq_hz: f64::NAN,
+            start_index: 0,
+            samples: 0,
+        })
+    }
+
+    /// Feed a block; push observations to `out`.
+    pub fn process(&mut self, block: &Block, out: &mut Vec<Observation>) {
+        if self.freq_hz.to_bits() != block.frequency_hz.to_bits()
+            || block.first_sample != self.start_index + self.samples
+        {
+            self.flush(out);
+            self.freq_hz = block.frequency_hz;
+            self.start_index = block.first_sample;
+        }
+        let per_interval = (self.cfg.interval_s * self.rate_sps).max(1.0) as u64;
+        let mut rest: &[Complex32] = &block.samples;
+        while !rest.is_empty() {
+            let room = (per_interval - self.samples).min(rest.len() as u64) as usize;
+            self.welch.process(&rest[..room]);
+            self.samples += room as u64;
+            rest = &rest[room..];
+            if self.samples >= per_interval {
+                self.flush(out);
+            }
+        }
+    }
+
+    /// Emit what is accumulated (if at least one segment) and reset.
+    pub fn flush(&mut self, out: &mut Vec<Observation>) {
+        if let Some(psd) = self.welch.psd(self.rate_sps) {
+            out.push(Observation::Spectrum(spectrum_obs(
+                &psd,
+                self.freq_hz,
+                self.start_index,
+                self.samples,
+                self.cfg.include_psd,
+            )));
+        }
+        self.welch.reset();
+        self.start_index += self.samples;
+        self.samples = 0;
+    }
+}
+
+/// What the analysis thread sends to consumers.
+#[derive(Debug)]
+pub enum Event {
+    /// An observation.
+    Observation(Box<Observation>),
+    /// Samples processed so far (for progress display).
+    Progress(u64),
+}
+
+/// A running pipeline: source thread → analysis thread → events.
+pub struct Pipeline {
+    /// Info of the source.
+    pub info: SourceInfo,
+    /// Observations and progress, in stream order.
+    pub events: Receiver<Event>,
+    /// Live counters of the source thread.
+    pub counters: Arc<Counters>,
+    analysis: JoinHandle<Result<SourceReport, SourceError>>,
+}
+
+impl Pipeline {
+    /// Start the source and analysis threads.
+    pub fn start(
+        source: Box<dyn SampleSource>,
+        cfg: &PipelineConfig,
+        spectrum: SpectrumStageConfig,
+        stop: Arc<AtomicBool>,
+    ) -> Result<Pipeline, SourceError> {
+        let rate = source.info().sample_rate_sps;
+        let mut stage = SpectrumStage::new(spectrum, rate)
+            .map_err(|e| SourceError::Unsupported(format!("spectrum settings: {e}")))?;
+        let handle = spawn_source(source, cfg, stop);
+        let info = handle.info.clone();
+        let counters = handle.counters.clone();
+        let (tx, rx) = bounded::<Event>(1024);
+        let analysis = std::thread::Builder::new()
+            .name("analysis".into())
+            .spawn(move || {
+                let mut obs = Vec::new();
+                let mut consumer_gone = false;
+                for block in handle.blocks.iter() {
+                    stage.process(&block, &mut obs);
+                    let end = block.first_sample + block.samples.len() as u64;
+                    let _ = handle.recycle.try_send(block.samples);
+                    for o in obs.drain(..) {
+                        consumer_gone |= tx.send(Event::Observation(Box::new(o))).is_err();
+                    }
+                    consumer_gone |= tx.send(Event::Progress(end)).is_err();
+                    if consumer_gone {
+                        break;
+                    }
+                }
+                stage.flush(&mut obs);
+                for o in obs.drain(..) {
+                    let _ = tx.send(Event::Observation(Box::new(o)));
+                }
+                handle.finish()
+            })
+            .map_err(|e| SourceError::Unsupported(format!("cannot start analysis thread: {e}")))?;
+        Ok(Pipeline {
+            info,
+            events: rx,
+            counters,
+            analysis,
+        })
+    }
+
+    /// Wait for the end of the stream and get the source's report (or its error).
+    pub fn finish(self) -> Result<SourceReport, SourceError> {
+        drop(self.events);
+        self.analysis
+            .join()
+            .unwrap_or_else(|_| Err(SourceError::Unsupported("analysis thread panicked".into())))
+    }
+}

@@ -4,7 +4,7 @@
 //! (SoapySDR) drop whole blocks when the consumer falls behind and count them.
 
 use num_complex::Complex32;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[cfg(feature = "soapy")]
 pub mod soapy;
@@ -137,4 +137,60 @@ pub trait SampleSource: Send {
     fn stats(&self) -> SourceStats {
         SourceStats::default()
     }
+}
+
+pub mod file;
+pub mod format;
+pub mod raw;
+pub mod sigmf;
+pub mod synthetic;
+pub mod wav;
+
+pub use format::SampleFormat;
+
+/// How to open a file: explicit values override what the file (or its name) says.
+#[derive(Debug, Clone, Default)]
+pub struct FileOptions {
+    /// Raw sample format (`--format`).
+    pub format: Option<SampleFormat>,
+    /// Sample rate (`--rate`).
+    pub rate_sps: Option<f64>,
+    /// Centre frequency (`--freq`).
+    pub freq_hz: Option<f64>,
+    /// Check the SigMF `core:sha512` before reading.
+    pub check_hash: bool,
+}
+
+/// Open any supported recording: SigMF (`.sigmf-meta`/`.sigmf-data`), WAV (`.wav`), or a raw IQ
+/// file (format from `--format` or the extension), or a synthetic spec (`synth:...`).
+pub fn open_file(path: &Path, opts: &FileOptions) -> Result<Box<dyn SampleSource>, SourceError> {
+    let s = path.to_string_lossy();
+    if s.starts_with("synth:") {
+        return Ok(Box::new(synthetic::SynthSource::from_spec(&s)?));
+    }
+    if sigmf::is_sigmf(path) {
+        let (mut reader, _meta) = sigmf::open(path, opts.check_hash)?;
+        if let Some(f) = opts.freq_hz {
+            reader.override_frequency(f);
+        }
+        return Ok(Box::new(reader));
+    }
+    let is_wav = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wav"));
+    if is_wav {
+        return Ok(Box::new(wav::open(path, opts.freq_hz)?));
+    }
+    if !path.exists() {
+        return Err(SourceError::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        ));
+    }
+    Ok(Box::new(raw::open(
+        path,
+        opts.format,
+        opts.rate_sps,
+        opts.freq_hz,
+    )?))
 }
