@@ -50,6 +50,14 @@ enum Command {
     Verify(VerifyArgs),
     /// Run on the bundled demo recording (no radio needed).
     Demo(DemoArgs),
+    /// List the built-in hardware profiles, or validate profile files.
+    Profiles(ProfilesArgs),
+}
+
+#[derive(Args, Debug)]
+struct ProfilesArgs {
+    /// Profile TOML files to validate (none: list the built-in profiles).
+    files: Vec<PathBuf>,
 }
 
 /// Where samples come from.
@@ -89,7 +97,8 @@ struct InputArgs {
 }
 
 fn parse_format(s: &str) -> Result<SampleFormat, String> {
-    SampleFormat::from_raw_name(s).ok_or_else(|| format!("unknown format '{s}' (cu8, cs8, cs16, cf32)"))
+    SampleFormat::from_raw_name(s)
+        .ok_or_else(|| format!("unknown format '{s}' (cu8, cs8, cs16, cf32)"))
 }
 
 fn parse_positive(s: &str) -> Result<f64, String> {
@@ -256,6 +265,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Info(a) => info(a),
         Command::Verify(a) => verify(a),
         Command::Demo(a) => demo(a),
+        Command::Profiles(a) => profiles(a),
     }
 }
 
@@ -373,7 +383,15 @@ impl Progress {
 
 fn replay(a: ReplayArgs) -> Result<u8> {
     let src = open_input(&a.input)?;
-    run_replay(src, &a.input, a.output.as_deref(), a.interval, a.psd, a.realtime, a.speed)
+    run_replay(
+        src,
+        &a.input,
+        a.output.as_deref(),
+        a.interval,
+        a.psd,
+        a.realtime,
+        a.speed,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -405,10 +423,7 @@ fn run_replay(
     )?;
     let stop = stop_flag();
     let pipeline = Pipeline::start(src, &cfg, spec, stop)?;
-    let mut progress = Progress::new(
-        cfg.max_samples.or(info.total_samples),
-        info.sample_rate_sps,
-    );
+    let mut progress = Progress::new(cfg.max_samples.or(info.total_samples), info.sample_rate_sps);
     let mut observations = 0u64;
     for ev in pipeline.events.iter() {
         match ev {
@@ -468,7 +483,11 @@ fn spectrum(a: SpectrumArgs) -> Result<u8> {
             a.fft
         )
     })?;
-    let freq = if freq.is_nan() { info.center_freq_hz } else { freq };
+    let freq = if freq.is_nan() {
+        info.center_freq_hz
+    } else {
+        freq
+    };
     let obs = crate::observation::spectrum_obs(&psd, freq, 0, total, true);
     let mut out = output_writer(a.output.as_deref())?;
     match a.output_format {
@@ -512,12 +531,13 @@ fn record(a: RecordArgs) -> Result<u8> {
     let mut src = open_input(&a.input)?;
     let info = src.info().clone();
     let mut meta = WriterMeta::new(a.datatype.into(), info.sample_rate_sps, info.center_freq_hz);
-    meta.datetime = Some(
-        info.start_time
-            .clone()
-            .unwrap_or_else(|| humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string()),
-    );
-    meta.hw = info.hardware.clone().or_else(|| Some(info.description.clone()));
+    meta.datetime = Some(info.start_time.clone().unwrap_or_else(|| {
+        humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string()
+    }));
+    meta.hw = info
+        .hardware
+        .clone()
+        .or_else(|| Some(info.description.clone()));
     meta.description = a.description.clone();
     let mut writer = SigmfWriter::create(&a.output, meta)?;
     let stop = stop_flag();
@@ -525,7 +545,11 @@ fn record(a: RecordArgs) -> Result<u8> {
     let mut buf = vec![num_complex::Complex32::new(0.0, 0.0); 1 << 16];
     let mut freq = src.frequency_hz();
     let mut progress = Progress::new(
-        if limit == u64::MAX { info.total_samples } else { Some(limit) },
+        if limit == u64::MAX {
+            info.total_samples
+        } else {
+            Some(limit)
+        },
         info.sample_rate_sps,
     );
     let mut last_checkpoint = Instant::now();
@@ -603,7 +627,11 @@ fn info(a: InfoArgs) -> Result<u8> {
     if i.segments.len() > 1 {
         println!("segments:    {}", i.segments.len());
         for s in &i.segments {
-            println!("  from sample {:>12}: {:.6} MHz", s.sample_start, s.frequency_hz / 1e6);
+            println!(
+                "  from sample {:>12}: {:.6} MHz",
+                s.sample_start,
+                s.frequency_hz / 1e6
+            );
         }
     }
     if let Some(m) = &meta {
@@ -612,7 +640,12 @@ fn info(a: InfoArgs) -> Result<u8> {
         }
         println!(
             "sha512:      {}",
-            m.sha512.as_deref().map_or("not recorded".to_string(), |h| format!("{}… (run `towerwatch verify` to check)", &h[..h.len().min(16)]))
+            m.sha512
+                .as_deref()
+                .map_or("not recorded".to_string(), |h| format!(
+                    "{}… (run `towerwatch verify` to check)",
+                    &h[..h.len().min(16)]
+                ))
         );
         println!("annotations: {}", m.annotations.len());
         for an in m.annotations.iter().take(20) {
@@ -620,7 +653,10 @@ fn info(a: InfoArgs) -> Result<u8> {
                 "  @{:>10} {}{}",
                 an.sample_start,
                 an.label.as_deref().unwrap_or("-"),
-                an.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default()
+                an.comment
+                    .as_deref()
+                    .map(|c| format!(": {c}"))
+                    .unwrap_or_default()
             );
         }
     }
@@ -630,7 +666,11 @@ fn info(a: InfoArgs) -> Result<u8> {
 fn verify(a: VerifyArgs) -> Result<u8> {
     match sigmf::verify(&a.file)? {
         HashCheck::Match(h) => {
-            println!("OK: {} matches its core:sha512 ({}…)", a.file.display(), &h[..16]);
+            println!(
+                "OK: {} matches its core:sha512 ({}…)",
+                a.file.display(),
+                &h[..16]
+            );
             Ok(0)
         }
         HashCheck::NotRecorded(h) => {
@@ -651,7 +691,9 @@ fn demo(a: DemoArgs) -> Result<u8> {
     let path = [PathBuf::from(DEMO_RECORDING), root.join(DEMO_RECORDING)]
         .into_iter()
         .find(|p| p.exists())
-        .ok_or_else(|| anyhow!("demo recording {DEMO_RECORDING} not found: run from the repository"))?;
+        .ok_or_else(|| {
+            anyhow!("demo recording {DEMO_RECORDING} not found: run from the repository")
+        })?;
     eprintln!("towerwatch demo: replaying {}", path.display());
     let input = InputArgs {
         input: Some(path.clone()),
@@ -661,3 +703,24 @@ fn demo(a: DemoArgs) -> Result<u8> {
     run_replay(src, &input, a.output.as_deref(), 1.0, false, false, 1.0)
 }
 
+fn profiles(a: ProfilesArgs) -> Result<u8> {
+    use crate::profile::Profile;
+    if a.files.is_empty() {
+        for p in Profile::builtin()? {
+            println!(
+                "{:<18} {:<28} {:>6.1}–{:<7.1} MHz  {}",
+                p.id,
+                p.name,
+                p.tuning.min_hz / 1e6,
+                p.tuning.max_hz / 1e6,
+                p.driver_args
+            );
+        }
+        return Ok(0);
+    }
+    for f in &a.files {
+        let p = Profile::load(f)?;
+        println!("OK: {} ({})", f.display(), p.name);
+    }
+    Ok(0)
+}

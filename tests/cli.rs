@@ -1,0 +1,214 @@
+//! The real binary: exit codes, one-line errors on bad input, and results on real recordings.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn towerwatch(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_towerwatch"))
+        .args(args)
+        .output()
+        .expect("run towerwatch")
+}
+
+fn shared_recordings() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/recordings");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipping: ../shared/recordings absent");
+        None
+    }
+}
+
+/// Assert a failed run: exit code 2, a single line on stderr naming `file` and containing `problem`.
+fn assert_bad(out: &Output, file: &str, problem: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "exit code; stderr: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected, got: {err}"
+    );
+    assert!(err.contains(file), "error should name {file}: {err}");
+    assert!(err.contains(problem), "error should say '{problem}': {err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bad_inputs_give_one_line_errors_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n);
+    let s = |p: &PathBuf| p.to_str().unwrap().to_string();
+
+    // Odd byte count in a raw cs16 file.
+    std::fs::write(d("odd_941M_2048k.cs16"), [0u8; 4001]).unwrap();
+    let out = towerwatch(&["spectrum", &s(&d("odd_941M_2048k.cs16"))]);
+    assert_bad(&out, "odd_941M_2048k.cs16", "not a whole number of 4-byte");
+
+    // Empty file.
+    std::fs::write(d("empty_941M_2048k.cu8"), []).unwrap();
+    let out = towerwatch(&["replay", &s(&d("empty_941M_2048k.cu8"))]);
+    assert_bad(&out, "empty_941M_2048k.cu8", "empty");
+
+    // SigMF metadata whose data file is missing.
+    let meta = r#"{"global":{"core:datatype":"cf32_le","core:sample_rate":1e6,"core:version":"1.2.0"},"captures":[{"core:sample_start":0,"core:frequency":941e6}],"annotations":[]}"#;
+    std::fs::write(d("nodata.sigmf-meta"), meta).unwrap();
+    let out = towerwatch(&["info", &s(&d("nodata.sigmf-meta"))]);
+    assert_bad(&out, "nodata.sigmf-data", "missing");
+
+    // Unknown datatype.
+    std::fs::write(d("weird.sigmf-meta"), meta.replace("cf32_le", "cf128_le")).unwrap();
+    std::fs::write(d("weird.sigmf-data"), [0u8; 64]).unwrap();
+    let out = towerwatch(&["spectrum", &s(&d("weird.sigmf-meta"))]);
+    assert_bad(
+        &out,
+        "weird.sigmf-meta",
+        "unknown or unsupported datatype 'cf128_le'",
+    );
+
+    // WAV with three channels.
+    let spec = hound::WavSpec {
+        channels: 3,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(d("three.wav"), spec).unwrap();
+    for i in 0..300 {
+        w.write_sample(i as i16).unwrap();
+    }
+    w.finalize().unwrap();
+    let out = towerwatch(&["spectrum", &s(&d("three.wav"))]);
+    assert_bad(&out, "three.wav", "3 channel");
+
+    // Hash mismatch: record, then change one byte of the data.
+    let base = d("rec");
+    let out = towerwatch(&[
+        "record",
+        "synth:rate=1e6,freq=941e6,tone=100e3@-6,noise=-40,seconds=0.05",
+        "-o",
+        &s(&base),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let data = d("rec.sigmf-data");
+    let ok = towerwatch(&["verify", &s(&data)]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let mut bytes = std::fs::read(&data).unwrap();
+    bytes[1234] ^= 0x40;
+    std::fs::write(&data, bytes).unwrap();
+    let out = towerwatch(&["verify", &s(&data)]);
+    assert_bad(&out, "rec.sigmf-data", "SHA-512 mismatch");
+    let out = towerwatch(&["replay", "--check-hash", &s(&d("rec.sigmf-meta"))]);
+    assert_bad(&out, "rec.sigmf-data", "SHA-512 mismatch");
+
+    // Hardware profile with an unknown key.
+    let prof = Path::new(env!("CARGO_MANIFEST_DIR")).join("hardware-profiles/hackrf-one.toml");
+    let text = std::fs::read_to_string(prof).unwrap();
+    std::fs::write(d("typo.toml"), format!("frequency_ppm = 3\n{text}")).unwrap();
+    let out = towerwatch(&["profiles", &s(&d("typo.toml"))]);
+    assert_bad(&out, "typo.toml", "unknown field `frequency_ppm`");
+
+    // Missing file, and a raw file with no rate anywhere.
+    let out = towerwatch(&["info", &s(&d("nope.cu8"))]);
+    assert_bad(&out, "nope.cu8", "no such file");
+    std::fs::write(d("norate.cu8"), [128u8; 1000]).unwrap();
+    let out = towerwatch(&["info", &s(&d("norate.cu8"))]);
+    assert_bad(&out, "norate.cu8", "sample rate unknown");
+}
+
+#[test]
+fn spectrum_finds_strongest_channel_on_real_wideband_capture() {
+    let Some(rec) = shared_recordings() else {
+        return;
+    };
+    let out = towerwatch(&[
+        "spectrum",
+        rec.join("gsmsp-937MHz-4M.sigmf-meta").to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &v["strongest_channel"];
+    assert_eq!(s["freq_hz"].as_f64(), Some(936.0e6), "{s}");
+    assert_eq!(s["arfcn"].as_u64(), Some(5), "{s}");
+}
+
+#[test]
+fn spectrum_csv_of_a_tone_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("tone_941.0M_2048k.cu8");
+    let mut x = vec![num_complex::Complex32::new(0.0, 0.0); 1 << 15];
+    towerwatch_dsp::signal::Tone::new(300e3, 2.048e6, 1.0, 0.0).add_to(&mut x);
+    let mut bytes = Vec::new();
+    towerwatch::source::SampleFormat::Cu8.encode(&x, &mut bytes);
+    std::fs::write(&p, bytes).unwrap();
+    let out = towerwatch(&["spectrum", p.to_str().unwrap(), "--output-format", "csv"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut best = (0.0, f64::NEG_INFINITY);
+    for line in text.lines().skip(1) {
+        let (f, p) = line.split_once(',').unwrap();
+        let (f, p): (f64, f64) = (f.parse().unwrap(), p.parse().unwrap());
+        if p > best.1 {
+            best = (f, p);
+        }
+    }
+    assert!((best.0 - 941.3e6).abs() <= 1000.0, "{best:?}");
+    assert!(best.1.abs() < 0.5, "{best:?}");
+}
+
+#[test]
+fn replay_emits_json_lines_with_source_observations_and_summary() {
+    let out = towerwatch(&[
+        "replay",
+        "synth:rate=2.4e6,freq=936e6,tone=0@-10,noise=-50,seconds=2.5",
+        "--interval",
+        "1",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["type"], "source");
+    let spectra: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l["type"] == "spectrum").collect();
+    assert_eq!(spectra.len(), 3, "1 s + 1 s + 0.5 s");
+    assert_eq!(spectra[2]["time_s"].as_f64(), Some(2.0));
+    assert_eq!(spectra[0]["carriers"][0]["freq_hz"].as_f64(), Some(936.0e6));
+    let last = lines.last().unwrap();
+    assert_eq!(last["type"], "summary");
+    assert_eq!(last["source"]["samples_read"].as_u64(), Some(6_000_000));
+    assert_eq!(last["source"]["blocks_dropped"].as_u64(), Some(0));
+}
+
+#[test]
+fn live_commands_explain_how_to_get_soapysdr() {
+    if cfg!(feature = "soapy") {
+        return;
+    }
+    let out = towerwatch(&["devices"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--features soapy") && err.contains("libsoapysdr-dev"),
+        "{err}"
+    );
+}
