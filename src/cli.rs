@@ -1,6 +1,8 @@
 //! Command-line interface (clap). Exit codes: 0 success; 2 error (bad input file, bad arguments,
 //! device failure) with a one-line message on stderr; 10 reserved for "replay raised an alert".
 
+use crate::observation::Observation;
+use crate::pipeline::gsm::GsmStageConfig;
 use crate::pipeline::{Event, Pipeline, PipelineConfig, SpectrumStageConfig};
 use crate::source::sigmf::{self, HashCheck, SigmfMeta, SigmfWriter, WriterMeta};
 use crate::source::{FileOptions, SampleFormat, SampleSource, open_file};
@@ -12,6 +14,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
+use towerwatch_dsp::arfcn::{Band, Direction};
+use towerwatch_dsp::gsm::l3::CellSummary;
 use towerwatch_dsp::spectrum::{Welch, WelchConfig, Window};
 
 /// Exit code for errors (bad input, bad arguments, device failure).
@@ -52,6 +56,35 @@ enum Command {
     Demo(DemoArgs),
     /// List the built-in hardware profiles, or validate profile files.
     Profiles(ProfilesArgs),
+    /// Decode GSM downlink carriers in a recording: a gr-gsm-like frame listing and a cell summary.
+    Decode(DecodeArgs),
+}
+
+#[derive(Args, Debug)]
+struct DecodeArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Decode only this ARFCN (numbered in --band).
+    #[arg(long, conflicts_with = "carrier")]
+    arfcn: Option<u16>,
+    /// Band of --arfcn: gsm850, gsm900, egsm, rgsm, dcs1800, pcs1900.
+    #[arg(long, default_value = "egsm", value_parser = parse_band)]
+    band: Band,
+    /// Decode only the carrier at this frequency (Hz). Without --arfcn/--carrier, every carrier
+    /// in the recording's bandwidth is found and decoded.
+    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    carrier: Option<f64>,
+    /// Show subscriber identities (IMSI/TMSI) in clear. Default: masked.
+    #[arg(long)]
+    reveal_identities: bool,
+    /// Print one JSON document (frames and cell summaries) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_band(s: &str) -> Result<Band, String> {
+    Band::parse(s)
+        .ok_or_else(|| format!("unknown band '{s}' (gsm850, gsm900, egsm, rgsm, dcs1800, pcs1900)"))
 }
 
 #[derive(Args, Debug)]
@@ -165,6 +198,12 @@ struct ReplayArgs {
     /// Speed factor for --realtime.
     #[arg(long, default_value_t = 1.0, value_parser = parse_positive)]
     speed: f64,
+    /// Spectrum only: do not decode GSM carriers.
+    #[arg(long)]
+    no_gsm: bool,
+    /// Show subscriber identities (IMSI/TMSI) in clear. Default: masked.
+    #[arg(long)]
+    reveal_identities: bool,
 }
 
 #[derive(Args, Debug)]
@@ -266,6 +305,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Verify(a) => verify(a),
         Command::Demo(a) => demo(a),
         Command::Profiles(a) => profiles(a),
+        Command::Decode(a) => decode(a),
     }
 }
 
@@ -383,52 +423,64 @@ impl Progress {
 
 fn replay(a: ReplayArgs) -> Result<u8> {
     let src = open_input(&a.input)?;
-    run_replay(
-        src,
-        &a.input,
-        a.output.as_deref(),
-        a.interval,
-        a.psd,
-        a.realtime,
-        a.speed,
-    )
+    let opts = RunOpts {
+        output: a.output.clone(),
+        interval_s: a.interval,
+        include_psd: a.psd,
+        realtime: a.realtime,
+        speed: a.speed,
+        gsm: (!a.no_gsm).then(|| GsmStageConfig {
+            reveal_identities: a.reveal_identities,
+            ..GsmStageConfig::default()
+        }),
+    };
+    run_replay(src, &a.input, &opts, |_| {})
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run_replay(
-    src: Box<dyn SampleSource>,
-    input: &InputArgs,
-    output: Option<&Path>,
+/// How a headless run is set up.
+struct RunOpts {
+    output: Option<PathBuf>,
     interval_s: f64,
     include_psd: bool,
     realtime: bool,
     speed: f64,
+    gsm: Option<GsmStageConfig>,
+}
+
+/// Run the pipeline, writing JSON lines (source, observations, summary) to the output and handing
+/// every observation to `each` as well.
+fn run_replay(
+    src: Box<dyn SampleSource>,
+    input: &InputArgs,
+    opts: &RunOpts,
+    mut each: impl FnMut(&Observation),
 ) -> Result<u8> {
     let info = src.info().clone();
     let cfg = PipelineConfig {
-        realtime,
-        speed,
+        realtime: opts.realtime,
+        speed: opts.speed,
         max_samples: max_samples(input, src.as_ref()),
         ..PipelineConfig::default()
     };
     let spec = SpectrumStageConfig {
-        interval_s,
-        include_psd,
+        interval_s: opts.interval_s,
+        include_psd: opts.include_psd,
         ..SpectrumStageConfig::default()
     };
-    let mut out = output_writer(output)?;
+    let mut out = output_writer(opts.output.as_deref())?;
     write_json_line(
         &mut out,
         &serde_json::json!({"type": "source", "source": &info}),
     )?;
     let stop = stop_flag();
-    let pipeline = Pipeline::start(src, &cfg, spec, stop)?;
+    let pipeline = Pipeline::start(src, &cfg, spec, opts.gsm.clone(), stop)?;
     let mut progress = Progress::new(cfg.max_samples.or(info.total_samples), info.sample_rate_sps);
     let mut observations = 0u64;
     for ev in pipeline.events.iter() {
         match ev {
             Event::Observation(o) => {
                 observations += 1;
+                each(&o);
                 write_json_line(&mut out, &o)?;
             }
             Event::Progress(n) => progress.update(n),
@@ -700,7 +752,15 @@ fn demo(a: DemoArgs) -> Result<u8> {
         ..InputArgs::default()
     };
     let src = open_input(&input)?;
-    run_replay(src, &input, a.output.as_deref(), 1.0, false, false, 1.0)
+    let opts = RunOpts {
+        output: a.output.clone(),
+        interval_s: 1.0,
+        include_psd: false,
+        realtime: false,
+        speed: 1.0,
+        gsm: Some(GsmStageConfig::default()),
+    };
+    run_replay(src, &input, &opts, |_| {})
 }
 
 fn profiles(a: ProfilesArgs) -> Result<u8> {
@@ -723,4 +783,232 @@ fn profiles(a: ProfilesArgs) -> Result<u8> {
         println!("OK: {} ({})", f.display(), p.name);
     }
     Ok(0)
+}
+
+/// What `decode` gathers per carrier.
+#[derive(Default, serde::Serialize)]
+struct CellReport {
+    band: Option<Band>,
+    arfcn: u16,
+    freq_hz: f64,
+    bsic: Option<u8>,
+    sch_decodes: u64,
+    freq_offset_hz: Option<f64>,
+    freq_offset_ppm: Option<f64>,
+    uncertainty_hz: Option<f64>,
+    summary: CellSummary,
+    frames: Vec<(u32, String, String)>,
+    counters: Option<crate::pipeline::gsm::CarrierCounters>,
+}
+
+fn decode(a: DecodeArgs) -> Result<u8> {
+    let src = open_input(&a.input)?;
+    let mut fixed = Vec::new();
+    if let Some(n) = a.arfcn {
+        fixed.push(
+            a.band
+                .freq_hz(n, Direction::Downlink)
+                .ok_or_else(|| anyhow!("ARFCN {n} is not in band {}", a.band))?,
+        );
+    }
+    if let Some(f) = a.carrier {
+        fixed.push(f);
+    }
+    let opts = RunOpts {
+        output: Some(PathBuf::from("/dev/null")),
+        interval_s: 1e9,
+        include_psd: false,
+        realtime: false,
+        speed: 1.0,
+        gsm: Some(GsmStageConfig {
+            fixed_carriers_hz: fixed,
+            reveal_identities: a.reveal_identities,
+            ..GsmStageConfig::default()
+        }),
+    };
+    let mut cells: std::collections::BTreeMap<(u16, u64), CellReport> = Default::default();
+    let key = |arfcn: u16, f: f64| (arfcn, f as u64);
+    run_replay(src, &a.input, &opts, |o| match o {
+        Observation::Carrier(c) => {
+            let r = cells.entry(key(c.arfcn, c.freq_hz)).or_default();
+            r.band = Some(c.band);
+            r.arfcn = c.arfcn;
+            r.freq_hz = c.freq_hz;
+            r.freq_offset_hz = Some(c.freq_offset_hz);
+            r.freq_offset_ppm = c.freq_offset_ppm;
+            r.uncertainty_hz = Some(c.uncertainty_hz);
+        }
+        Observation::Sync(s) => {
+            let r = cells.entry(key(s.arfcn, 0.0)).or_default();
+            r.bsic = Some(s.bsic);
+            r.sch_decodes += 1;
+        }
+        Observation::SystemInfo(m) | Observation::Ccch(m) => {
+            let r = cells.entry(key(m.arfcn, 0.0)).or_default();
+            r.summary.observe(&m.parsed);
+            r.frames.push((
+                m.frame_number,
+                m.name.clone(),
+                m.l2_hex.clone().unwrap_or_default(),
+            ));
+        }
+        Observation::DecodeStats(d) => {
+            let r = cells.entry(key(d.arfcn, 0.0)).or_default();
+            r.counters = Some(d.counters.clone());
+        }
+        _ => {}
+    })?;
+    // Merge the per-frequency carrier entries into the per-ARFCN ones.
+    let mut merged: std::collections::BTreeMap<u16, CellReport> = Default::default();
+    for ((arfcn, _), r) in cells {
+        let m = merged.entry(arfcn).or_default();
+        m.arfcn = arfcn;
+        if r.band.is_some() {
+            m.band = r.band;
+            m.freq_hz = r.freq_hz;
+            m.freq_offset_hz = r.freq_offset_hz;
+            m.freq_offset_ppm = r.freq_offset_ppm;
+            m.uncertainty_hz = r.uncertainty_hz;
+        }
+        m.bsic = m.bsic.or(r.bsic);
+        m.sch_decodes += r.sch_decodes;
+        if !r.frames.is_empty() {
+            m.summary = r.summary;
+            m.frames = r.frames;
+        }
+        m.counters = m.counters.take().or(r.counters);
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&merged.values().collect::<Vec<_>>())?
+        );
+        return Ok(0);
+    }
+    if merged.is_empty() {
+        println!("no GSM carrier found");
+    }
+    for r in merged.values() {
+        print_cell(r);
+    }
+    Ok(0)
+}
+
+fn print_cell(r: &CellReport) {
+    let band = r.band.map_or("?".to_string(), |b| b.to_string());
+    println!("# ARFCN {} ({band}, {:.3} MHz)", r.arfcn, r.freq_hz / 1e6);
+    for (fn_, name, hex) in &r.frames {
+        println!("{fn_} {:<4}: {hex}   [{name}]", r.arfcn);
+    }
+    let s = &r.summary;
+    println!("== cell summary, ARFCN {}", r.arfcn);
+    match r.bsic {
+        Some(b) => println!(
+            "  BSIC         {b} (NCC {}, BCC {}), {} SCH decodes",
+            b >> 3,
+            b & 7,
+            r.sch_decodes
+        ),
+        None => println!("  BSIC         not decoded"),
+    }
+    if let (Some(hz), Some(u)) = (r.freq_offset_hz, r.uncertainty_hz) {
+        let ppm = r
+            .freq_offset_ppm
+            .map_or(String::new(), |p| format!(" ({p:+.3} ppm)"));
+        println!("  offset       {hz:+.1} Hz{ppm} ± {u:.1} Hz (includes the receiver's own error)");
+    }
+    if let Some(l) = &s.lai {
+        let mnc = if l.mnc_3digits {
+            format!("{:03}", l.mnc)
+        } else {
+            format!("{:02}", l.mnc)
+        };
+        let ci = s.cell_identity.map_or("?".into(), |c| c.to_string());
+        println!(
+            "  cell         MCC {} MNC {mnc} LAC {} CI {ci}",
+            l.mcc, l.lac
+        );
+    }
+    let list = |v: &Vec<u16>| {
+        if v.is_empty() {
+            "-".to_string()
+        } else {
+            v.iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    };
+    if !s.cell_allocation.is_empty() {
+        println!("  SI1 cells    {}", list(&s.cell_allocation));
+    }
+    println!(
+        "  neighbours   SI2 {{{}}}  SI2bis {{{}}}  SI2ter {{{}}}",
+        list(&s.si2_neighbours),
+        list(&s.si2bis_neighbours),
+        list(&s.si2ter_neighbours)
+    );
+    if let Some(c) = &s.control_channel {
+        println!(
+            "  control      CCCH_CONF {} BS_AG_BLKS_RES {} BS_PA_MFRMS {} T3212 {} ATT {}",
+            c.ccch_conf,
+            c.bs_ag_blks_res,
+            c.bs_pa_mfrms,
+            c.t3212,
+            u8::from(c.att)
+        );
+    }
+    if let Some(c) = &s.cell_selection {
+        println!(
+            "  selection    CELL_RESELECT_HYSTERESIS {} MS_TXPWR_MAX_CCH {} RXLEV_ACCESS_MIN {}",
+            c.cell_reselect_hysteresis, c.ms_txpwr_max_cch, c.rxlev_access_min
+        );
+    }
+    if let Some(p) = &s.selection {
+        println!(
+            "  reselection  CBQ {} CRO {} dB TEMPORARY_OFFSET {} PENALTY_TIME {}",
+            u8::from(p.cbq),
+            p.cell_reselect_offset_db(),
+            p.temporary_offset,
+            p.penalty_time
+        );
+    }
+    let counts: Vec<String> = s
+        .message_counts
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    println!(
+        "  messages     {}",
+        if counts.is_empty() {
+            "-".into()
+        } else {
+            counts.join(", ")
+        }
+    );
+    if !s.paged_identities.is_empty() {
+        let p: Vec<String> = s
+            .paged_identities
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!("  paged        {}", p.join(", "));
+    }
+    println!(
+        "  assignments  IA {} reject {}",
+        s.immediate_assignments, s.immediate_assignment_rejects
+    );
+    if let Some(c) = &r.counters {
+        println!(
+            "  decoding     FCCH {} SCH ok {} failed {}  blocks ok {} failed {} incomplete {}  L3 malformed {}",
+            c.rx.fcch_found + c.rx.fcch_tracked,
+            c.rx.sch_ok,
+            c.rx.sch_failed,
+            c.blocks_ok,
+            c.blocks_failed,
+            c.blocks_incomplete,
+            c.l3_malformed
+        );
+    }
+    println!();
 }

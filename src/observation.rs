@@ -18,6 +18,18 @@ pub const CARRIER_THRESHOLD_DB: f64 = 10.0;
 pub enum Observation {
     /// An averaged spectrum over an interval, with GSM channel powers.
     Spectrum(SpectrumObs),
+    /// A GSM carrier measured on its FCCH (frequency offset).
+    Carrier(crate::pipeline::gsm::CarrierObs),
+    /// A decoded SCH (BSIC, frame number).
+    Sync(crate::pipeline::gsm::SyncObs),
+    /// A decoded system information message (BCCH).
+    SystemInfo(crate::pipeline::gsm::MessageObs),
+    /// A decoded CCCH message (paging, immediate assignment).
+    Ccch(crate::pipeline::gsm::MessageObs),
+    /// A receiver lost synchronisation.
+    SyncLost(crate::pipeline::gsm::SyncLostObs),
+    /// Per-carrier decode counters (at the end of a stream or segment).
+    DecodeStats(crate::pipeline::gsm::DecodeStatsObs),
 }
 
 /// Power in one GSM channel.

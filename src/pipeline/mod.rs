@@ -8,6 +8,8 @@
 //! - A shared stop flag (set by Ctrl-C / SIGTERM) ends the source at the next block boundary;
 //!   everything read so far is still analysed and reported.
 
+pub mod gsm;
+
 use crate::observation::{Observation, spectrum_obs};
 use crate::source::{SampleSource, SourceError, SourceInfo, SourceStats};
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
@@ -185,7 +187,9 @@ fn source_loop(
                 Ok(()) => {}
                 Err(TrySendError::Full(_)) => {
                     counters.blocks_dropped.fetch_add(1, Ordering::Relaxed);
-                    counters.samples_dropped.fetch_add(n as u64, Ordering::Relaxed);
+                    counters
+                        .samples_dropped
+                        .fetch_add(n as u64, Ordering::Relaxed);
                 }
                 Err(TrySendError::Disconnected(_)) => break,
             }
@@ -234,7 +238,10 @@ pub struct SpectrumStage {
 
 impl SpectrumStage {
     /// A new stage for a stream at `rate_sps`.
-    pub fn new(cfg: SpectrumStageConfig, rate_sps: f64) -> Result<Self, towerwatch_dsp::spectrum::SpectrumError> {
+    pub fn new(
+        cfg: SpectrumStageConfig,
+        rate_sps: f64,
+    ) -> Result<Self, towerwatch_dsp::spectrum::SpectrumError> {
         let welch = Welch::new(cfg.welch)?;
         Ok(SpectrumStage {
             cfg,
@@ -311,11 +318,16 @@ impl Pipeline {
         source: Box<dyn SampleSource>,
         cfg: &PipelineConfig,
         spectrum: SpectrumStageConfig,
+        gsm_cfg: Option<gsm::GsmStageConfig>,
         stop: Arc<AtomicBool>,
     ) -> Result<Pipeline, SourceError> {
         let rate = source.info().sample_rate_sps;
         let mut stage = SpectrumStage::new(spectrum, rate)
             .map_err(|e| SourceError::Unsupported(format!("spectrum settings: {e}")))?;
+        let mut gsm_stage = gsm_cfg
+            .map(|c| gsm::GsmStage::new(c, rate))
+            .transpose()
+            .map_err(|e| SourceError::Unsupported(format!("GSM settings: {e}")))?;
         let handle = spawn_source(source, cfg, stop);
         let info = handle.info.clone();
         let counters = handle.counters.clone();
@@ -325,8 +337,15 @@ impl Pipeline {
             .spawn(move || {
                 let mut obs = Vec::new();
                 let mut consumer_gone = false;
+                let mut gsm_error = None;
                 for block in handle.blocks.iter() {
                     stage.process(&block, &mut obs);
+                    if let Some(g) = gsm_stage.as_mut() {
+                        if let Err(e) = g.process(&block, &mut obs) {
+                            gsm_error = Some(e);
+                            break;
+                        }
+                    }
                     let end = block.first_sample + block.samples.len() as u64;
                     let _ = handle.recycle.try_send(block.samples);
                     for o in obs.drain(..) {
@@ -338,10 +357,17 @@ impl Pipeline {
                     }
                 }
                 stage.flush(&mut obs);
+                if let Some(g) = gsm_stage.as_mut() {
+                    g.finish(&mut obs);
+                }
                 for o in obs.drain(..) {
                     let _ = tx.send(Event::Observation(Box::new(o)));
                 }
-                handle.finish()
+                let report = handle.finish();
+                match gsm_error {
+                    Some(e) => Err(SourceError::Unsupported(e)),
+                    None => report,
+                }
             })
             .map_err(|e| SourceError::Unsupported(format!("cannot start analysis thread: {e}")))?;
         Ok(Pipeline {

@@ -1,0 +1,578 @@
+//! The GSM stage of the pipeline: finds carriers in the spectrum, runs one receiver per carrier
+//! (FCCH → SCH → bursts → xCCH blocks → L3), and turns what they report into observations.
+//!
+//! Carriers are discovered from a short Welch average (`discovery_s`, repeated every
+//! `rediscover_s` so a transmitter that appears later is picked up); each receiver is fed from the
+//! block where its carrier was found. With fixed carriers (`decode --freq/--arfcn`), discovery is
+//! off.
+
+use crate::observation::{CARRIER_THRESHOLD_DB, Observation, channel_powers};
+use crate::pipeline::Block;
+use serde::Serialize;
+use serde_json::Value;
+use towerwatch_dsp::arfcn::{Band, Direction, channel_at};
+use towerwatch_dsp::gsm::l3::{self, Message};
+use towerwatch_dsp::gsm::rx::{BlockDecoder, Receiver, RxConfig, RxEvent, RxStats};
+use towerwatch_dsp::spectrum::{Welch, WelchConfig};
+
+/// Settings of the GSM stage.
+#[derive(Debug, Clone)]
+pub struct GsmStageConfig {
+    /// Seconds of signal averaged to find carriers.
+    pub discovery_s: f64,
+    /// Look for new carriers this often (seconds of signal).
+    pub rediscover_s: f64,
+    /// At most this many receivers.
+    pub max_carriers: usize,
+    /// Decode only these carriers (absolute Hz); empty = discover.
+    pub fixed_carriers_hz: Vec<f64>,
+    /// Show subscriber identities in clear (default: masked).
+    pub reveal_identities: bool,
+    /// Include the L2 frame hex in message observations.
+    pub include_hex: bool,
+}
+
+impl Default for GsmStageConfig {
+    fn default() -> Self {
+        GsmStageConfig {
+            discovery_s: 0.05,
+            rediscover_s: 1.0,
+            max_carriers: 16,
+            fixed_carriers_hz: Vec::new(),
+            reveal_identities: false,
+            include_hex: true,
+        }
+    }
+}
+
+/// Per-carrier decode counters (reported in `decode_stats` observations).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CarrierCounters {
+    /// Receiver counters (FCCH found, SCH ok/failed, bursts…).
+    pub rx: RxStats,
+    /// xCCH blocks whose Fire code checked.
+    pub blocks_ok: u64,
+    /// xCCH blocks that failed the Fire code (or Viterbi).
+    pub blocks_failed: u64,
+    /// Blocks missing bursts.
+    pub blocks_incomplete: u64,
+    /// Frames that did not parse as L3.
+    pub l3_malformed: u64,
+    /// L2 fill frames (idle channel).
+    pub fill_frames: u64,
+}
+
+struct CarrierRx {
+    band: Band,
+    arfcn: u16,
+    freq_hz: f64,
+    start_index: u64,
+    /// Stream index up to which this receiver has been fed.
+    fed_until: u64,
+    rx: Receiver,
+    dec: BlockDecoder,
+    events: Vec<RxEvent>,
+    l3_malformed: u64,
+    fill_frames: u64,
+}
+
+/// The GSM stage.
+pub struct GsmStage {
+    cfg: GsmStageConfig,
+    rate_sps: f64,
+    receivers: Vec<CarrierRx>,
+    welch: Welch,
+    welch_samples: u64,
+    next_discovery: u64,
+    tuned_hz: f64,
+    /// Samples of the open discovery window (new receivers start from its first sample).
+    history: Vec<num_complex::Complex32>,
+    history_start: u64,
+}
+
+impl GsmStage {
+    /// A stage for a stream at `rate_sps`.
+    pub fn new(cfg: GsmStageConfig, rate_sps: f64) -> Result<GsmStage, String> {
+        let welch = Welch::new(WelchConfig {
+            fft_len: fft_len_for(rate_sps),
+            ..WelchConfig::default()
+        })
+        .map_err(|e| e.to_string())?;
+        Ok(GsmStage {
+            cfg,
+            rate_sps,
+            receivers: Vec::new(),
+            welch,
+            welch_samples: 0,
+            next_discovery: 0,
+            tuned_hz: f64::NAN,
+            history: Vec::new(),
+            history_start: 0,
+        })
+    }
+
+    fn add_receiver(
+        &mut self,
+        freq_hz: f64,
+        tuned_hz: f64,
+        start_index: u64,
+    ) -> Result<(), String> {
+        let Some(ch) = channel_at(freq_hz, Direction::Downlink) else {
+            return Err(format!(
+                "{:.3} MHz is not a GSM downlink carrier",
+                freq_hz / 1e6
+            ));
+        };
+        if self
+            .receivers
+            .iter()
+            .any(|r| (r.freq_hz - ch.freq_hz).abs() < 1.0)
+        {
+            return Ok(());
+        }
+        let offset = ch.freq_hz - tuned_hz;
+        if offset.abs() > self.rate_sps / 2.0 - 100e3 {
+            return Err(format!(
+                "{:.3} MHz is outside the captured band ({:.3} MHz ± {:.3} MHz)",
+                ch.freq_hz / 1e6,
+                tuned_hz / 1e6,
+                self.rate_sps / 2e6
+            ));
+        }
+        let mut rc = RxConfig::new(self.rate_sps, offset);
+        rc.carrier_hz = Some(ch.freq_hz);
+        rc.timeslot_mask = 0x01;
+        let rx = Receiver::new(rc).map_err(|e| e.to_string())?;
+        self.receivers.push(CarrierRx {
+            band: ch.band,
+            arfcn: ch.arfcn,
+            freq_hz: ch.freq_hz,
+            start_index,
+            fed_until: start_index,
+            rx,
+            dec: BlockDecoder::new(false),
+            events: Vec::new(),
+            l3_malformed: 0,
+            fill_frames: 0,
+        });
+        Ok(())
+    }
+
+    /// Feed a block; push observations to `out`. Errors are configuration problems (a fixed
+    /// carrier outside the band), reported once.
+    pub fn process(&mut self, block: &Block, out: &mut Vec<Observation>) -> Result<(), String> {
+        if self.tuned_hz.is_nan() {
+            self.tuned_hz = block.frequency_hz;
+            for f in self.cfg.fixed_carriers_hz.clone() {
+                self.add_receiver(f, block.frequency_hz, block.first_sample)?;
+            }
+        } else if self.tuned_hz.to_bits() != block.frequency_hz.to_bits() {
+            // Retuned: the receivers' carriers are gone from this band.
+            self.finish(out);
+            self.receivers.clear();
+            self.tuned_hz = block.frequency_hz;
+            self.next_discovery = block.first_sample;
+        }
+        if self.cfg.fixed_carriers_hz.is_empty() {
+            self.discover(block, out);
+        }
+        let end = block.first_sample + block.samples.len() as u64;
+        for r in &mut self.receivers {
+            if end <= r.fed_until {
+                continue;
+            }
+            let skip = r.fed_until.saturating_sub(block.first_sample) as usize;
+            r.events.clear();
+            r.rx.process(
+                &block.samples[skip.min(block.samples.len())..],
+                &mut r.events,
+            );
+            r.fed_until = end;
+            emit(r, self.rate_sps, &self.cfg, out);
+        }
+        Ok(())
+    }
+
+    fn discover(&mut self, block: &Block, out: &mut Vec<Observation>) {
+        let end = block.first_sample + block.samples.len() as u64;
+        if end <= self.next_discovery {
+            return;
+        }
+        let skip = self.next_discovery.saturating_sub(block.first_sample) as usize;
+        let fresh = &block.samples[skip.min(block.samples.len())..];
+        if self.welch_samples == 0 {
+            self.history.clear();
+            self.history_start = end - fresh.len() as u64;
+        }
+        self.welch.process(fresh);
+        self.history.extend_from_slice(fresh);
+        self.welch_samples += fresh.len() as u64;
+        if (self.welch_samples as f64) < self.cfg.discovery_s * self.rate_sps {
+            return;
+        }
+        let before = self.receivers.len();
+        if let Some(psd) = self.welch.psd(self.rate_sps) {
+            let (_, channels) = channel_powers(&psd, block.frequency_hz);
+            let mut found: Vec<_> = channels
+                .into_iter()
+                .filter(|c| c.snr_db >= CARRIER_THRESHOLD_DB)
+                .collect();
+            found.sort_by(|a, b| b.power_dbfs.total_cmp(&a.power_dbfs));
+            for c in found {
+                if self.receivers.len() >= self.cfg.max_carriers {
+                    break;
+                }
+                // Not a downlink carrier, or outside the usable band: nothing to decode.
+                let _ = self.add_receiver(c.freq_hz, block.frequency_hz, self.history_start);
+            }
+        }
+        // New receivers catch up on the discovery window, so nothing before it is lost.
+        for r in &mut self.receivers[before..] {
+            r.events.clear();
+            r.rx.process(&self.history, &mut r.events);
+            r.fed_until = end;
+            emit(r, self.rate_sps, &self.cfg, out);
+        }
+        self.history.clear();
+        self.welch.reset();
+        self.welch_samples = 0;
+        self.next_discovery = end + (self.cfg.rediscover_s * self.rate_sps) as u64;
+    }
+
+    /// End of stream: flush receivers and report their counters.
+    pub fn finish(&mut self, out: &mut Vec<Observation>) {
+        for r in &mut self.receivers {
+            r.events.clear();
+            r.rx.flush(&mut r.events);
+            emit(r, self.rate_sps, &self.cfg, out);
+            r.dec.finish();
+            out.push(Observation::DecodeStats(DecodeStatsObs {
+                band: r.band,
+                arfcn: r.arfcn,
+                freq_hz: r.freq_hz,
+                counters: counters(r),
+            }));
+        }
+    }
+
+    /// Counters of every receiver so far.
+    pub fn counters(&self) -> Vec<(Band, u16, CarrierCounters)> {
+        self.receivers
+            .iter()
+            .map(|r| (r.band, r.arfcn, counters(r)))
+            .collect()
+    }
+}
+
+fn counters(r: &CarrierRx) -> CarrierCounters {
+    CarrierCounters {
+        rx: r.rx.stats(),
+        blocks_ok: r.dec.blocks_ok,
+        blocks_failed: r.dec.blocks_failed,
+        blocks_incomplete: r.dec.blocks_incomplete(),
+        l3_malformed: r.l3_malformed,
+        fill_frames: r.fill_frames,
+    }
+}
+
+fn fft_len_for(rate_sps: f64) -> usize {
+    // ~1–2.5 kHz bins: fine enough to resolve 200 kHz channels at any rate.
+    let mut n = 256;
+    while (n as f64) < rate_sps / 2000.0 && n < 16384 {
+        n *= 2;
+    }
+    n
+}
+
+fn emit(r: &mut CarrierRx, rate_sps: f64, cfg: &GsmStageConfig, out: &mut Vec<Observation>) {
+    let t = |idx: u64| (r.start_index + idx) as f64 / rate_sps;
+    for ev in &r.events {
+        match ev {
+            RxEvent::FcchFound {
+                sample_index,
+                freq_offset_hz,
+                uncertainty_hz,
+                freq_offset_ppm,
+                snr_db,
+                synchronized,
+                ..
+            } => out.push(Observation::Carrier(CarrierObs {
+                sample_index: r.start_index + sample_index,
+                time_s: t(*sample_index),
+                band: r.band,
+                arfcn: r.arfcn,
+                freq_hz: r.freq_hz,
+                freq_offset_hz: round3(*freq_offset_hz),
+                freq_offset_ppm: freq_offset_ppm.map(round3),
+                uncertainty_hz: round3(*uncertainty_hz),
+                snr_db: round3(f64::from(*snr_db)),
+                synchronized: *synchronized,
+            })),
+            RxEvent::SchDecoded {
+                sample_index,
+                bsic,
+                ncc,
+                bcc,
+                frame_number,
+                ..
+            } => out.push(Observation::Sync(SyncObs {
+                sample_index: r.start_index + sample_index,
+                time_s: t(*sample_index),
+                band: r.band,
+                arfcn: r.arfcn,
+                bsic: *bsic,
+                ncc: *ncc,
+                bcc: *bcc,
+                frame_number: *frame_number,
+            })),
+            RxEvent::SyncLost {
+                sample_index,
+                frame_number,
+                reason,
+            } => out.push(Observation::SyncLost(SyncLostObs {
+                sample_index: r.start_index + sample_index,
+                time_s: t(*sample_index),
+                band: r.band,
+                arfcn: r.arfcn,
+                frame_number: *frame_number,
+                reason: format!("{reason:?}"),
+            })),
+            RxEvent::Burst(b) => {
+                let sample_index = b.sample_index;
+                if r.dec.push(ev).is_none() {
+                    continue;
+                }
+                for f in std::mem::take(&mut r.dec.frames) {
+                    if f.data[0] == 0x01 {
+                        // L2 fill frame (pseudo length 0): the channel is idle.
+                        r.fill_frames += 1;
+                        continue;
+                    }
+                    let parsed = l3::parse_ccch_frame(&f.data);
+                    let message = match parsed {
+                        Ok(m) => m,
+                        Err(_) => {
+                            r.l3_malformed += 1;
+                            continue;
+                        }
+                    };
+                    let system_info = is_system_info(&message);
+                    let name = message.name();
+                    let obs = MessageObs {
+                        sample_index: r.start_index + sample_index,
+                        time_s: t(sample_index),
+                        band: r.band,
+                        arfcn: r.arfcn,
+                        frame_number: f.first_fn,
+                        channel: format!("{:?}", f.kind).to_lowercase(),
+                        name,
+                        l2_hex: cfg
+                            .include_hex
+                            .then(|| frame_hex(&f.data, &message, cfg.reveal_identities)),
+                        message: masked_json(&message, cfg.reveal_identities),
+                        parsed: message,
+                    };
+                    out.push(if system_info {
+                        Observation::SystemInfo(obs)
+                    } else {
+                        Observation::Ccch(obs)
+                    });
+                }
+            }
+            RxEvent::SchFailed { .. } => {}
+        }
+    }
+}
+
+fn is_system_info(m: &Message) -> bool {
+    matches!(
+        m,
+        Message::Si1(_)
+            | Message::Si2(_)
+            | Message::Si2bis(_)
+            | Message::Si2ter(_)
+            | Message::Si2quater(_)
+            | Message::Si3(_)
+            | Message::Si4(_)
+            | Message::Si13(_)
+    )
+}
+
+fn has_identities(m: &Message) -> bool {
+    matches!(
+        m,
+        Message::PagingRequest1(_) | Message::PagingRequest2(_) | Message::PagingRequest3(_)
+    )
+}
+
+/// The L2 frame as hex; in paging messages the octets after the message header (where the
+/// mobile identities are) are shown as `**` unless identities are revealed.
+pub fn frame_hex(data: &[u8; 23], m: &Message, reveal: bool) -> String {
+    let mask = !reveal && has_identities(m);
+    let l2_len = usize::from(data[0] >> 2).min(22);
+    data.iter()
+        .enumerate()
+        .map(|(i, b)| {
+            // Octets 0..=3: pseudo length, PD, message type, page mode; then identities up to the
+            // L2 length (rest octets after that carry no identity).
+            if mask && i >= 4 && i <= l2_len {
+                "**".to_string()
+            } else {
+                format!("{b:02x}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The message as JSON with every mobile identity replaced by its masked form (its `Display`),
+/// unless `reveal`.
+pub fn masked_json(m: &Message, reveal: bool) -> Value {
+    let v = serde_json::to_value(m).unwrap_or(Value::Null);
+    if reveal { v } else { mask_value(v) }
+}
+
+fn mask_value(v: Value) -> Value {
+    match v {
+        Value::Object(map) => {
+            if map.len() == 1 {
+                if let Some((k, inner)) = map.iter().next() {
+                    let kind = k.as_str();
+                    if matches!(kind, "Imsi" | "Imei" | "Imeisv" | "Tmsi") {
+                        return Value::String(mask_identity(kind, inner));
+                    }
+                }
+            }
+            Value::Object(map.into_iter().map(|(k, v)| (k, mask_value(v))).collect())
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(mask_value).collect()),
+        other => other,
+    }
+}
+
+fn mask_identity(kind: &str, inner: &Value) -> String {
+    match (kind, inner) {
+        ("Tmsi", Value::Number(n)) => {
+            let t = n.as_u64().unwrap_or(0);
+            format!("TMSI 0x****{:04X}", t & 0xffff)
+        }
+        (_, Value::String(d)) => {
+            let keep = d.len().min(2);
+            format!(
+                "{} {}{}",
+                kind.to_uppercase(),
+                "X".repeat(d.len() - keep),
+                &d[d.len() - keep..]
+            )
+        }
+        _ => format!("{} (masked)", kind.to_uppercase()),
+    }
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// A carrier measured on its FCCH.
+#[derive(Debug, Clone, Serialize)]
+pub struct CarrierObs {
+    /// Stream sample index of the FCCH burst.
+    pub sample_index: u64,
+    /// Stream time.
+    pub time_s: f64,
+    /// Band.
+    pub band: Band,
+    /// ARFCN.
+    pub arfcn: u16,
+    /// Nominal carrier frequency.
+    pub freq_hz: f64,
+    /// Measured offset from nominal (includes the receiver's own error), Hz.
+    pub freq_offset_hz: f64,
+    /// The same in ppm.
+    pub freq_offset_ppm: Option<f64>,
+    /// 1σ uncertainty of the offset, Hz.
+    pub uncertainty_hz: f64,
+    /// FCCH tone-to-noise ratio, dB.
+    pub snr_db: f64,
+    /// Whether the receiver was synchronised.
+    pub synchronized: bool,
+}
+
+/// A decoded SCH.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncObs {
+    /// Stream sample index of the SCH burst.
+    pub sample_index: u64,
+    /// Stream time.
+    pub time_s: f64,
+    /// Band.
+    pub band: Band,
+    /// ARFCN.
+    pub arfcn: u16,
+    /// BSIC (NCC·8 + BCC).
+    pub bsic: u8,
+    /// Network colour code.
+    pub ncc: u8,
+    /// Base station colour code.
+    pub bcc: u8,
+    /// TDMA frame number.
+    pub frame_number: u32,
+}
+
+/// Synchronisation lost.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncLostObs {
+    /// Stream sample index.
+    pub sample_index: u64,
+    /// Stream time.
+    pub time_s: f64,
+    /// Band.
+    pub band: Band,
+    /// ARFCN.
+    pub arfcn: u16,
+    /// Last frame number.
+    pub frame_number: u32,
+    /// Why.
+    pub reason: String,
+}
+
+/// A decoded BCCH/CCCH message.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageObs {
+    /// Stream sample index of the block's last burst.
+    pub sample_index: u64,
+    /// Stream time.
+    pub time_s: f64,
+    /// Band.
+    pub band: Band,
+    /// ARFCN.
+    pub arfcn: u16,
+    /// Frame number of the block's first burst.
+    pub frame_number: u32,
+    /// Logical channel (`bcch`, `ccch`).
+    pub channel: String,
+    /// Message name.
+    pub name: String,
+    /// The 23-octet L2 frame (identities masked unless revealed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l2_hex: Option<String>,
+    /// The parsed message (identities masked unless revealed).
+    pub message: Value,
+    /// The parsed message itself, for in-process consumers (never serialised: it holds identities
+    /// in clear).
+    #[serde(skip)]
+    pub parsed: Message,
+}
+
+/// Decode counters of one carrier.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecodeStatsObs {
+    /// Band.
+    pub band: Band,
+    /// ARFCN.
+    pub arfcn: u16,
+    /// Carrier frequency.
+    pub freq_hz: f64,
+    /// Counters.
+    pub counters: CarrierCounters,
+}
