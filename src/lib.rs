@@ -5,6 +5,8 @@
 //! moves them between threads, `profile` loads hardware profiles, `cli` parses the command line.
 
 pub mod cli;
+#[cfg(feature = "soapy")]
+pub mod live;
 pub mod observation;
 pub mod pipeline;
 pub mod profile;
