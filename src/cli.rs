@@ -277,7 +277,10 @@ struct VerifyArgs {
 
 #[derive(Args, Debug)]
 struct DemoArgs {
-    /// Write JSON lines here instead of stdout.
+    /// Print the observations as JSON lines (like `replay`) instead of the cell summary.
+    #[arg(long)]
+    json: bool,
+    /// With --json: write the JSON lines here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
 }
@@ -766,21 +769,35 @@ fn demo(a: DemoArgs) -> Result<u8> {
         .ok_or_else(|| {
             anyhow!("demo recording {DEMO_RECORDING} not found: run from the repository")
         })?;
-    eprintln!("towerwatch demo: replaying {}", path.display());
+    eprintln!(
+        "towerwatch demo: decoding every GSM carrier in {} (a synthetic scene: legitimate cells \
+         and an SMS blaster)",
+        path.display()
+    );
     let input = InputArgs {
-        input: Some(path.clone()),
+        input: Some(path),
         ..InputArgs::default()
     };
-    let src = open_input(&input)?;
-    let opts = RunOpts {
-        output: a.output.clone(),
-        interval_s: 1.0,
-        include_psd: false,
-        realtime: false,
-        speed: 1.0,
-        gsm: Some(GsmStageConfig::default()),
-    };
-    run_replay(src, &input, &opts, |_| {})
+    if a.json {
+        let src = open_input(&input)?;
+        let opts = RunOpts {
+            output: a.output.clone(),
+            interval_s: 1.0,
+            include_psd: false,
+            realtime: false,
+            speed: 1.0,
+            gsm: Some(GsmStageConfig::default()),
+        };
+        return run_replay(src, &input, &opts, |_| {});
+    }
+    decode(DecodeArgs {
+        input,
+        arfcn: None,
+        band: Band::EGsm900,
+        carrier: None,
+        reveal_identities: false,
+        json: false,
+    })
 }
 
 fn profiles(a: ProfilesArgs) -> Result<u8> {
