@@ -83,9 +83,14 @@ fn file_source_applies_back_pressure_and_never_drops() {
 
 #[test]
 fn live_source_drops_whole_blocks_and_counts_them() {
+    // Paced like a receiver: one 1000-sample block per millisecond at 1 MS/s.
+    let paced = PipelineConfig {
+        realtime: true,
+        ..cfg()
+    };
     let h = spawn_source(
         Box::new(Counter::new(true, 200_000)),
-        &cfg(),
+        &paced,
         Arc::new(AtomicBool::new(false)),
     );
     let mut received = 0u64;
