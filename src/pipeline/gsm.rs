@@ -371,6 +371,7 @@ fn emit(r: &mut CarrierRx, rate_sps: f64, cfg: &GsmStageConfig, out: &mut Vec<Ob
                             .then(|| frame_hex(&f.data, &message, cfg.reveal_identities)),
                         message: masked_json(&message, cfg.reveal_identities),
                         parsed: message,
+                        raw: f.data,
                     };
                     out.push(if system_info {
                         Observation::SystemInfo(obs)
@@ -562,6 +563,10 @@ pub struct MessageObs {
     /// in clear).
     #[serde(skip)]
     pub parsed: Message,
+    /// The L2 frame as received (never serialised: it holds identities in clear). Sinks that
+    /// write frames (GSMTAP, pcap) must mask it unless the user asked for clear output.
+    #[serde(skip)]
+    pub raw: [u8; 23],
 }
 
 /// Decode counters of one carrier.
