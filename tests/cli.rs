@@ -212,3 +212,46 @@ fn live_commands_explain_how_to_get_soapysdr() {
         "{err}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn sigint_during_record_leaves_a_valid_hashed_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("interrupted");
+    let child = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
+        .args([
+            "record",
+            "synth:rate=100e3,freq=941e6,tone=10e3@-6,noise=-40,realtime=1",
+            "-o",
+            base.to_str().unwrap(),
+        ])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta = dir.path().join("interrupted.sigmf-meta");
+    let ok = towerwatch(&["verify", meta.to_str().unwrap()]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let info = towerwatch(&["info", "--json", meta.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    let n = v["source"]["total_samples"].as_u64().unwrap();
+    assert!(
+        n > 20_000 && n < 200_000,
+        "{n} samples after ~0.7 s at 100 kS/s"
+    );
+}

@@ -2,6 +2,7 @@
 //! (The full GSM scene generator is `towerwatch synth`.)
 //!
 //! Spec string for the command line: `synth:rate=2.048e6,freq=941e6,tone=300e3@-10,noise=-60,seconds=2,seed=1`
+//! (`realtime=1` paces the output at the sample rate, like a receiver)
 //! (`tone=OFFSET_HZ@POWER_DBFS` may repeat; `noise` is total noise power in dBFS).
 
 use super::{SampleSource, Segment, SourceError, SourceInfo};
@@ -15,6 +16,8 @@ pub struct SynthSource {
     noise_power: f64,
     rng: Rng,
     remaining: Option<u64>,
+    /// Pace output at the sample rate, like a receiver (`realtime=1`).
+    pacing: Option<(std::time::Instant, u64)>,
 }
 
 impl SynthSource {
@@ -50,6 +53,7 @@ impl SynthSource {
             noise_power: noise_dbfs.map_or(0.0, |n| 10f64.powf(n / 10.0)),
             rng: Rng::new(seed),
             remaining: total_samples,
+            pacing: None,
         }
     }
 
@@ -59,6 +63,7 @@ impl SynthSource {
         let bad = |m: String| SourceError::Unsupported(format!("synthetic source '{spec}': {m}"));
         let (mut rate, mut freq, mut noise, mut seconds, mut seed) =
             (2.048e6, 0.0, None, None, 1u64);
+        let mut realtime = false;
         let mut tones = Vec::new();
         for kv in body.split(',').filter(|s| !s.is_empty()) {
             let (k, v) = kv
@@ -76,6 +81,7 @@ impl SynthSource {
                 "noise" => noise = Some(num(v)?),
                 "seconds" => seconds = Some(num(v)?),
                 "seed" => seed = num(v)? as u64,
+                "realtime" => realtime = num(v)? != 0.0,
                 "tone" => {
                     let (f, p) = v.split_once('@').unwrap_or((v, "0"));
                     tones.push((num(f)?, num(p)?));
@@ -87,7 +93,11 @@ impl SynthSource {
             return Err(bad("rate must be positive".into()));
         }
         let total = seconds.map(|s| (s * rate).round().max(0.0) as u64);
-        Ok(SynthSource::new(rate, freq, &tones, noise, seed, total))
+        let mut src = SynthSource::new(rate, freq, &tones, noise, seed, total);
+        if realtime {
+            src.pacing = Some((std::time::Instant::now(), 0));
+        }
+        Ok(src)
     }
 }
 
@@ -109,6 +119,13 @@ impl SampleSource for SynthSource {
         add_noise(&mut self.rng, self.noise_power, out);
         if let Some(r) = &mut self.remaining {
             *r -= n as u64;
+        }
+        if let Some((start, done)) = &mut self.pacing {
+            *done += n as u64;
+            let due = std::time::Duration::from_secs_f64(*done as f64 / self.info.sample_rate_sps);
+            if let Some(wait) = due.checked_sub(start.elapsed()) {
+                std::thread::sleep(wait);
+            }
         }
         Ok(n)
     }
