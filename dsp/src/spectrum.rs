@@ -326,27 +326,84 @@ impl Psd {
         ))
     }
 
-    /// Noise floor in dBFS per bin: the median bin, corrected for the median/mean ratio of an
-    /// averaged χ² distribution (Wilson–Hilferty; effective degrees of freedom from the segment
-    /// count, halved when segments overlap by half or more). Robust to a minority of bins holding
-    /// carriers.
+    /// Noise floor in dBFS per bin: the 10th-percentile bin, corrected for where that percentile
+    /// falls in an averaged χ² distribution (Wilson–Hilferty; effective degrees of freedom from
+    /// the segment count, halved when segments overlap by half or more). A low percentile rather
+    /// than the median keeps the estimate on the noise even when most of the band holds carriers
+    /// (a dense GSM band), as long as the gaps between carriers reach the noise.
     pub fn noise_floor_dbfs(&self) -> f64 {
+        self.percentile_floor_dbfs(0.10)
+    }
+
+    /// Noise floor from the `p` quantile of the bins (0 < p < 1), corrected as described in
+    /// [`Psd::noise_floor_dbfs`].
+    pub fn percentile_floor_dbfs(&self, p: f64) -> f64 {
         if self.is_empty() {
             return f64::NEG_INFINITY;
         }
+        let p = p.clamp(0.01, 0.99);
         let mut v = self.bins_lin.clone();
-        let mid = v.len() / 2;
-        let (_, m, _) = v.select_nth_unstable_by(mid, |a, b| a.total_cmp(b));
-        let median = *m;
+        let k = ((v.len() - 1) as f64 * p).round() as usize;
+        let (_, q, _) = v.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
+        let quantile = *q;
         let eff_segments = if self.overlap >= 0.5 {
             (self.segments as f64 / 2.0).max(1.0)
         } else {
             self.segments as f64
         };
         let nu = 2.0 * eff_segments;
-        let ratio = (1.0 - 2.0 / (9.0 * nu)).powi(3);
+        let z = normal_quantile(p);
+        let a = 2.0 / (9.0 * nu);
+        // Quantile of χ²_ν / ν (the mean-normalised average of ν/2 exponential bins).
+        let ratio = (1.0 - a + z * a.sqrt()).max(1e-3).powi(3);
         // Convert tone-calibrated bins to noise power per bin: divide by ENBW.
-        to_db(median / ratio / self.enbw_bins)
+        to_db(quantile / ratio / self.enbw_bins)
+    }
+}
+
+/// Standard normal quantile (Acklam's rational approximation, |error| < 1.2e-9).
+fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.383_577_518_672_69e2,
+        -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e1,
+        1.615858368580409e2,
+        -1.556989798598866e2,
+        6.680131188771972e1,
+        -1.328068155288572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838,
+        -2.549732539343734,
+        4.374664141464968,
+        2.938163982698783,
+    ];
+    const D: [f64; 4] = [
+        7.784695709041462e-3,
+        3.224671290700398e-1,
+        2.445134137142996,
+        3.754408661907416,
+    ];
+    let p_low = 0.02425;
+    if p < p_low {
+        let q = (-2.0 * p.ln()).sqrt();
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    } else if p <= 1.0 - p_low {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    } else {
+        -normal_quantile(1.0 - p)
     }
 }
 
@@ -399,9 +456,43 @@ mod tests {
         let per_bin = -20.0 - 10.0 * (2048f64).log10();
         let nf = psd.noise_floor_dbfs();
         assert!((nf - per_bin).abs() < 0.5, "floor {nf} vs {per_bin}");
+        for p in [0.05, 0.25, 0.5, 0.75] {
+            let f = psd.percentile_floor_dbfs(p);
+            assert!((f - per_bin).abs() < 0.5, "p{p}: {f} vs {per_bin}");
+        }
         // A 200 kHz channel holds a fifth of the power.
         let ch = psd.channel_power_dbfs(0.0);
         assert!((ch - (-20.0 + 10.0 * 0.2f64.log10())).abs() < 0.3, "{ch}");
+    }
+
+    #[test]
+    fn floor_holds_when_most_of_the_band_is_occupied() {
+        // Carriers (noise-like, 80 kHz wide) every 200 kHz across the whole 2 MHz band, 20 dB
+        // above a −60 dBFS/bin-ish floor: the median would sit on the carriers; the floor must not.
+        let rate = 2e6;
+        let mut rng = Rng::new(5);
+        let mut x = vec![Complex32::new(0.0, 0.0); 1 << 17];
+        add_noise(&mut rng, 1e-4, &mut x);
+        for k in -4..=4 {
+            let mut c = vec![Complex32::new(0.0, 0.0); x.len()];
+            // A narrowband carrier: tones spread over ±40 kHz.
+            for j in -8..=8 {
+                Tone::new(
+                    f64::from(k) * 200e3 + f64::from(j) * 5e3,
+                    rate,
+                    0.05,
+                    f64::from(j),
+                )
+                .add_to(&mut c);
+            }
+            for (a, b) in x.iter_mut().zip(&c) {
+                *a += *b;
+            }
+        }
+        let psd = spectrum_of(&x, rate, WelchConfig::default());
+        let per_bin = -40.0 - 10.0 * (2048f64).log10();
+        let nf = psd.noise_floor_dbfs();
+        assert!((nf - per_bin).abs() < 1.5, "floor {nf} vs noise {per_bin}");
     }
 
     #[test]

@@ -1,1 +1,1092 @@
 //! The GSM downlink receiver: FCCH search → SCH search → synchronised, normal-burst demodulation.
+//!
+//! One [`Receiver`] follows one carrier. It extracts the channel from the input (mixer + polyphase
+//! resampler, [`crate::filter::ChannelExtractor`]) at **4 samples per symbol** (1.0833 MS/s):
+//! at 4 sps a timeslot is exactly 625 samples and a TDMA frame exactly 5000, so frame timing is
+//! integer arithmetic, the best of 4 sampling phases is within ±1/8 symbol of ideal, and FCCH sits
+//! at exactly fs/16. The equaliser runs symbol-spaced on the best phase.
+//!
+//! States (as gr-gsm's receiver):
+//! - **FCCH search**: a sliding FFT finds a burst of pure tone near +67.7 kHz; its position and a
+//!   fine frequency estimate come out as [`RxEvent::FcchFound`].
+//! - **SCH search**: one frame after the FCCH, the synchronisation burst is located by a
+//!   least-squares fit on its 64-bit extended training sequence, equalised and decoded
+//!   ([`crate::gsm::coding::sch_decode_burst`]) → [`RxEvent::SchDecoded`] with BSIC and frame
+//!   number. A failure goes back to FCCH search.
+//! - **Synchronised**: every timeslot of every frame is demodulated in turn (channel estimate on the
+//!   training sequence, MLSE) → [`RxEvent::Burst`]; FCCH bursts refine the frequency estimate
+//!   (fed back to the mixer), SCH bursts check the frame number, TS0 bursts track the timing.
+//!   Repeated SCH failures or a vanished signal → [`RxEvent::SyncLost`] and back to FCCH search.
+//!
+//! On first synchronisation the receiver also demodulates the frames it still holds *before* the
+//! SCH (up to [`RxConfig::backfill_frames`]), so blocks sent between the start of the input and
+//! the first SCH are not lost. Those events carry earlier sample indices than the SCH event.
+//!
+//! Time is the input sample index throughout.
+
+mod downlink;
+pub mod equalizer;
+pub mod fcch;
+
+pub use downlink::{BlockDecoder, DecodedFrame, DownlinkDecode, SchRecord, decode_downlink};
+
+use crate::filter::{ChannelExtractor, FilterError};
+use crate::gsm::burst::{DUMMY_BURST, SCH_TRAINING, SCH_TRAINING_POS, TRAINING_SEQUENCES};
+use crate::gsm::coding::sch_decode_burst_with_errors;
+use crate::gsm::{FCCH_OFFSET_HZ, HYPERFRAME, SYMBOL_RATE_SPS};
+use equalizer::{ChannelFit, Mlse, Training};
+use fcch::{FcchScanner, WindowScore};
+use num_complex::Complex32;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+use std::f64::consts::TAU;
+
+/// Input samples per internal processing block (see [`Receiver::process`]).
+pub const BLOCK: usize = 4096;
+/// Samples per symbol of the channel stream.
+pub const SAMPLES_PER_SYMBOL: usize = 4;
+/// Channel-stream samples per timeslot (156.25 × 4).
+const TS_SAMPLES: i64 = 625;
+/// Channel-stream samples per TDMA frame.
+const FRAME_SAMPLES: i64 = 5000;
+/// Timing search radius for bursts in the synchronised state (samples at 4 sps).
+const SYNC_RADIUS: i64 = 8;
+/// Timing search radius for the first SCH after an FCCH (samples).
+const SCH_RADIUS: i64 = 32;
+/// Samples one burst needs: 148 symbols plus the search radius either side.
+const BURST_SPAN: i64 = 148 * 4;
+
+/// Receiver configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RxConfig {
+    /// Input sample rate.
+    pub input_rate_sps: f64,
+    /// Where the carrier sits relative to the input's centre frequency.
+    pub channel_offset_hz: f64,
+    /// The carrier's nominal RF frequency, when known: used only to express offsets in ppm.
+    pub carrier_hz: Option<f64>,
+    /// Largest carrier frequency error the FCCH search accepts (default 25 kHz; keep it below
+    /// ~30 kHz: the channel filter is flat to 100 kHz and FCCH sits at +67.7 kHz).
+    pub max_freq_offset_hz: f64,
+    /// Timeslots to demodulate and report as [`RxEvent::Burst`] (bit n = TS n). TS0 is always
+    /// demodulated for timing tracking, but only reported if its bit is set.
+    pub timeslot_mask: u8,
+    /// Frames before the first SCH to demodulate once synchronised (0 = none).
+    pub backfill_frames: u32,
+    /// Consecutive SCH decoding failures (one SCH per 10 or 11 frames) that mean loss of sync.
+    pub max_sch_failures: u32,
+}
+
+impl RxConfig {
+    /// Defaults for a carrier at `channel_offset_hz` in an input at `input_rate_sps`: ±25 kHz
+    /// search range, all timeslots, 64 frames of back-fill, sync lost after 6 failed SCH.
+    pub fn new(input_rate_sps: f64, channel_offset_hz: f64) -> Self {
+        RxConfig {
+            input_rate_sps,
+            channel_offset_hz,
+            carrier_hz: None,
+            max_freq_offset_hz: 25_000.0,
+            timeslot_mask: 0xff,
+            backfill_frames: 64,
+            max_sch_failures: 6,
+        }
+    }
+}
+
+/// Why a receiver could not be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RxError {
+    /// The channel filter could not be designed for these rates.
+    #[error("channel filter: {0}")]
+    Filter(#[from] FilterError),
+    /// A configuration value is out of range.
+    #[error("invalid configuration: {0}")]
+    Config(&'static str),
+}
+
+/// What a demodulated burst was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BurstKind {
+    /// Synchronisation burst (TS0, frames 1/11/21/31/41 of the 51-multiframe).
+    Sch,
+    /// Normal burst (training sequence fits better than the dummy burst).
+    Normal,
+    /// Dummy burst (TS 45.002 §5.2.6).
+    Dummy,
+    /// Nothing on air (20 dB or more below TS0).
+    Empty,
+}
+
+/// The receiver's state (gr-gsm's `fcch_search`, `sch_search`, `synchronized`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RxState {
+    /// Looking for a frequency-correction burst.
+    FcchSearch,
+    /// FCCH found; waiting for the synchronisation burst one frame later.
+    SchSearch,
+    /// Frame timing and number known; demodulating every timeslot.
+    Synchronized,
+}
+
+/// Why synchronisation was lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncLossReason {
+    /// Too many consecutive SCH bursts failed to decode.
+    SchFailures,
+    /// TS0 carried no usable signal for two 51-multiframes.
+    SignalLost,
+}
+
+/// One demodulated burst.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RxBurst {
+    /// Input sample index of the burst's first bit.
+    pub sample_index: u64,
+    /// TDMA frame number.
+    pub frame_number: u32,
+    /// Timeslot 0–7.
+    pub timeslot: u8,
+    /// What it is.
+    pub kind: BurstKind,
+    /// 148 soft bits, tail to tail (> 0 ⇒ 1, magnitude = log-likelihood ratio, clipped to ±64).
+    #[serde(with = "soft_bits_serde")]
+    pub soft_bits: [f32; 148],
+    /// SNR of the channel estimate (channel energy over residual noise), dB.
+    pub snr_db: f32,
+    /// Received power relative to full scale 1.0, dB.
+    pub power_db: f32,
+    /// Timing of the burst relative to where the frame clock expected it, symbols.
+    pub timing_offset_symbols: f32,
+}
+
+/// What the receiver reports. Serialised with a `"event"` tag in snake case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum RxEvent {
+    /// A frequency-correction burst was found (searching) or measured (synchronised).
+    FcchFound {
+        /// Input sample index of the burst's first bit.
+        sample_index: u64,
+        /// Best estimate of the carrier's offset from its nominal frequency (all FCCH so far), Hz.
+        freq_offset_hz: f64,
+        /// 1σ uncertainty of `freq_offset_hz`, Hz.
+        uncertainty_hz: f64,
+        /// `freq_offset_hz` in ppm of [`RxConfig::carrier_hz`], when given.
+        freq_offset_ppm: Option<f64>,
+        /// This burst's own estimate, Hz.
+        burst_offset_hz: f64,
+        /// Tone-to-noise ratio over the burst, dB.
+        snr_db: f32,
+        /// Whether the receiver was already synchronised (the burst was where the frame clock put it).
+        synchronized: bool,
+    },
+    /// A synchronisation burst decoded.
+    SchDecoded {
+        /// Input sample index of the burst's first bit.
+        sample_index: u64,
+        /// Base station identity code (NCC·8 + BCC).
+        bsic: u8,
+        /// Network colour code.
+        ncc: u8,
+        /// Base station colour code.
+        bcc: u8,
+        /// TDMA frame number.
+        frame_number: u32,
+        /// T1 (FN div 1326).
+        t1: u16,
+        /// T2 (FN mod 26).
+        t2: u8,
+        /// T3 (FN mod 51).
+        t3: u8,
+        /// Coded bits the Viterbi decoder had to correct.
+        bit_errors: u32,
+        /// Burst SNR, dB.
+        snr_db: f32,
+        /// Whether the frame number equals the one the frame clock expected (always true for the
+        /// first SCH after a search).
+        frame_number_ok: bool,
+    },
+    /// A synchronisation burst did not decode (parity failure, or contents impossible for an SCH).
+    SchFailed {
+        /// Input sample index where the burst was expected.
+        sample_index: u64,
+        /// The frame number expected there, when synchronised.
+        expected_frame_number: Option<u32>,
+        /// Burst SNR, dB.
+        snr_db: f32,
+    },
+    /// A demodulated burst (boxed: 148 soft bits), for the timeslots in
+    /// [`RxConfig::timeslot_mask`]. FCCH bursts are reported as [`RxEvent::FcchFound`] instead.
+    Burst(Box<RxBurst>),
+    /// Synchronisation lost: the receiver searches for FCCH again.
+    SyncLost {
+        /// Input sample index where it was noticed.
+        sample_index: u64,
+        /// Last frame number.
+        frame_number: u32,
+        /// Why.
+        reason: SyncLossReason,
+    },
+}
+
+/// Per-stage counters of a receiver.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RxStats {
+    /// Input samples consumed.
+    pub input_samples: u64,
+    /// Input samples that were NaN or infinite (replaced by zero).
+    pub nonfinite_samples: u64,
+    /// FCCH bursts found while searching.
+    pub fcch_found: u64,
+    /// Tone candidates rejected (continuous tone, or no measurable burst).
+    pub fcch_rejected: u64,
+    /// FCCH bursts measured while synchronised.
+    pub fcch_tracked: u64,
+    /// SCH bursts decoded.
+    pub sch_ok: u64,
+    /// SCH bursts that failed to decode.
+    pub sch_failed: u64,
+    /// SCH decodes whose frame number disagreed with the frame clock.
+    pub sch_fn_mismatch: u64,
+    /// Times synchronisation was gained.
+    pub sync_gained: u64,
+    /// Times synchronisation was lost.
+    pub sync_lost: u64,
+    /// Normal bursts demodulated.
+    pub bursts_normal: u64,
+    /// Dummy bursts demodulated.
+    pub bursts_dummy: u64,
+    /// Empty timeslots.
+    pub bursts_empty: u64,
+    /// Times the mixer was retuned from an FCCH estimate.
+    pub retunes: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Run {
+    best_at: i64,
+    best: WindowScore,
+    windows: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    start: i64,
+    offset_hz: f64,
+    sigma_hz: f64,
+}
+
+#[derive(Debug, Clone)]
+struct Sync {
+    fn_: u32,
+    /// Channel index of TS0 of frame `fn_` (fractional: tracked).
+    frame_start: f64,
+    ts: u8,
+    bsic: u8,
+    /// Frame of the SCH that gave sync (not reported twice).
+    anchor_fn: u32,
+    sch_fail_run: u32,
+    weak_run: u32,
+}
+
+#[derive(Debug, Clone)]
+enum State {
+    FcchSearch { pos: i64, run: Option<Run> },
+    SchSearch { fcch: Pending },
+    Synchronized(Sync),
+}
+
+/// Weighted mean of recent FCCH offset estimates.
+#[derive(Debug, Clone, Default)]
+struct FreqTracker {
+    meas: VecDeque<(f64, f64)>,
+    cached: Option<(f64, f64)>,
+}
+
+impl FreqTracker {
+    const CAP: usize = 64;
+
+    fn push(&mut self, offset_hz: f64, sigma_hz: f64) {
+        if offset_hz.is_finite() && sigma_hz.is_finite() {
+            if self.meas.len() == Self::CAP {
+                self.meas.pop_front();
+            }
+            self.meas.push_back((offset_hz, sigma_hz.max(1e-3)));
+            self.cached = self.compute();
+        }
+    }
+
+    fn estimate(&self) -> Option<(f64, f64)> {
+        self.cached
+    }
+
+    fn compute(&self) -> Option<(f64, f64)> {
+        if self.meas.is_empty() {
+            return None;
+        }
+        let (mut sw, mut swx) = (0.0, 0.0);
+        for &(x, s) in &self.meas {
+            let w = 1.0 / (s * s);
+            sw += w;
+            swx += w * x;
+        }
+        let mean = swx / sw;
+        let mut unc = (1.0 / sw).sqrt();
+        let n = self.meas.len();
+        if n >= 3 {
+            let var: f64 = self
+                .meas
+                .iter()
+                .map(|&(x, s)| (x - mean).powi(2) / (s * s))
+                .sum::<f64>()
+                / sw;
+            unc = unc.max((var / (n - 1) as f64).sqrt());
+        }
+        Some((mean, unc))
+    }
+}
+
+/// A per-carrier GSM downlink receiver (see the module documentation).
+#[derive(Debug, Clone)]
+pub struct Receiver {
+    cfg: RxConfig,
+    ext: ChannelExtractor,
+    fs: f64,
+    /// Channel samples; `buf[0]` is channel index `base`.
+    buf: Vec<Complex32>,
+    base: i64,
+    clean: Vec<Complex32>,
+    state: State,
+    scanner: FcchScanner,
+    work: Vec<Complex32>,
+    r: Vec<Complex32>,
+    mlse: Mlse,
+    tr_sch: Training,
+    tr_tsc: Vec<Training>,
+    tr_dummy: Training,
+    freq: FreqTracker,
+    /// Carrier offset currently applied by the mixer (on top of the channel offset), Hz.
+    mixer_corr_hz: f64,
+    /// (first channel index, correction) for every mixer retune still relevant.
+    mixer_history: Vec<(i64, f64)>,
+    /// Channel index up to which frames were demodulated in sync (back-fill never goes before).
+    processed_until: i64,
+    ts0_power: f32,
+    /// Training sequence per timeslot when it is not the BCC (set from an Immediate Assignment).
+    tsc: [Option<u8>; 8],
+    stats: RxStats,
+}
+
+impl Receiver {
+    /// A receiver for the carrier described by `cfg`.
+    pub fn new(cfg: RxConfig) -> Result<Self, RxError> {
+        if !(cfg.input_rate_sps.is_finite() && cfg.input_rate_sps >= 100_000.0) {
+            return Err(RxError::Config("input_rate_sps must be at least 100 kS/s"));
+        }
+        if !(cfg.channel_offset_hz.is_finite()
+            && cfg.channel_offset_hz.abs() < cfg.input_rate_sps / 2.0)
+        {
+            return Err(RxError::Config(
+                "channel_offset_hz must lie inside the input band",
+            ));
+        }
+        if !(cfg.max_freq_offset_hz.is_finite() && cfg.max_freq_offset_hz >= 0.0) {
+            return Err(RxError::Config(
+                "max_freq_offset_hz must be finite and non-negative",
+            ));
+        }
+        let out_rate = SYMBOL_RATE_SPS * SAMPLES_PER_SYMBOL as f64;
+        let ext = ChannelExtractor::new(
+            cfg.input_rate_sps,
+            cfg.channel_offset_hz,
+            out_rate,
+            100_000.0,
+            170_000.0,
+        )?;
+        let fs = ext.output_rate_sps();
+        let scanner = FcchScanner::new(fs, FCCH_OFFSET_HZ * fs / out_rate, cfg.max_freq_offset_hz);
+        let tr_sch = Training::new(SCH_TRAINING_POS, &SCH_TRAINING)
+            .ok_or(RxError::Config("SCH training"))?;
+        let tr_tsc = TRAINING_SEQUENCES
+            .iter()
+            .map(|t| Training::new(crate::gsm::burst::NORMAL_TRAINING_POS, t))
+            .collect::<Option<Vec<_>>>()
+            .ok_or(RxError::Config("training sequences"))?;
+        let tr_dummy =
+            Training::new(3, &DUMMY_BURST[3..145]).ok_or(RxError::Config("dummy burst"))?;
+        Ok(Receiver {
+            cfg,
+            ext,
+            fs,
+            buf: Vec::new(),
+            base: 0,
+            clean: Vec::new(),
+            state: State::FcchSearch { pos: 0, run: None },
+            scanner,
+            work: Vec::new(),
+            r: vec![Complex32::new(0.0, 0.0); 148],
+            mlse: Mlse::new(),
+            tr_sch,
+            tr_tsc,
+            tr_dummy,
+            freq: FreqTracker::default(),
+            mixer_corr_hz: 0.0,
+            mixer_history: vec![(i64::MIN, 0.0)],
+            processed_until: i64::MIN,
+            ts0_power: 0.0,
+            tsc: [None; 8],
+            stats: RxStats::default(),
+        })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RxConfig {
+        &self.cfg
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> RxStats {
+        self.stats
+    }
+
+    /// Uses training sequence `tsc` (0–7) on timeslot `ts` instead of the cell's BCC (e.g. the TSC
+    /// an Immediate Assignment gives for an SDCCH); `None` goes back to the BCC. Out-of-range
+    /// values are ignored.
+    pub fn set_timeslot_tsc(&mut self, ts: u8, tsc: Option<u8>) {
+        if let Some(slot) = self.tsc.get_mut(usize::from(ts))
+            && tsc.is_none_or(|t| t < 8)
+        {
+            *slot = tsc;
+        }
+    }
+
+    /// The receiver's state.
+    pub fn state(&self) -> RxState {
+        match self.state {
+            State::FcchSearch { .. } => RxState::FcchSearch,
+            State::SchSearch { .. } => RxState::SchSearch,
+            State::Synchronized(_) => RxState::Synchronized,
+        }
+    }
+
+    /// Whether the receiver is synchronised.
+    pub fn is_synchronized(&self) -> bool {
+        matches!(self.state, State::Synchronized(_))
+    }
+
+    /// The current carrier frequency-offset estimate and its 1σ uncertainty, Hz.
+    pub fn freq_offset_hz(&self) -> Option<(f64, f64)> {
+        self.freq.estimate()
+    }
+
+    /// The channel stream's sample rate (4 samples per symbol).
+    pub fn channel_rate_sps(&self) -> f64 {
+        self.fs
+    }
+
+    /// Processes the next input samples, appending what happened to `events`.
+    ///
+    /// Input is handled in internal blocks of [`BLOCK`] samples counted from the start of the
+    /// stream, so the events do not depend on how the caller cuts the stream; up to `BLOCK − 1`
+    /// samples wait for the next call (or [`Receiver::flush`]).
+    pub fn process(&mut self, input: &[Complex32], events: &mut Vec<RxEvent>) {
+        self.stats.input_samples += input.len() as u64;
+        for &s in input {
+            if s.re.is_finite() && s.im.is_finite() {
+                self.clean.push(s);
+            } else {
+                self.stats.nonfinite_samples += 1;
+                self.clean.push(Complex32::new(0.0, 0.0));
+            }
+            if self.clean.len() == BLOCK {
+                self.run_block(events);
+            }
+        }
+    }
+
+    /// Processes any input still waiting for a full internal block (call at the end of a stream).
+    pub fn flush(&mut self, events: &mut Vec<RxEvent>) {
+        if !self.clean.is_empty() {
+            self.run_block(events);
+        }
+    }
+
+    fn run_block(&mut self, events: &mut Vec<RxEvent>) {
+        let clean = std::mem::take(&mut self.clean);
+        self.ext.process(&clean, &mut self.buf);
+        self.clean = clean;
+        self.clean.clear();
+        while self.step(events) {}
+        self.trim();
+    }
+
+    fn end(&self) -> i64 {
+        self.base + self.buf.len() as i64
+    }
+
+    fn has(&self, from: i64, len: i64) -> bool {
+        from >= self.base && from + len <= self.end()
+    }
+
+    fn input_index(&self, channel_index: f64) -> u64 {
+        let t = self.ext.input_time(channel_index);
+        if t.is_finite() && t > 0.0 {
+            t.round() as u64
+        } else {
+            0
+        }
+    }
+
+    fn mixer_at(&self, idx: i64) -> f64 {
+        self.mixer_history
+            .iter()
+            .rev()
+            .find(|(i, _)| *i <= idx)
+            .map_or(0.0, |(_, f)| *f)
+    }
+
+    fn ppm(&self, hz: f64) -> Option<f64> {
+        self.cfg
+            .carrier_hz
+            .filter(|c| c.is_finite() && *c > 0.0)
+            .map(|c| hz / c * 1e6)
+    }
+
+    fn trim(&mut self) {
+        let back = i64::from(self.cfg.backfill_frames) * FRAME_SAMPLES;
+        let keep = match &self.state {
+            State::FcchSearch { pos, .. } => pos - 1000 - back,
+            State::SchSearch { fcch } => fcch.start - 1000 - back,
+            State::Synchronized(s) => s.frame_start as i64 - 1000,
+        };
+        let drop = keep - self.base;
+        if drop > 65_536 {
+            let d = (drop as usize).min(self.buf.len());
+            self.buf.drain(..d);
+            self.base += d as i64;
+            let base = self.base;
+            // Keep the newest retune that is at or before the new base, and all later ones.
+            let first_live = self
+                .mixer_history
+                .iter()
+                .rposition(|(i, _)| *i <= base)
+                .unwrap_or(0);
+            self.mixer_history.drain(..first_live);
+        }
+    }
+
+    /// Fills `self.r` with the symbol-spaced, de-rotated samples of a burst whose first bit is at
+    /// channel index `start`, correcting a residual frequency `fres_hz`.
+    fn load_symbols(&mut self, start: i64) -> bool {
+        if !self.has(start, BURST_SPAN) {
+            return false;
+        }
+        let fres = self.freq.estimate().map_or(0.0, |(f, _)| f) - self.mixer_at(start);
+        let off = (start - self.base) as usize;
+        let step = -TAU * fres * SAMPLES_PER_SYMBOL as f64 / self.fs;
+        let derot = [
+            Complex32::new(1.0, 0.0),
+            Complex32::new(0.0, -1.0),
+            Complex32::new(-1.0, 0.0),
+            Complex32::new(0.0, 1.0),
+        ];
+        let inc = Complex32::new(step.cos() as f32, step.sin() as f32);
+        let mut phasor = Complex32::new(1.0, 0.0);
+        for n in 0..148 {
+            let rot = phasor * derot[n % 4];
+            phasor *= inc;
+            let v = self
+                .buf
+                .get(off + SAMPLES_PER_SYMBOL * n)
+                .copied()
+                .unwrap_or_default();
+            if let Some(r) = self.r.get_mut(n) {
+                *r = v * rot;
+            }
+        }
+        true
+    }
+
+    /// Least-squares fit at every start within `radius` of `nominal`; the start with the smallest
+    /// normalised residual wins.
+    fn best_fit(&mut self, nominal: i64, radius: i64, which: Which) -> Option<(i64, ChannelFit)> {
+        let mut best: Option<(f32, i64, ChannelFit)> = None;
+        for tau in -radius..=radius {
+            if !self.load_symbols(nominal + tau) {
+                continue;
+            }
+            let tr = match which {
+                Which::Sch => &self.tr_sch,
+                Which::Tsc(t) => self.tr_tsc.get(usize::from(t & 7))?,
+                Which::Dummy => &self.tr_dummy,
+            };
+            let fit = tr.fit(&self.r);
+            let q = fit.noise_power / fit.rx_power.max(1e-30);
+            if q.is_finite() && best.as_ref().is_none_or(|b| q < b.0) {
+                best = Some((q, nominal + tau, fit));
+            }
+        }
+        best.map(|(_, s, f)| (s, f))
+    }
+
+    fn equalize(&mut self, start: i64, fit: &ChannelFit) -> [f32; 148] {
+        let mut soft = [0.0f32; 148];
+        if self.load_symbols(start) {
+            self.mlse.equalize(&self.r, fit, &mut soft);
+        }
+        soft
+    }
+
+    fn step(&mut self, events: &mut Vec<RxEvent>) -> bool {
+        match self.state.clone() {
+            State::FcchSearch { pos, run } => self.step_fcch(pos, run, events),
+            State::SchSearch { fcch } => self.step_sch(fcch, events),
+            State::Synchronized(s) => self.step_sync(s, events),
+        }
+    }
+
+    fn step_fcch(&mut self, pos: i64, run: Option<Run>, events: &mut Vec<RxEvent>) -> bool {
+        let pos = pos.max(self.base);
+        if !self.has(pos, fcch::WIN as i64) {
+            self.state = State::FcchSearch { pos, run };
+            return false;
+        }
+        let off = (pos - self.base) as usize;
+        let score = match self.buf.get(off..) {
+            Some(x) => self.scanner.score(x),
+            None => return false,
+        };
+        if score.ratio >= fcch::THRESHOLD {
+            let run = match run {
+                None => Run {
+                    best_at: pos,
+                    best: score,
+                    windows: 1,
+                },
+                Some(mut r) => {
+                    r.windows += 1;
+                    if score.ratio > r.best.ratio {
+                        r.best = score;
+                        r.best_at = pos;
+                    }
+                    r
+                }
+            };
+            if run.windows > 16 {
+                // A continuous tone, not a burst: skip past it.
+                self.stats.fcch_rejected += 1;
+                self.state = State::FcchSearch {
+                    pos: pos + fcch::WIN as i64,
+                    run: None,
+                };
+            } else {
+                self.state = State::FcchSearch {
+                    pos: pos + fcch::HOP as i64,
+                    run: Some(run),
+                };
+            }
+            return true;
+        }
+        let Some(r) = run else {
+            self.state = State::FcchSearch {
+                pos: pos + fcch::HOP as i64,
+                run: None,
+            };
+            return true;
+        };
+        if r.windows < 2 {
+            self.state = State::FcchSearch {
+                pos: pos + fcch::HOP as i64,
+                run: None,
+            };
+            return true;
+        }
+        // The run ended: measure the burst (needs data up to best + 16 + 592).
+        if self.end() < r.best_at + 16 + fcch::BURST_SAMPLES as i64 + 8 {
+            self.state = State::FcchSearch { pos, run: Some(r) };
+            return false;
+        }
+        let win_at = (r.best_at - self.base) as usize;
+        let mut work = std::mem::take(&mut self.work);
+        let m = fcch::locate_and_measure(&self.buf, win_at, r.best.freq_hz, self.fs, &mut work);
+        self.work = work;
+        match m {
+            Some(m) if m.snr_db > 0.0 => {
+                let start = self.base + m.start as i64;
+                let offset = self.mixer_at(start) + m.tone_hz
+                    - FCCH_OFFSET_HZ * self.fs / (SYMBOL_RATE_SPS * 4.0);
+                self.stats.fcch_found += 1;
+                events.push(RxEvent::FcchFound {
+                    sample_index: self.input_index(start as f64),
+                    freq_offset_hz: offset,
+                    uncertainty_hz: m.sigma_hz,
+                    freq_offset_ppm: self.ppm(offset),
+                    burst_offset_hz: offset,
+                    snr_db: m.snr_db,
+                    synchronized: false,
+                });
+                self.state = State::SchSearch {
+                    fcch: Pending {
+                        start,
+                        offset_hz: offset,
+                        sigma_hz: m.sigma_hz,
+                    },
+                };
+            }
+            _ => {
+                self.stats.fcch_rejected += 1;
+                self.state = State::FcchSearch {
+                    pos: pos + fcch::HOP as i64,
+                    run: None,
+                };
+            }
+        }
+        true
+    }
+
+    fn commit_freq(&mut self, offset_hz: f64, sigma_hz: f64) {
+        self.freq.push(offset_hz, sigma_hz);
+        if let Some((est, _)) = self.freq.estimate()
+            && (est - self.mixer_corr_hz).abs() > 50.0
+        {
+            self.mixer_corr_hz = est;
+            self.ext.set_offset_hz(self.cfg.channel_offset_hz + est);
+            let at = self.end();
+            self.mixer_history.push((at, est));
+            self.stats.retunes += 1;
+        }
+    }
+
+    fn step_sch(&mut self, fcch: Pending, events: &mut Vec<RxEvent>) -> bool {
+        let nominal = fcch.start + FRAME_SAMPLES;
+        if !self.has(nominal - SCH_RADIUS, BURST_SPAN + 2 * SCH_RADIUS) {
+            if nominal - SCH_RADIUS < self.base {
+                self.state = State::FcchSearch {
+                    pos: fcch.start + fcch::BURST_SAMPLES as i64,
+                    run: None,
+                };
+                return true;
+            }
+            return false;
+        }
+        // Demodulate with this FCCH's estimate: push it temporarily.
+        let saved = self.freq.clone();
+        self.freq.push(fcch.offset_hz, fcch.sigma_hz);
+        let mut result = None;
+        if let Some((start, fit)) = self.best_fit(nominal, SCH_RADIUS, Which::Sch) {
+            let soft = self.equalize(start, &fit);
+            let centre = centre_of(start, &fit);
+            result = Some((
+                start,
+                centre,
+                fit.snr_db(),
+                sch_decode_burst_with_errors(&soft),
+            ));
+        }
+        self.freq = saved;
+        match result {
+            Some((start, centre, snr_db, Ok((info, errors))))
+                if info.t3 % 10 == 1 && info.t3 <= 41 =>
+            {
+                self.commit_freq(fcch.offset_hz, fcch.sigma_hz);
+                let fn_ = info.frame_number();
+                self.stats.sch_ok += 1;
+                self.stats.sync_gained += 1;
+                events.push(RxEvent::SchDecoded {
+                    sample_index: self.input_index(centre),
+                    bsic: info.bsic,
+                    ncc: info.ncc(),
+                    bcc: info.bcc(),
+                    frame_number: fn_,
+                    t1: info.t1,
+                    t2: info.t2,
+                    t3: info.t3,
+                    bit_errors: errors,
+                    snr_db,
+                    frame_number_ok: true,
+                });
+                // Back-fill: start earlier frames that are still buffered and not yet processed.
+                let earliest = self.base.max(self.processed_until) + 2 * SYNC_RADIUS;
+                let avail = ((start - earliest) / FRAME_SAMPLES).max(0);
+                let k = avail.min(i64::from(self.cfg.backfill_frames));
+                let first_fn = (fn_ + HYPERFRAME - (k as u32 % HYPERFRAME)) % HYPERFRAME;
+                self.state = State::Synchronized(Sync {
+                    fn_: first_fn,
+                    frame_start: centre - (k * FRAME_SAMPLES) as f64,
+                    ts: 0,
+                    bsic: info.bsic,
+                    anchor_fn: fn_,
+                    sch_fail_run: 0,
+                    weak_run: 0,
+                });
+            }
+            other => {
+                let snr_db = other.map_or(f32::NEG_INFINITY, |(_, _, s, _)| s);
+                self.stats.sch_failed += 1;
+                events.push(RxEvent::SchFailed {
+                    sample_index: self.input_index(nominal as f64),
+                    expected_frame_number: None,
+                    snr_db,
+                });
+                self.state = State::FcchSearch {
+                    pos: fcch.start + fcch::BURST_SAMPLES as i64,
+                    run: None,
+                };
+            }
+        }
+        true
+    }
+
+    fn lose_sync(&mut self, s: &Sync, at: i64, reason: SyncLossReason, events: &mut Vec<RxEvent>) {
+        self.stats.sync_lost += 1;
+        events.push(RxEvent::SyncLost {
+            sample_index: self.input_index(at as f64),
+            frame_number: s.fn_,
+            reason,
+        });
+        self.freq = FreqTracker::default();
+        self.state = State::FcchSearch { pos: at, run: None };
+    }
+
+    fn step_sync(&mut self, mut s: Sync, events: &mut Vec<RxEvent>) -> bool {
+        let nominal_f = s.frame_start + (i64::from(s.ts) * TS_SAMPLES) as f64;
+        let nominal = nominal_f.round() as i64;
+        if !self.has(nominal - SYNC_RADIUS, BURST_SPAN + 2 * SYNC_RADIUS) {
+            if nominal - SYNC_RADIUS < self.base {
+                // Should not happen (the buffer is kept); resynchronise rather than panic.
+                self.lose_sync(&s, self.end(), SyncLossReason::SignalLost, events);
+                return true;
+            }
+            self.state = State::Synchronized(s);
+            return false;
+        }
+        let t3 = s.fn_ % 51;
+        let report = self.cfg.timeslot_mask & (1 << s.ts) != 0;
+        let mut lost = None;
+        if s.ts == 0 && matches!(t3, 0 | 10 | 20 | 30 | 40) {
+            self.track_fcch(nominal, events);
+        } else if s.ts == 0 && matches!(t3, 1 | 11 | 21 | 31 | 41) {
+            if let Some((start, fit)) = self.best_fit(nominal, SYNC_RADIUS, Which::Sch) {
+                let soft = self.equalize(start, &fit);
+                let snr_db = fit.snr_db();
+                match sch_decode_burst_with_errors(&soft) {
+                    Ok((info, errors)) => {
+                        let fn_ = info.frame_number();
+                        let ok = fn_ == s.fn_ && info.bsic == s.bsic;
+                        if s.fn_ != s.anchor_fn {
+                            self.stats.sch_ok += 1;
+                            if !ok {
+                                self.stats.sch_fn_mismatch += 1;
+                            }
+                            events.push(RxEvent::SchDecoded {
+                                sample_index: self.input_index(centre_of(start, &fit)),
+                                bsic: info.bsic,
+                                ncc: info.ncc(),
+                                bcc: info.bcc(),
+                                frame_number: fn_,
+                                t1: info.t1,
+                                t2: info.t2,
+                                t3: info.t3,
+                                bit_errors: errors,
+                                snr_db,
+                                frame_number_ok: ok,
+                            });
+                        }
+                        if ok {
+                            s.sch_fail_run = 0;
+                        } else {
+                            // A parity check of 10 bits passes by chance once in ~1000 bad
+                            // bursts: a disagreeing SCH counts as a failure, and only a run of
+                            // them (a real change) makes the receiver resynchronise.
+                            s.sch_fail_run += 1;
+                            if s.sch_fail_run >= self.cfg.max_sch_failures.max(1) {
+                                lost = Some(SyncLossReason::SchFailures);
+                            }
+                        }
+                    }
+                    Err(_) => {
+                        self.stats.sch_failed += 1;
+                        s.sch_fail_run += 1;
+                        events.push(RxEvent::SchFailed {
+                            sample_index: self.input_index(centre_of(start, &fit)),
+                            expected_frame_number: Some(s.fn_),
+                            snr_db,
+                        });
+                        if s.sch_fail_run >= self.cfg.max_sch_failures.max(1) {
+                            lost = Some(SyncLossReason::SchFailures);
+                        }
+                    }
+                }
+                self.track_timing(&mut s, start, nominal_f, &fit);
+                if report {
+                    self.push_burst(events, start, nominal_f, &s, BurstKind::Sch, soft, &fit);
+                }
+            }
+        } else if s.ts == 0 || report {
+            let tsc = self
+                .tsc
+                .get(usize::from(s.ts))
+                .copied()
+                .flatten()
+                .unwrap_or(s.bsic & 7);
+            let a = self.best_fit(nominal, SYNC_RADIUS, Which::Tsc(tsc));
+            let d = self.best_fit(nominal, SYNC_RADIUS, Which::Dummy);
+            let pick = match (a, d) {
+                (Some(a), Some(d)) => {
+                    let qa = a.1.noise_power / a.1.rx_power.max(1e-30);
+                    let qd = d.1.noise_power / d.1.rx_power.max(1e-30);
+                    if qd < qa {
+                        Some((d, BurstKind::Dummy))
+                    } else {
+                        Some((a, BurstKind::Normal))
+                    }
+                }
+                (Some(a), None) => Some((a, BurstKind::Normal)),
+                (None, Some(d)) => Some((d, BurstKind::Dummy)),
+                (None, None) => None,
+            };
+            if let Some(((start, fit), mut kind)) = pick {
+                let snr_db = fit.snr_db();
+                if s.ts == 0 {
+                    if snr_db >= 3.0 {
+                        self.ts0_power = if self.ts0_power > 0.0 {
+                            0.95 * self.ts0_power + 0.05 * fit.rx_power
+                        } else {
+                            fit.rx_power
+                        };
+                        s.weak_run = 0;
+                    } else {
+                        s.weak_run += 1;
+                        if s.weak_run > 2 * 51 {
+                            lost = Some(SyncLossReason::SignalLost);
+                        }
+                    }
+                    self.track_timing(&mut s, start, nominal_f, &fit);
+                }
+                let empty =
+                    s.ts != 0 && self.ts0_power > 0.0 && fit.rx_power < 0.01 * self.ts0_power;
+                let soft = if empty {
+                    kind = BurstKind::Empty;
+                    [0.0; 148]
+                } else {
+                    self.equalize(start, &fit)
+                };
+                match kind {
+                    BurstKind::Normal => self.stats.bursts_normal += 1,
+                    BurstKind::Dummy => self.stats.bursts_dummy += 1,
+                    BurstKind::Empty => self.stats.bursts_empty += 1,
+                    BurstKind::Sch => {}
+                }
+                if report {
+                    self.push_burst(events, start, nominal_f, &s, kind, soft, &fit);
+                }
+            }
+        }
+        self.processed_until = self.processed_until.max(nominal + BURST_SPAN);
+        if let Some(reason) = lost {
+            self.lose_sync(&s, nominal + TS_SAMPLES, reason, events);
+            return true;
+        }
+        s.ts += 1;
+        if s.ts == 8 {
+            s.ts = 0;
+            s.fn_ = (s.fn_ + 1) % HYPERFRAME;
+            s.frame_start += FRAME_SAMPLES as f64;
+        }
+        self.state = State::Synchronized(s);
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_burst(
+        &self,
+        events: &mut Vec<RxEvent>,
+        start: i64,
+        nominal_f: f64,
+        s: &Sync,
+        kind: BurstKind,
+        soft_bits: [f32; 148],
+        fit: &ChannelFit,
+    ) {
+        events.push(RxEvent::Burst(Box::new(RxBurst {
+            sample_index: self.input_index(centre_of(start, fit)),
+            frame_number: s.fn_,
+            timeslot: s.ts,
+            kind,
+            soft_bits,
+            snr_db: fit.snr_db(),
+            power_db: 10.0 * fit.rx_power.max(1e-30).log10(),
+            timing_offset_symbols: ((start as f64 - nominal_f) / SAMPLES_PER_SYMBOL as f64) as f32
+                + fit.centroid_symbols(),
+        })));
+    }
+
+    fn track_timing(&mut self, s: &mut Sync, start: i64, nominal_f: f64, fit: &ChannelFit) {
+        if fit.snr_db() >= 6.0 {
+            let centre =
+                start as f64 + f64::from(fit.centroid_symbols()) * SAMPLES_PER_SYMBOL as f64;
+            let err = (centre - nominal_f).clamp(-4.0, 4.0);
+            s.frame_start += 0.25 * err;
+        }
+    }
+
+    fn track_fcch(&mut self, nominal: i64, events: &mut Vec<RxEvent>) {
+        let fres = self.freq.estimate().map_or(0.0, |(f, _)| f) - self.mixer_at(nominal);
+        let f0 = FCCH_OFFSET_HZ * self.fs / (SYMBOL_RATE_SPS * 4.0) + fres;
+        let off = (nominal - self.base) as usize;
+        let mut work = std::mem::take(&mut self.work);
+        let m = fcch::fine_estimate(&self.buf, off, f0, self.fs, &mut work);
+        self.work = work;
+        let Some(m) = m else { return };
+        // Only trust bursts that are clearly a tone and close to the running estimate.
+        if m.snr_db < 6.0 || (m.tone_hz - f0).abs() > 2_000.0 {
+            return;
+        }
+        let offset =
+            self.mixer_at(nominal) + m.tone_hz - FCCH_OFFSET_HZ * self.fs / (SYMBOL_RATE_SPS * 4.0);
+        self.stats.fcch_tracked += 1;
+        self.commit_freq(offset, m.sigma_hz);
+        let (est, unc) = self.freq.estimate().unwrap_or((offset, m.sigma_hz));
+        events.push(RxEvent::FcchFound {
+            sample_index: self.input_index(nominal as f64),
+            freq_offset_hz: est,
+            uncertainty_hz: unc,
+            freq_offset_ppm: self.ppm(est),
+            burst_offset_hz: offset,
+            snr_db: m.snr_db,
+            synchronized: true,
+        });
+    }
+}
+
+/// Channel index where a burst's first bit is centred: the fitted start corrected by the energy
+/// centroid of the channel estimate (removes the ±1 symbol ambiguity of the start itself).
+fn centre_of(start: i64, fit: &ChannelFit) -> f64 {
+    start as f64 + f64::from(fit.centroid_symbols()) * SAMPLES_PER_SYMBOL as f64
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Which {
+    Sch,
+    Tsc(u8),
+    Dummy,
+}
+
+/// Serde for `[f32; 148]` (serde derives arrays only up to 32 elements).
+mod soft_bits_serde {
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f32; 148], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[f32; 148], D::Error> {
+        let v = Vec::<f32>::deserialize(d)?;
+        <[f32; 148]>::try_from(v.as_slice())
+            .map_err(|_| D::Error::invalid_length(v.len(), &"148 soft bits"))
+    }
+}
