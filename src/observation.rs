@@ -76,10 +76,13 @@ pub struct SpectrumObs {
     pub psd_dbfs: Option<Vec<f32>>,
 }
 
-/// Measure every GSM channel inside the spectrum's usable span (the outer 10% on each side are
-/// left out: anti-alias filters roll off there).
+/// Fraction of the sample rate treated as usable bandwidth: receivers' anti-alias filters roll
+/// off in the outer 7.5% on each side (RTL-SDR at 2.4 MS/s: about 2 MHz usable).
+pub const USABLE_FRACTION: f64 = 0.85;
+
+/// Measure every GSM channel inside the spectrum's usable span ([`USABLE_FRACTION`]).
 pub fn channel_powers(psd: &Psd, center_freq_hz: f64) -> (f64, Vec<ChannelPower>) {
-    let usable_hz = psd.sample_rate_sps * 0.8;
+    let usable_hz = psd.sample_rate_sps * USABLE_FRACTION;
     let floor_ch_dbfs = psd.noise_floor_dbfs() + 10.0 * (200e3 / psd.bin_width_hz()).log10();
     let mut out = Vec::new();
     let mut seen: Vec<f64> = Vec::new();

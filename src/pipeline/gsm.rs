@@ -6,7 +6,7 @@
 //! block where its carrier was found. With fixed carriers (`decode --freq/--arfcn`), discovery is
 //! off.
 
-use crate::observation::{CARRIER_THRESHOLD_DB, Observation, channel_powers};
+use crate::observation::{Observation, channel_powers};
 use crate::pipeline::Block;
 use serde::Serialize;
 use serde_json::Value;
@@ -24,6 +24,14 @@ pub struct GsmStageConfig {
     pub rediscover_s: f64,
     /// At most this many receivers.
     pub max_carriers: usize,
+    /// A channel is tried when its power stands this far above the noise floor…
+    pub candidate_snr_db: f64,
+    /// …and no further than this below the strongest channel.
+    pub candidate_range_db: f64,
+    /// A receiver that finds no FCCH within this much signal is dropped (not a BCCH carrier)…
+    pub probe_s: f64,
+    /// …and its channel is not tried again for this long.
+    pub retry_after_s: f64,
     /// Decode only these carriers (absolute Hz); empty = discover.
     pub fixed_carriers_hz: Vec<f64>,
     /// Show subscriber identities in clear (default: masked).
@@ -38,6 +46,10 @@ impl Default for GsmStageConfig {
             discovery_s: 0.05,
             rediscover_s: 1.0,
             max_carriers: 16,
+            candidate_snr_db: 3.0,
+            candidate_range_db: 30.0,
+            probe_s: 1.0,
+            retry_after_s: 10.0,
             fixed_carriers_hz: Vec::new(),
             reveal_identities: false,
             include_hex: true,
@@ -85,6 +97,8 @@ pub struct GsmStage {
     welch_samples: u64,
     next_discovery: u64,
     tuned_hz: f64,
+    /// Channels whose probe found no FCCH: (carrier Hz, stream index before which not to retry).
+    rejected: Vec<(f64, u64)>,
     /// Samples of the open discovery window (new receivers start from its first sample).
     history: Vec<num_complex::Complex32>,
     history_start: u64,
@@ -108,6 +122,7 @@ impl GsmStage {
             tuned_hz: f64::NAN,
             history: Vec::new(),
             history_start: 0,
+            rejected: Vec::new(),
         })
     }
 
@@ -190,6 +205,7 @@ impl GsmStage {
             r.fed_until = end;
             emit(r, self.rate_sps, &self.cfg, out);
         }
+        self.prune(end);
         Ok(())
     }
 
@@ -213,9 +229,26 @@ impl GsmStage {
         let before = self.receivers.len();
         if let Some(psd) = self.welch.psd(self.rate_sps) {
             let (_, channels) = channel_powers(&psd, block.frequency_hz);
+            // Carriers are found by trying: every channel that stands out of the floor and is
+            // not far below the strongest gets a receiver, which keeps it only if it finds FCCH.
+            // (In a dense band the floor estimate sits on carrier skirts, so a strict SNR test
+            // would miss carriers; the FCCH search is the real test.)
+            let strongest = channels
+                .iter()
+                .map(|c| c.power_dbfs)
+                .fold(f64::NEG_INFINITY, f64::max);
+            let now = end;
+            self.rejected.retain(|&(_, until)| until > now);
             let mut found: Vec<_> = channels
                 .into_iter()
-                .filter(|c| c.snr_db >= CARRIER_THRESHOLD_DB)
+                .filter(|c| c.snr_db >= self.cfg.candidate_snr_db)
+                .filter(|c| c.power_dbfs >= strongest - self.cfg.candidate_range_db)
+                .filter(|c| {
+                    !self
+                        .rejected
+                        .iter()
+                        .any(|(f, _)| (f - c.freq_hz).abs() < 1.0)
+                })
                 .collect();
             found.sort_by(|a, b| b.power_dbfs.total_cmp(&a.power_dbfs));
             for c in found {
@@ -237,6 +270,24 @@ impl GsmStage {
         self.welch.reset();
         self.welch_samples = 0;
         self.next_discovery = end + (self.cfg.rediscover_s * self.rate_sps) as u64;
+    }
+
+    /// Drop receivers that found no FCCH within the probe time (only in discovery mode).
+    fn prune(&mut self, now: u64) {
+        if !self.cfg.fixed_carriers_hz.is_empty() {
+            return;
+        }
+        let probe = (self.cfg.probe_s * self.rate_sps) as u64;
+        let retry = (self.cfg.retry_after_s * self.rate_sps) as u64;
+        let rejected = &mut self.rejected;
+        self.receivers.retain(|r| {
+            let st = r.rx.stats();
+            let silent = st.fcch_found == 0 && now.saturating_sub(r.start_index) > probe;
+            if silent {
+                rejected.push((r.freq_hz, now + retry));
+            }
+            !silent
+        });
     }
 
     /// End of stream: flush receivers and report their counters.
