@@ -394,8 +394,9 @@ fn emit(r: &mut CarrierRx, rate_sps: f64, cfg: &GsmStageConfig, out: &mut Vec<Ob
                     continue;
                 }
                 for f in std::mem::take(&mut r.dec.frames) {
-                    if f.data[0] == 0x01 {
-                        // L2 fill frame (pseudo length 0): the channel is idle.
+                    if f.data[0] == 0x01 || f.data[..3] == [0x03, 0x03, 0x01] {
+                        // L2 fill frame: pseudo length 0, or the LAPDm UI fill frame with an empty
+                        // information field that osmocom-based BTSs send on idle CCCH blocks.
                         r.fill_frames += 1;
                         continue;
                     }
