@@ -58,9 +58,80 @@ enum Command {
     Profiles(ProfilesArgs),
     /// Decode GSM downlink carriers in a recording: a gr-gsm-like frame listing and a cell summary.
     Decode(DecodeArgs),
+    /// Generate a synthetic GSM scene (legitimate and rogue cells, SIM-box uplink) as SigMF.
+    Synth(SynthArgs),
     /// Decode a burst listing (`FN TS SUBTYPE BITS`, one burst a line, as gr-gsm's burst files):
     /// TS0 as BCCH/CCCH, other timeslots as SDCCH/8 when given.
     DecodeBursts(DecodeBurstsArgs),
+    /// Sweep a GSM band: hop the tuner, find carriers (FCCH), read SI1–SI4, print a table of
+    /// cells (ARFCN, MHz, CID, LAC, MCC, MNC, power, BSIC, ppm). On a recording, a virtual tuner
+    /// hops over the recorded band.
+    Scan(ScanArgs),
+}
+
+#[derive(Args, Debug)]
+struct ScanArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Band to sweep: gsm850, gsm900, egsm, dcs1800, pcs1900.
+    #[arg(long, value_parser = parse_band)]
+    band: Band,
+    /// Only channels at or above this frequency (Hz).
+    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    from: Option<f64>,
+    /// Only channels at or below this frequency (Hz).
+    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    to: Option<f64>,
+    /// Sweeps over the band (default: 1 on a recording, until Ctrl-C live).
+    #[arg(long)]
+    rounds: Option<u32>,
+    /// Seconds of signal per step to look for FCCH.
+    #[arg(long, default_value_t = 0.3, value_parser = parse_positive)]
+    dwell: f64,
+    /// At most this many seconds at a step while its carriers have not sent SI1–SI4.
+    #[arg(long, default_value_t = 2.5, value_parser = parse_positive)]
+    camp: f64,
+    /// Virtual tuner rate over a recording (or --virtual-tuner), S/s (default: half the
+    /// recording's rate).
+    #[arg(long, value_name = "SPS", value_parser = parse_positive)]
+    tuner_rate: Option<f64>,
+    /// Usable bandwidth per step, Hz (default: the hardware profile's, else 80% of the rate).
+    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    bandwidth: Option<f64>,
+    /// Treat the --device stream as a wideband capture and hop a virtual tuner over it (e.g.
+    /// the iqfile playback module, which cannot retune).
+    #[arg(long)]
+    virtual_tuner: bool,
+    /// Print the final table as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args, Debug)]
+struct SynthArgs {
+    /// Scene file (TOML), e.g. recordings/scenes/sms-blaster.toml.
+    scene: PathBuf,
+    /// Output base name: writes OUT.sigmf-meta and OUT.sigmf-data.
+    #[arg(short, long, value_name = "OUT")]
+    output: PathBuf,
+    /// Override the scene's duration.
+    #[arg(long, value_name = "S", value_parser = parse_positive)]
+    seconds: Option<f64>,
+    /// Override the scene's random seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override the scene's sample rate.
+    #[arg(long, value_name = "SPS", value_parser = parse_positive)]
+    rate: Option<f64>,
+    /// Override the scene's centre frequency.
+    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    freq: Option<f64>,
+    /// Override the scene's sample encoding.
+    #[arg(long, value_enum)]
+    datatype: Option<Datatype>,
+    /// Leave out cells outside the output band instead of failing.
+    #[arg(long)]
+    drop_out_of_band: bool,
 }
 
 #[derive(Args, Debug)]
@@ -98,6 +169,8 @@ struct DecodeArgs {
     /// Print one JSON document (frames and cell summaries) instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    sinks: crate::sink::SinkArgs,
 }
 
 fn parse_band(s: &str) -> Result<Band, String> {
@@ -222,6 +295,8 @@ struct ReplayArgs {
     /// Show subscriber identities (IMSI/TMSI) in clear. Default: masked.
     #[arg(long)]
     reveal_identities: bool,
+    #[command(flatten)]
+    sinks: crate::sink::SinkArgs,
 }
 
 #[derive(Args, Debug)]
@@ -328,6 +403,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Profiles(a) => profiles(a),
         Command::Decode(a) => decode(a),
         Command::DecodeBursts(a) => decode_bursts(a),
+        Command::Scan(a) => scan(a),
+        Command::Synth(a) => synth(a),
     }
 }
 
@@ -457,7 +534,37 @@ fn replay(a: ReplayArgs) -> Result<u8> {
             ..GsmStageConfig::default()
         }),
     };
-    run_replay(src, &a.input, &opts, |_| {})
+    let mut sink = open_sinks(&a.sinks, a.reveal_identities, src.as_ref())?;
+    let code = run_replay(src, &a.input, &opts, |o| {
+        if let Some(s) = sink.as_mut() {
+            s.observe(o);
+        }
+    })?;
+    finish_sinks(sink)?;
+    Ok(code)
+}
+
+/// Open the GSMTAP/pcap sinks the flags ask for.
+fn open_sinks(
+    a: &crate::sink::SinkArgs,
+    reveal: bool,
+    src: &dyn SampleSource,
+) -> Result<Option<crate::sink::GsmtapSink>> {
+    let base = crate::sink::base_time(src.info().start_time.as_deref());
+    Ok(crate::sink::GsmtapSink::open(a, reveal, base)?)
+}
+
+fn finish_sinks(sink: Option<crate::sink::GsmtapSink>) -> Result<()> {
+    if let Some(s) = sink {
+        let r = s.finish()?;
+        if r.udp_errors > 0 {
+            eprintln!(
+                "towerwatch: {} GSMTAP datagrams could not be sent",
+                r.udp_errors
+            );
+        }
+    }
+    Ok(())
 }
 
 /// How a headless run is set up.
@@ -758,17 +865,20 @@ fn verify(a: VerifyArgs) -> Result<u8> {
     }
 }
 
-/// The bundled demo recording, relative to the repository root.
-pub const DEMO_RECORDING: &str = "recordings/demo.sigmf-meta";
+/// The bundled demo scene, relative to the repository root: generated on the fly (the same
+/// samples `towerwatch synth` writes), so the demo needs no large file.
+pub const DEMO_SCENE: &str = "recordings/scenes/sms-blaster.toml";
+
+/// Seconds of the demo scene to run.
+pub const DEMO_SECONDS: f64 = 4.0;
 
 fn demo(a: DemoArgs) -> Result<u8> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let path = [PathBuf::from(DEMO_RECORDING), root.join(DEMO_RECORDING)]
+    let scene = [PathBuf::from(DEMO_SCENE), root.join(DEMO_SCENE)]
         .into_iter()
         .find(|p| p.exists())
-        .ok_or_else(|| {
-            anyhow!("demo recording {DEMO_RECORDING} not found: run from the repository")
-        })?;
+        .ok_or_else(|| anyhow!("demo scene {DEMO_SCENE} not found: run from the repository"))?;
+    let path = PathBuf::from(format!("scene:{},seconds={DEMO_SECONDS}", scene.display()));
     eprintln!(
         "towerwatch demo: decoding every GSM carrier in {} (a synthetic scene: legitimate cells \
          and an SMS blaster)",
@@ -797,6 +907,7 @@ fn demo(a: DemoArgs) -> Result<u8> {
         carrier: None,
         reveal_identities: false,
         json: false,
+        sinks: Default::default(),
     })
 }
 
@@ -865,36 +976,43 @@ fn decode(a: DecodeArgs) -> Result<u8> {
     };
     let mut cells: std::collections::BTreeMap<(u16, u64), CellReport> = Default::default();
     let key = |arfcn: u16, f: f64| (arfcn, f as u64);
-    run_replay(src, &a.input, &opts, |o| match o {
-        Observation::Carrier(c) => {
-            let r = cells.entry(key(c.arfcn, c.freq_hz)).or_default();
-            r.band = Some(c.band);
-            r.arfcn = c.arfcn;
-            r.freq_hz = c.freq_hz;
-            r.freq_offset_hz = Some(c.freq_offset_hz);
-            r.freq_offset_ppm = c.freq_offset_ppm;
-            r.uncertainty_hz = Some(c.uncertainty_hz);
+    let mut sink = open_sinks(&a.sinks, a.reveal_identities, src.as_ref())?;
+    run_replay(src, &a.input, &opts, |o| {
+        if let Some(s) = sink.as_mut() {
+            s.observe(o);
         }
-        Observation::Sync(s) => {
-            let r = cells.entry(key(s.arfcn, 0.0)).or_default();
-            r.bsic = Some(s.bsic);
-            r.sch_decodes += 1;
+        match o {
+            Observation::Carrier(c) => {
+                let r = cells.entry(key(c.arfcn, c.freq_hz)).or_default();
+                r.band = Some(c.band);
+                r.arfcn = c.arfcn;
+                r.freq_hz = c.freq_hz;
+                r.freq_offset_hz = Some(c.freq_offset_hz);
+                r.freq_offset_ppm = c.freq_offset_ppm;
+                r.uncertainty_hz = Some(c.uncertainty_hz);
+            }
+            Observation::Sync(s) => {
+                let r = cells.entry(key(s.arfcn, 0.0)).or_default();
+                r.bsic = Some(s.bsic);
+                r.sch_decodes += 1;
+            }
+            Observation::SystemInfo(m) | Observation::Ccch(m) => {
+                let r = cells.entry(key(m.arfcn, 0.0)).or_default();
+                r.summary.observe(&m.parsed);
+                r.frames.push((
+                    m.frame_number,
+                    m.name.clone(),
+                    m.l2_hex.clone().unwrap_or_default(),
+                ));
+            }
+            Observation::DecodeStats(d) => {
+                let r = cells.entry(key(d.arfcn, 0.0)).or_default();
+                r.counters = Some(d.counters.clone());
+            }
+            _ => {}
         }
-        Observation::SystemInfo(m) | Observation::Ccch(m) => {
-            let r = cells.entry(key(m.arfcn, 0.0)).or_default();
-            r.summary.observe(&m.parsed);
-            r.frames.push((
-                m.frame_number,
-                m.name.clone(),
-                m.l2_hex.clone().unwrap_or_default(),
-            ));
-        }
-        Observation::DecodeStats(d) => {
-            let r = cells.entry(key(d.arfcn, 0.0)).or_default();
-            r.counters = Some(d.counters.clone());
-        }
-        _ => {}
     })?;
+    finish_sinks(sink)?;
     // Merge the per-frequency carrier entries into the per-ARFCN ones.
     let mut merged: std::collections::BTreeMap<u16, CellReport> = Default::default();
     for ((arfcn, _), r) in cells {
@@ -1186,4 +1304,111 @@ fn hex_plain(d: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+fn synth(a: SynthArgs) -> Result<u8> {
+    let opts = crate::synth::SynthOptions {
+        duration_s: a.seconds,
+        seed: a.seed,
+        format: a.datatype.map(SampleFormat::from),
+        sample_rate_sps: a.rate,
+        center_freq_hz: a.freq,
+        drop_out_of_band: a.drop_out_of_band,
+    };
+    let s = crate::synth::run_synth(&a.scene, &a.output, &opts)?;
+    eprintln!(
+        "wrote {} ({} samples, {:.2} s at {} S/s, {}, {:.1} MB) in {:.2} s: {:.1}× real time",
+        s.meta_path.display(),
+        s.samples,
+        s.duration_s,
+        s.sample_rate_sps,
+        s.format,
+        s.data_bytes as f64 / 1e6,
+        s.elapsed_s,
+        s.real_time_factor
+    );
+    Ok(0)
+}
+
+fn scan(a: ScanArgs) -> Result<u8> {
+    use crate::pipeline::scan::{ScanConfig, run_scan};
+    use crate::source::tuner::{TunerConfig, VirtualTuner};
+    let profile = match a.input.profile.as_deref() {
+        None => None,
+        Some(p) if p.ends_with(".toml") => Some(crate::profile::Profile::load(p)?),
+        Some(id) => Some(crate::profile::Profile::by_id(id)?),
+    };
+    let wide = open_input(&a.input)?;
+    let live = a.input.device.is_some();
+    let wide_rate = wide.info().sample_rate_sps;
+    let mut src: Box<dyn SampleSource> = if live && !a.virtual_tuner {
+        wide
+    } else {
+        let rate = a.tuner_rate.unwrap_or(if wide_rate >= 1e6 {
+            wide_rate / 2.0
+        } else {
+            wide_rate
+        });
+        let cfg = TunerConfig {
+            rate_sps: rate,
+            bandwidth_hz: a.bandwidth.unwrap_or(0.8 * rate).min(rate),
+            rewind_on_retune: !live,
+            looped: !live,
+        };
+        let opener: Option<crate::source::tuner::Opener> = if live {
+            None
+        } else {
+            let input = a.input.clone();
+            Some(Box::new(move || {
+                open_input(&input)
+                    .map_err(|e| crate::source::SourceError::Unsupported(e.to_string()))
+            }))
+        };
+        Box::new(VirtualTuner::new(wide, opener, cfg)?)
+    };
+    let rate = src.info().sample_rate_sps;
+    let usable = a
+        .bandwidth
+        .or(profile
+            .as_ref()
+            .filter(|_| !a.virtual_tuner)
+            .map(|p| p.sample_rate.usable_bandwidth_hz))
+        .unwrap_or(0.8 * rate);
+    let mut cfg = ScanConfig::new(a.band, rate, usable);
+    cfg.range_hz = match (a.from, a.to) {
+        (None, None) => None,
+        (f, t) => Some((f.unwrap_or(0.0), t.unwrap_or(f64::MAX))),
+    };
+    cfg.dwell_s = a.dwell;
+    cfg.camp_timeout_s = a.camp;
+    cfg.settle_s = if live && !a.virtual_tuner {
+        profile.as_ref().map_or(0.05, |p| p.retune_settle_s)
+    } else {
+        0.0
+    };
+    cfg.rounds = a.rounds.or(if live { None } else { Some(1) });
+    let stop = stop_flag();
+    let tty = std::io::stdout().is_terminal() && !a.json;
+    let table = run_scan(src.as_mut(), cfg, &stop, |t| {
+        if tty {
+            print!("\x1b[2J\x1b[H{}", t.render());
+            let _ = std::io::stdout().flush();
+        }
+    })?;
+    if a.json {
+        let doc = serde_json::json!({
+            "receiver_ppm": table.receiver_ppm(),
+            "rounds_done": table.rounds_done,
+            "steps_visited": table.steps_visited,
+            "cells": table.rows.values().map(|r| {
+                let mut v = serde_json::to_value(r).unwrap_or_default();
+                v["corrected_ppm"] = serde_json::json!(table.corrected_ppm(r));
+                v
+            }).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        print!("{}", table.render());
+    }
+    Ok(0)
 }

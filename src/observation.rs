@@ -80,7 +80,8 @@ pub struct SpectrumObs {
 /// off in the outer 7.5% on each side (RTL-SDR at 2.4 MS/s: about 2 MHz usable).
 pub const USABLE_FRACTION: f64 = 0.85;
 
-/// Measure every GSM channel inside the spectrum's usable span ([`USABLE_FRACTION`]).
+/// Measure every GSM channel whose carrier lies inside the spectrum's usable span
+/// ([`USABLE_FRACTION`]); the channel's skirts may reach past it.
 pub fn channel_powers(psd: &Psd, center_freq_hz: f64) -> (f64, Vec<ChannelPower>) {
     let usable_hz = psd.sample_rate_sps * USABLE_FRACTION;
     let floor_ch_dbfs = psd.noise_floor_dbfs() + 10.0 * (200e3 / psd.bin_width_hz()).log10();
@@ -92,7 +93,7 @@ pub fn channel_powers(psd: &Psd, center_freq_hz: f64) -> (f64, Vec<ChannelPower>
             arfcn,
             freq_hz,
             ..
-        } in channels_in_span(center_freq_hz, usable_hz, dir)
+        } in channels_in_span(center_freq_hz, usable_hz + 200e3, dir)
         {
             if seen.iter().any(|f| (f - freq_hz).abs() < 1.0) {
                 continue;

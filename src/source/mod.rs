@@ -142,8 +142,10 @@ pub trait SampleSource: Send {
 pub mod file;
 pub mod format;
 pub mod raw;
+pub mod scene;
 pub mod sigmf;
 pub mod synthetic;
+pub mod tuner;
 pub mod wav;
 
 pub use format::SampleFormat;
@@ -167,6 +169,9 @@ pub fn open_file(path: &Path, opts: &FileOptions) -> Result<Box<dyn SampleSource
     let s = path.to_string_lossy();
     if s.starts_with("synth:") {
         return Ok(Box::new(synthetic::SynthSource::from_spec(&s)?));
+    }
+    if s.starts_with("scene:") {
+        return Ok(Box::new(scene::SceneSource::from_spec(&s)?));
     }
     if sigmf::is_sigmf(path) {
         let (mut reader, _meta) = sigmf::open(path, opts.check_hash)?;
