@@ -49,7 +49,7 @@ fn generate_with(
     for k in 0..n_frames {
         let fn_ = (first_fn + k) % HYPERFRAME;
         let t3 = fn_ % 51;
-        let ts0: [u8; 148] = if t3 % 10 == 0 && t3 != 50 {
+        let ts0: [u8; 148] = if t3.is_multiple_of(10) && t3 != 50 {
             [0; 148]
         } else if t3 % 10 == 1 && t3 != 51 {
             sch_encode_burst(&SchInfo::from_frame_number(bsic, fn_))

@@ -155,7 +155,7 @@ fn fcch_sits_on_frames_0_10_20_30_40_of_the_51_multiframe() {
         let frame = start / 5000;
         let fn_ = c.start_fn + frame as u32;
         assert!(
-            fn_ % 51 % 10 == 0 && fn_ % 51 <= 40,
+            (fn_ % 51).is_multiple_of(10) && fn_ % 51 <= 40,
             "FCCH in FN {fn_} (t3 {})",
             fn_ % 51
         );

@@ -52,5 +52,8 @@ fn realtime_factor_five_cells_at_2_4_msps() {
         left -= n;
     }
     let wall = t.elapsed().as_secs_f64();
-    eprintln!("10 s of 5 cells at 2.4 MS/s in {wall:.2} s: {:.2}x real time", 10.0 / wall);
+    eprintln!(
+        "10 s of 5 cells at 2.4 MS/s in {wall:.2} s: {:.2}x real time",
+        10.0 / wall
+    );
 }

@@ -29,7 +29,7 @@ pub const LAG_SYMBOLS: usize = SPAN_SYMBOLS / 2;
 /// Number of whole symbol periods in timeslot `tn` (0–7) of a TDMA frame: 157 for TS 0 and 4,
 /// 156 otherwise (2·157 + 6·156 = 1250 = 8 × 156.25).
 pub fn timeslot_symbols(tn: usize) -> usize {
-    if tn % 4 == 0 { 157 } else { 156 }
+    if tn.is_multiple_of(4) { 157 } else { 156 }
 }
 
 /// Offset in symbols of the start of timeslot `tn` (0–7) from the start of its TDMA frame.

@@ -60,7 +60,7 @@ pub fn ts0_channel(fn_: u32) -> Ts0Channel {
     let t3 = (fn_ % 51) as u8;
     match t3 {
         50 => Ts0Channel::Idle,
-        _ if t3 % 10 == 0 => Ts0Channel::Fcch,
+        _ if t3.is_multiple_of(10) => Ts0Channel::Fcch,
         _ if t3 % 10 == 1 => Ts0Channel::Sch,
         2..=5 => Ts0Channel::Bcch(t3 - 2),
         _ => {

@@ -224,7 +224,7 @@ fn check_physics(name: &str, p: &Physics) -> Result<(), SynthError> {
         ));
     }
     if let Some(off) = p.off_s
-        && !(off > p.on_s)
+        && (off.is_nan() || off <= p.on_s)
     {
         return Err(range(name, "off_s", off, "greater than on_s"));
     }
@@ -243,7 +243,7 @@ fn check_physics(name: &str, p: &Physics) -> Result<(), SynthError> {
         finite("multipath.gain_db", t.gain_db)?;
     }
     for w in p.power_profile.windows(2) {
-        if !(w[1].0 >= w[0].0) {
+        if w[1].0.is_nan() || w[1].0 < w[0].0 {
             return Err(range(
                 name,
                 "power_profile",
