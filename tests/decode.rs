@@ -19,7 +19,11 @@ fn run(args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -40,7 +44,9 @@ fn truth(path: &Path) -> Vec<(u32, String)> {
 
 #[test]
 fn decode_real_capture_finds_bsic_and_truth_frames() {
-    let Some(rec) = shared_recordings() else { return };
+    let Some(rec) = shared_recordings() else {
+        return;
+    };
     let file = rec.join("gsmsp-941.0MHz-500k.sigmf-meta");
     let text = run(&["decode", file.to_str().unwrap(), "--reveal-identities"]);
     assert!(text.contains("BSIC         32 (NCC 4, BCC 0)"), "{text}");
@@ -50,21 +56,32 @@ fn decode_real_capture_finds_bsic_and_truth_frames() {
         .map(|l| {
             let (head, rest) = l.split_once(':').unwrap();
             let hex = rest.split("   [").next().unwrap().trim().to_string();
-            (head.split_whitespace().next().unwrap().parse().unwrap(), hex)
+            (
+                head.split_whitespace().next().unwrap().parse().unwrap(),
+                hex,
+            )
         })
         .collect();
     for t in truth(&rec.join("truth/gsmsp-941.0MHz-500k.frames.txt")) {
-        assert!(frames.contains(&t), "missing truth frame {t:?} in {frames:?}");
+        assert!(
+            frames.contains(&t),
+            "missing truth frame {t:?} in {frames:?}"
+        );
     }
     // Identities are masked unless asked for.
     let masked = run(&["decode", file.to_str().unwrap()]);
-    assert!(!masked.contains("05 f4 24 02 81 0b"), "TMSI leaked: {masked}");
+    assert!(
+        !masked.contains("05 f4 24 02 81 0b"),
+        "TMSI leaked: {masked}"
+    );
     assert!(masked.contains("41 06 21 a0 ** **"), "{masked}");
 }
 
 #[test]
 fn decode_bursts_reproduces_gr_gsm_frames_and_cell_identity() {
-    let Some(rec) = shared_recordings() else { return };
+    let Some(rec) = shared_recordings() else {
+        return;
+    };
     let file = rec.join("vf-call6-arfcn725.bursts.txt");
     let text = run(&[
         "decode-bursts",
@@ -75,7 +92,11 @@ fn decode_bursts_reproduces_gr_gsm_frames_and_cell_identity() {
     ]);
     let ts0: Vec<(u32, String)> = text
         .lines()
-        .filter(|l| l.split_whitespace().nth(1).is_some_and(|t| t.starts_with("0:")))
+        .filter(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .is_some_and(|t| t.starts_with("0:"))
+        })
         .map(|l| {
             let fn_ = l.split_whitespace().next().unwrap().parse().unwrap();
             let hex = l.splitn(3, ": ").nth(1).unwrap();
@@ -90,8 +111,51 @@ fn decode_bursts_reproduces_gr_gsm_frames_and_cell_identity() {
     assert!(text.contains("BSIC 48 (NCC 6 BCC 0) ×199"), "{text}");
     for (fn_, hex) in truth(&rec.join("truth/vf-call6-arfcn725.sdcch8-ts1.frames.txt")) {
         assert!(
-            text.lines().any(|l| l.starts_with(&format!("{fn_} 1:")) && l.contains(&hex)),
+            text.lines()
+                .any(|l| l.starts_with(&format!("{fn_} 1:")) && l.contains(&hex)),
             "SDCCH/8 frame {fn_} {hex} missing"
         );
+    }
+}
+
+#[test]
+fn all_cells_of_a_generated_5_cell_scene_at_2_4_msps_are_found_with_their_identities() {
+    let scene =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings/scenes/legit-neighbourhood.toml");
+    let spec = format!("scene:{},seconds=3,rate=2.4e6", scene.display());
+    let text = run(&["decode", &spec]);
+    for (arfcn, bsic, cell) in [
+        (
+            16,
+            "BSIC         11 (NCC 1, BCC 3)",
+            "MCC 262 MNC 01 LAC 4101 CI 10011",
+        ),
+        (
+            17,
+            "BSIC         21 (NCC 2, BCC 5)",
+            "MCC 262 MNC 02 LAC 5201 CI 20021",
+        ),
+        (
+            18,
+            "BSIC         12 (NCC 1, BCC 4)",
+            "MCC 262 MNC 01 LAC 4101 CI 10012",
+        ),
+        (
+            19,
+            "BSIC         14 (NCC 1, BCC 6)",
+            "MCC 262 MNC 01 LAC 4101 CI 10013",
+        ),
+        (
+            20,
+            "BSIC         17 (NCC 2, BCC 1)",
+            "MCC 262 MNC 02 LAC 5201 CI 20022",
+        ),
+    ] {
+        let section = text
+            .split("# ARFCN ")
+            .find(|s| s.starts_with(&format!("{arfcn} ")))
+            .unwrap_or_else(|| panic!("ARFCN {arfcn} not found:\n{text}"));
+        assert!(section.contains(bsic), "ARFCN {arfcn}: {section}");
+        assert!(section.contains(cell), "ARFCN {arfcn}: {section}");
     }
 }

@@ -1,5 +1,5 @@
 //! A GSM scene generated on the fly as a sample source: `scene:recordings/scenes/sms-blaster.toml`
-//! (optionally `scene:FILE.toml,seconds=30,realtime=1`). The same samples `towerwatch synth`
+//! (optionally `scene:FILE.toml,seconds=30,rate=2.4e6,seed=7,realtime=1`). The same samples `towerwatch synth`
 //! would write, without the file: long demos and latency tests need no large recording.
 
 use super::{SampleSource, Segment, SourceError, SourceInfo};
@@ -29,7 +29,7 @@ impl SceneSource {
             let bad = || {
                 SourceError::format(
                     path,
-                    format!("scene option '{kv}' (use seconds=S, realtime=1)"),
+                    format!("scene option '{kv}' (use seconds=S, rate=SPS, seed=N, realtime=1)"),
                 )
             };
             let (k, v) = kv.split_once('=').ok_or_else(bad)?;
@@ -40,6 +40,8 @@ impl SceneSource {
                 .ok_or_else(bad)?;
             match k {
                 "seconds" => opts.duration_s = Some(v),
+                "rate" => opts.sample_rate_sps = Some(v),
+                "seed" => opts.seed = Some(v as u64),
                 "realtime" => realtime = v != 0.0,
                 _ => return Err(bad()),
             }
