@@ -67,6 +67,25 @@ enum Command {
     /// cells (ARFCN, MHz, CID, LAC, MCC, MNC, power, BSIC, ppm). On a recording, a virtual tuner
     /// hops over the recorded band.
     Scan(ScanArgs),
+    /// Learn the cells and channels of an area from recordings into a baseline file.
+    Survey(SurveyArgs),
+    /// Edit a baseline: import OpenCelliD, mark cells good/suspect, print the operators example.
+    Baseline(crate::alert::setup::BaselineArgs),
+    /// List the detectors (id, version, weight), or print their catalogue (--markdown).
+    Detectors(crate::alert::setup::DetectorsArgs),
+}
+
+#[derive(Args, Debug)]
+struct SurveyArgs {
+    /// Recordings made in the area (any input format `replay` reads).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Baseline file to write (extended when it exists).
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Free text stored in the baseline (where, when, receiver).
+    #[arg(long)]
+    description: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -297,6 +316,12 @@ struct ReplayArgs {
     reveal_identities: bool,
     #[command(flatten)]
     sinks: crate::sink::SinkArgs,
+    #[command(flatten)]
+    detect: crate::alert::setup::DetectArgs,
+    /// Open the terminal dashboard instead of printing JSON lines (paced at --speed; space
+    /// pauses, +/- change the speed, ? lists the keys).
+    #[arg(long)]
+    tui: bool,
 }
 
 #[derive(Args, Debug)]
@@ -358,6 +383,9 @@ struct DemoArgs {
     /// With --json: write the JSON lines here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Open the terminal dashboard on the demo recording.
+    #[arg(long, conflicts_with = "json")]
+    tui: bool,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -405,6 +433,9 @@ fn run(cli: Cli) -> Result<u8> {
         Command::DecodeBursts(a) => decode_bursts(a),
         Command::Scan(a) => scan(a),
         Command::Synth(a) => synth(a),
+        Command::Survey(a) => survey(a),
+        Command::Baseline(a) => Ok(crate::alert::setup::baseline_command(&a)?),
+        Command::Detectors(a) => Ok(crate::alert::setup::detectors_command(&a)),
     }
 }
 
@@ -523,6 +554,20 @@ impl Progress {
 
 fn replay(a: ReplayArgs) -> Result<u8> {
     let src = open_input(&a.input)?;
+    if a.tui {
+        let max = max_samples(&a.input, src.as_ref());
+        return crate::tui::launch(
+            src,
+            crate::tui::Launch {
+                max_samples: max,
+                paced: true,
+                speed: a.speed,
+                interval_s: a.interval.min(0.25),
+                gsm: (!a.no_gsm).then(GsmStageConfig::default),
+                stop: stop_flag(),
+            },
+        );
+    }
     let opts = RunOpts {
         output: a.output.clone(),
         interval_s: a.interval,
@@ -535,7 +580,8 @@ fn replay(a: ReplayArgs) -> Result<u8> {
         }),
     };
     let mut sink = open_sinks(&a.sinks, a.reveal_identities, src.as_ref())?;
-    let code = run_replay(src, &a.input, &opts, |o| {
+    let mut engine = crate::alert::setup::engine(&a.detect)?;
+    let code = run_replay_detect(src, &a.input, &opts, engine.as_mut(), |o| {
         if let Some(s) = sink.as_mut() {
             s.observe(o);
         }
@@ -583,6 +629,19 @@ fn run_replay(
     src: Box<dyn SampleSource>,
     input: &InputArgs,
     opts: &RunOpts,
+    each: impl FnMut(&Observation),
+) -> Result<u8> {
+    run_replay_detect(src, input, opts, None, each)
+}
+
+/// [`run_replay`] with the detection engine: its alert events follow the observation that caused
+/// them (`{"type":"alert",...}`), an `alert_summary` line precedes the summary, and the exit
+/// status is 10 when an alert above info was raised.
+fn run_replay_detect(
+    src: Box<dyn SampleSource>,
+    input: &InputArgs,
+    opts: &RunOpts,
+    mut engine: Option<&mut crate::alert::Engine>,
     mut each: impl FnMut(&Observation),
 ) -> Result<u8> {
     let info = src.info().clone();
@@ -612,17 +671,79 @@ fn run_replay(
                 observations += 1;
                 each(&o);
                 write_json_line(&mut out, &o)?;
+                if let Some(e) = engine.as_deref_mut() {
+                    for alert in e.observe(&o) {
+                        write_json_line(&mut out, &alert)?;
+                    }
+                }
             }
             Event::Progress(n) => progress.update(n),
         }
     }
     progress.done();
     let report = pipeline.finish()?;
+    if let Some(e) = engine.as_deref() {
+        write_json_line(&mut out, &e.finish())?;
+    }
     write_json_line(
         &mut out,
         &serde_json::json!({"type": "summary", "observations": observations, "source": report}),
     )?;
     out.flush()?;
+    Ok(if engine.is_some_and(|e| e.raised_above_info()) {
+        crate::alert::EXIT_ALERT
+    } else {
+        0
+    })
+}
+
+/// `towerwatch survey`: run every recording through the pipeline into one cell registry and
+/// write what it learnt as a baseline.
+fn survey(a: SurveyArgs) -> Result<u8> {
+    let mut baseline = crate::alert::setup::load_baseline(a.output.exists().then_some(&*a.output))?;
+    if let Some(d) = a.description {
+        baseline.description = d;
+    }
+    for file in &a.files {
+        let input = InputArgs {
+            input: Some(file.clone()),
+            ..InputArgs::default()
+        };
+        let src = open_input(&input).with_context(|| format!("{}", file.display()))?;
+        let cfg = PipelineConfig {
+            max_samples: max_samples(&input, src.as_ref()),
+            ..PipelineConfig::default()
+        };
+        let pipeline = Pipeline::start(
+            src,
+            &cfg,
+            SpectrumStageConfig::default(),
+            Some(GsmStageConfig::default()),
+            stop_flag(),
+        )?;
+        let mut reg = crate::cells::CellRegistry::default();
+        for ev in pipeline.events.iter() {
+            if let Event::Observation(o) = ev {
+                reg.update(&o);
+            }
+        }
+        pipeline.finish()?;
+        baseline.learn(&reg);
+        eprintln!(
+            "towerwatch: {}: {} cells ({} with identity), {} channels",
+            file.display(),
+            reg.cells().count(),
+            reg.cells().filter(|c| c.cgi.is_some()).count(),
+            reg.channels().count()
+        );
+    }
+    baseline.save(&a.output)?;
+    eprintln!(
+        "towerwatch: baseline {}: {} cells, {} channels",
+        a.output.display(),
+        baseline.cells.len(),
+        baseline.channels.len()
+    );
     Ok(0)
 }
 
@@ -878,7 +999,9 @@ fn demo(a: DemoArgs) -> Result<u8> {
         .into_iter()
         .find(|p| p.exists())
         .ok_or_else(|| anyhow!("demo scene {DEMO_SCENE} not found: run from the repository"))?;
-    let path = PathBuf::from(format!("scene:{},seconds={DEMO_SECONDS}", scene.display()));
+    // The dashboard runs at real-time pace, so give it a minute of scene to look around in.
+    let seconds = if a.tui { 60.0 } else { DEMO_SECONDS };
+    let path = PathBuf::from(format!("scene:{},seconds={seconds}", scene.display()));
     eprintln!(
         "towerwatch demo: decoding every GSM carrier in {} (a synthetic scene: legitimate cells \
          and an SMS blaster)",
@@ -888,6 +1011,19 @@ fn demo(a: DemoArgs) -> Result<u8> {
         input: Some(path),
         ..InputArgs::default()
     };
+    if a.tui {
+        return crate::tui::launch(
+            open_input(&input)?,
+            crate::tui::Launch {
+                max_samples: None,
+                paced: true,
+                speed: 1.0,
+                interval_s: 0.1,
+                gsm: Some(GsmStageConfig::default()),
+                stop: stop_flag(),
+            },
+        );
+    }
     if a.json {
         let src = open_input(&input)?;
         let opts = RunOpts {

@@ -4,11 +4,16 @@
 //! same code paths. Layout follows `README.md` (Architecture): `source/` reads samples, `pipeline/`
 //! moves them between threads, `profile` loads hardware profiles, `cli` parses the command line.
 
+pub mod alert;
+pub mod cells;
 pub mod cli;
+pub mod detect;
 #[cfg(feature = "soapy")]
 pub mod live;
 pub mod observation;
 pub mod pipeline;
 pub mod profile;
+pub mod sink;
 pub mod source;
 pub mod synth;
+pub mod tui;

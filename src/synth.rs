@@ -760,7 +760,7 @@ fn build_bcch(c: &CellTable, band: Band) -> Result<BcchFrames, String> {
     if !(2..=9).contains(&si.bs_pa_mfrms) {
         return Err(bad("bs_pa_mfrms", &si.bs_pa_mfrms, "2–9"));
     }
-    if si.cell_reselect_hysteresis_db > 14 || si.cell_reselect_hysteresis_db % 2 != 0 {
+    if si.cell_reselect_hysteresis_db > 14 || !si.cell_reselect_hysteresis_db.is_multiple_of(2) {
         return Err(bad(
             "cell_reselect_hysteresis_db",
             &si.cell_reselect_hysteresis_db,
@@ -773,28 +773,28 @@ fn build_bcch(c: &CellTable, band: Band) -> Result<BcchFrames, String> {
     if si.rxlev_access_min > 63 {
         return Err(bad("rxlev_access_min", &si.rxlev_access_min, "0–63"));
     }
-    if si.cell_reselect_offset_db > 126 || si.cell_reselect_offset_db % 2 != 0 {
+    if si.cell_reselect_offset_db > 126 || !si.cell_reselect_offset_db.is_multiple_of(2) {
         return Err(bad(
             "cell_reselect_offset_db",
             &si.cell_reselect_offset_db,
             "0–126, even",
         ));
     }
-    if si.temporary_offset_db > 70 || si.temporary_offset_db % 10 != 0 {
+    if si.temporary_offset_db > 70 || !si.temporary_offset_db.is_multiple_of(10) {
         return Err(bad(
             "temporary_offset_db",
             &si.temporary_offset_db,
             "0–70 in steps of 10",
         ));
     }
-    if !(20..=640).contains(&si.penalty_time_s) || si.penalty_time_s % 20 != 0 {
+    if !(20..=640).contains(&si.penalty_time_s) || !si.penalty_time_s.is_multiple_of(20) {
         return Err(bad(
             "penalty_time_s",
             &si.penalty_time_s,
             "20–640 in steps of 20",
         ));
     }
-    if !(4..=64).contains(&si.radio_link_timeout) || si.radio_link_timeout % 4 != 0 {
+    if !(4..=64).contains(&si.radio_link_timeout) || !si.radio_link_timeout.is_multiple_of(4) {
         return Err(bad(
             "radio_link_timeout",
             &si.radio_link_timeout,

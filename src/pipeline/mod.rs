@@ -9,6 +9,7 @@
 //!   everything read so far is still analysed and reported.
 
 pub mod gsm;
+pub mod scan;
 
 use crate::observation::{Observation, spectrum_obs};
 use crate::source::{SampleSource, SourceError, SourceInfo, SourceStats};
@@ -44,6 +45,42 @@ pub struct PipelineConfig {
     pub speed: f64,
     /// Stop after this many samples.
     pub max_samples: Option<u64>,
+    /// Pause and speed control for a paced (`realtime`) run, shared with a UI; overrides `speed`.
+    pub pace: Option<Arc<Pace>>,
+}
+
+/// Pause and speed of a paced run, changed from another thread (the dashboard's space and +/-).
+#[derive(Debug)]
+pub struct Pace {
+    paused: AtomicBool,
+    speed_bits: AtomicU64,
+}
+
+impl Pace {
+    /// Running at `speed` × real time.
+    pub fn new(speed: f64) -> Pace {
+        Pace {
+            paused: AtomicBool::new(false),
+            speed_bits: AtomicU64::new(speed.max(1e-3).to_bits()),
+        }
+    }
+    /// Pause or resume.
+    pub fn set_paused(&self, paused: bool) {
+        self.paused.store(paused, Ordering::Relaxed);
+    }
+    /// Paused?
+    pub fn paused(&self) -> bool {
+        self.paused.load(Ordering::Relaxed)
+    }
+    /// Change the speed factor.
+    pub fn set_speed(&self, speed: f64) {
+        self.speed_bits
+            .store(speed.max(1e-3).to_bits(), Ordering::Relaxed);
+    }
+    /// The speed factor.
+    pub fn speed(&self) -> f64 {
+        f64::from_bits(self.speed_bits.load(Ordering::Relaxed))
+    }
 }
 
 impl Default for PipelineConfig {
@@ -54,6 +91,7 @@ impl Default for PipelineConfig {
             realtime: false,
             speed: 1.0,
             max_samples: None,
+            pace: None,
         }
     }
 }
@@ -146,7 +184,8 @@ fn source_loop(
 ) -> Result<SourceReport, SourceError> {
     let live = source.info().live;
     let rate = source.info().sample_rate_sps;
-    let started = Instant::now();
+    // Pacing anchor: (wall time, stream index, speed); moved on pause and on speed changes.
+    let mut anchor = (Instant::now(), 0u64, cfg.speed.max(1e-3));
     let mut index: u64 = 0;
     let mut report = SourceReport::default();
     loop {
@@ -177,8 +216,20 @@ fn source_loop(
         index += n as u64;
         counters.samples_read.fetch_add(n as u64, Ordering::Relaxed);
         if cfg.realtime && rate > 0.0 {
-            let due = Duration::from_secs_f64(index as f64 / (rate * cfg.speed.max(1e-3)));
-            if let Some(wait) = due.checked_sub(started.elapsed()) {
+            let mut speed = anchor.2;
+            if let Some(p) = &cfg.pace {
+                let mut resumed = false;
+                while p.paused() && !stop.load(Ordering::Relaxed) {
+                    resumed = true;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                speed = p.speed();
+                if resumed || speed.to_bits() != anchor.2.to_bits() {
+                    anchor = (Instant::now(), index - n as u64, speed);
+                }
+            }
+            let due = Duration::from_secs_f64((index - anchor.1) as f64 / (rate * speed));
+            if let Some(wait) = due.checked_sub(anchor.0.elapsed()) {
                 std::thread::sleep(wait);
             }
         }

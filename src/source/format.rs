@@ -85,10 +85,7 @@ impl SampleFormat {
                 )
             })),
             SampleFormat::Ci8 => out.extend(bytes.chunks_exact(2).map(|c| {
-                Complex32::new(
-                    f32::from(c[0] as i8) / 128.0,
-                    f32::from(c[1] as i8) / 128.0,
-                )
+                Complex32::new(f32::from(c[0] as i8) / 128.0, f32::from(c[1] as i8) / 128.0)
             })),
             SampleFormat::Cu8 => out.extend(bytes.chunks_exact(2).map(|c| {
                 Complex32::new(
@@ -164,8 +161,16 @@ mod tests {
     #[test]
     fn datatype_names() {
         assert_eq!(SampleFormat::from_sigmf("cu8"), Ok(SampleFormat::Cu8));
-        assert!(SampleFormat::from_sigmf("rf32_le").unwrap_err().contains("real-valued"));
-        assert!(SampleFormat::from_sigmf("cf64_be").unwrap_err().contains("unknown"));
+        assert!(
+            SampleFormat::from_sigmf("rf32_le")
+                .unwrap_err()
+                .contains("real-valued")
+        );
+        assert!(
+            SampleFormat::from_sigmf("cf64_be")
+                .unwrap_err()
+                .contains("unknown")
+        );
         assert_eq!(SampleFormat::from_raw_name("CS8"), Some(SampleFormat::Ci8));
     }
 }

@@ -124,7 +124,10 @@ pub fn open(
         )
     })?;
     if !(rate.is_finite() && rate > 0.0) {
-        return Err(SourceError::format(path, format!("invalid sample rate {rate}")));
+        return Err(SourceError::format(
+            path,
+            format!("invalid sample rate {rate}"),
+        ));
     }
     let freq = freq_hz.or(hints.freq_hz).unwrap_or(0.0);
     let len = std::fs::metadata(path)

@@ -99,8 +99,14 @@ impl Annotation {
             sample_count: o.get("core:sample_count").and_then(Value::as_u64),
             freq_lower_edge_hz: o.get("core:freq_lower_edge").and_then(Value::as_f64),
             freq_upper_edge_hz: o.get("core:freq_upper_edge").and_then(Value::as_f64),
-            label: o.get("core:label").and_then(Value::as_str).map(String::from),
-            comment: o.get("core:comment").and_then(Value::as_str).map(String::from),
+            label: o
+                .get("core:label")
+                .and_then(Value::as_str)
+                .map(String::from),
+            comment: o
+                .get("core:comment")
+                .and_then(Value::as_str)
+                .map(String::from),
             extra,
         })
     }
@@ -138,9 +144,8 @@ impl SigmfMeta {
     pub fn load(path: &Path) -> Result<SigmfMeta, SourceError> {
         let (meta_path, data_path) = paths_for(path);
         let text = fs::read_to_string(&meta_path).map_err(|e| SourceError::io(&meta_path, e))?;
-        let v: Value = serde_json::from_str(&text).map_err(|e| {
-            SourceError::format(&meta_path, format!("not valid SigMF JSON: {e}"))
-        })?;
+        let v: Value = serde_json::from_str(&text)
+            .map_err(|e| SourceError::format(&meta_path, format!("not valid SigMF JSON: {e}")))?;
         let bad = |p: &str| SourceError::format(&meta_path, p.to_string());
         let global = v
             .get("global")
@@ -172,9 +177,15 @@ impl SigmfMeta {
                     .get("core:sample_start")
                     .and_then(Value::as_u64)
                     .ok_or_else(|| bad("capture without core:sample_start"))?;
-                let freq = c.get("core:frequency").and_then(Value::as_f64).unwrap_or(0.0);
+                let freq = c
+                    .get("core:frequency")
+                    .and_then(Value::as_f64)
+                    .unwrap_or(0.0);
                 if datetime.is_none() {
-                    datetime = c.get("core:datetime").and_then(Value::as_str).map(String::from);
+                    datetime = c
+                        .get("core:datetime")
+                        .and_then(Value::as_str)
+                        .map(String::from);
                 }
                 segments.push(Segment {
                     sample_start: start,
@@ -229,10 +240,12 @@ pub fn sha512_file(path: &Path) -> Result<String, SourceError> {
 /// Lower-case hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Result of checking a recording's hash.
@@ -267,7 +280,10 @@ pub fn open(path: &Path, check_hash: bool) -> Result<(IqFileReader, SigmfMeta), 
         .map_err(|e| {
             SourceError::format(
                 &meta.meta_path,
-                format!("data file {} is missing or unreadable: {e}", meta.data_path.display()),
+                format!(
+                    "data file {} is missing or unreadable: {e}",
+                    meta.data_path.display()
+                ),
             )
         })?
         .len();

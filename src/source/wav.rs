@@ -117,7 +117,9 @@ pub fn open(path: &Path, freq_hz: Option<f64>) -> Result<WavSource, SourceError>
         (f, b) => {
             return Err(SourceError::format(
                 path,
-                format!("unsupported WAV sample format {f:?} {b}-bit (need 8/16-bit int or 32-bit float)"),
+                format!(
+                    "unsupported WAV sample format {f:?} {b}-bit (need 8/16-bit int or 32-bit float)"
+                ),
             ));
         }
     };

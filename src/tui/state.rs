@@ -1,0 +1,632 @@
+//! The dashboard's state: everything the panes draw, built from observations (and alerts).
+//!
+//! Drawing never changes this state (every pane renders from `&DashboardState`). Memory is
+//! bounded: the waterfall keeps [`WATERFALL_ROWS`] rows of [`WATERFALL_BINS`] columns, the alert
+//! feed [`MAX_ALERTS`] entries, the cell table [`MAX_CELLS`] cells.
+
+use crate::alert::{Alert, AlertEvent};
+use crate::cells::Operators;
+use crate::observation::{ChannelPower, Observation, SpectrumObs};
+use crate::pipeline::gsm::CarrierCounters;
+use std::collections::{BTreeMap, VecDeque};
+use towerwatch_dsp::arfcn::Band;
+use towerwatch_dsp::gsm::l3::CellSummary;
+
+/// Waterfall rows kept (oldest dropped first).
+pub const WATERFALL_ROWS: usize = 256;
+/// Columns a waterfall row is pooled to (peak-hold) before it is stored.
+pub const WATERFALL_BINS: usize = 512;
+/// Alerts kept in the feed (oldest dropped first).
+pub const MAX_ALERTS: usize = 200;
+/// Cells kept in the table (the ones heard longest ago are dropped first).
+pub const MAX_CELLS: usize = 256;
+
+/// What the header says about the source.
+#[derive(Debug, Clone, Default)]
+pub struct SourceSummary {
+    /// File path or device arguments.
+    pub description: String,
+    /// Live receiver (record and drops apply) or a file.
+    pub live: bool,
+    /// Sample rate.
+    pub sample_rate_sps: f64,
+    /// Centre frequency (updated by spectrum observations).
+    pub center_freq_hz: f64,
+    /// Length of a file in samples, when known.
+    pub total_samples: Option<u64>,
+}
+
+/// Whether a replay is being paced, and how fast.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Playback {
+    /// As fast as the analysis goes (not paced).
+    Unpaced,
+    /// Paced at `speed` × real time.
+    Running(f64),
+    /// Paced and paused (the speed it will resume at).
+    Paused(f64),
+    /// The stream has ended.
+    Ended,
+}
+
+/// The pane that has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    /// The cell table.
+    #[default]
+    Cells,
+    /// The alert feed.
+    Alerts,
+}
+
+/// Cell table sort order (`s` cycles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// By ARFCN.
+    #[default]
+    Arfcn,
+    /// Strongest first.
+    Power,
+    /// Highest score first.
+    Score,
+    /// Largest absolute frequency offset first.
+    Offset,
+}
+
+impl SortKey {
+    /// The next order.
+    pub fn next(self) -> SortKey {
+        match self {
+            SortKey::Arfcn => SortKey::Power,
+            SortKey::Power => SortKey::Score,
+            SortKey::Score => SortKey::Offset,
+            SortKey::Offset => SortKey::Arfcn,
+        }
+    }
+    /// Name shown in the pane title.
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Arfcn => "arfcn",
+            SortKey::Power => "power",
+            SortKey::Score => "score",
+            SortKey::Offset => "offset",
+        }
+    }
+}
+
+/// A mark the user put on a cell (`m` cycles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserMark {
+    /// No mark.
+    #[default]
+    None,
+    /// Known good.
+    Good,
+    /// Suspect.
+    Suspect,
+}
+
+impl UserMark {
+    fn next(self) -> UserMark {
+        match self {
+            UserMark::None => UserMark::Good,
+            UserMark::Good => UserMark::Suspect,
+            UserMark::Suspect => UserMark::None,
+        }
+    }
+}
+
+/// One row of the cell table.
+#[derive(Debug, Clone)]
+pub struct CellRow {
+    /// Band the ARFCN is numbered in.
+    pub band: Band,
+    /// ARFCN.
+    pub arfcn: u16,
+    /// Carrier frequency.
+    pub freq_hz: f64,
+    /// Latest channel power, dBFS.
+    pub power_dbfs: Option<f64>,
+    /// Latest FCCH offset (includes the receiver's own error), ppm.
+    pub offset_ppm: Option<f64>,
+    /// BSIC from the SCH.
+    pub bsic: Option<u8>,
+    /// What the system information says (LAI, CI, neighbours…).
+    pub summary: CellSummary,
+    /// Operator name of its MCC-MNC, when the operators file knows it.
+    pub operator: Option<String>,
+    /// Highest alert score on this cell (0 = nothing fired).
+    pub score: f64,
+    /// Synchronised (an SCH decoded and no sync loss since).
+    pub synced: bool,
+    /// The user's mark.
+    pub mark: UserMark,
+    /// Stream time the cell was last heard.
+    pub last_heard_s: f64,
+    /// Live decode counters derived from observations (exact counters replace them at the end).
+    pub counters: DecodeCounters,
+}
+
+impl CellRow {
+    fn new(band: Band, arfcn: u16, freq_hz: f64) -> CellRow {
+        CellRow {
+            band,
+            arfcn,
+            freq_hz,
+            power_dbfs: None,
+            offset_ppm: None,
+            bsic: None,
+            summary: CellSummary::default(),
+            operator: None,
+            score: 0.0,
+            synced: false,
+            mark: UserMark::None,
+            last_heard_s: 0.0,
+            counters: DecodeCounters::default(),
+        }
+    }
+
+    /// MCC-MNC as printed (`001-01`), if known.
+    pub fn mcc_mnc(&self) -> Option<String> {
+        self.summary.lai.as_ref().map(|l| {
+            if l.mnc_3digits {
+                format!("{:03}-{:03}", l.mcc, l.mnc)
+            } else {
+                format!("{:03}-{:02}", l.mcc, l.mnc)
+            }
+        })
+    }
+
+    /// Every neighbour ARFCN the cell advertises (SI2, SI2bis, SI2ter), sorted, deduplicated.
+    pub fn neighbours(&self) -> Vec<u16> {
+        let s = &self.summary;
+        let mut v: Vec<u16> = s
+            .si2_neighbours
+            .iter()
+            .chain(&s.si2bis_neighbours)
+            .chain(&s.si2ter_neighbours)
+            .copied()
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// State column: the user's mark wins, then alerts, then sync.
+    pub fn state_label(&self) -> &'static str {
+        match self.mark {
+            UserMark::Good => "good",
+            UserMark::Suspect => "SUSPECT",
+            UserMark::None if self.score > 0.0 => "ALERT",
+            UserMark::None if self.synced => "sync",
+            UserMark::None if self.bsic.is_some() => "lost",
+            UserMark::None => "search",
+        }
+    }
+
+    /// Text the `/` filter matches against (case-insensitive).
+    pub fn filter_text(&self) -> String {
+        format!(
+            "{} {} {:.1} {} {} {} {} {} {}",
+            self.band,
+            self.arfcn,
+            self.freq_hz / 1e6,
+            self.bsic.map_or(String::new(), |b| b.to_string()),
+            self.mcc_mnc().unwrap_or_default(),
+            self.operator.as_deref().unwrap_or_default(),
+            self.summary
+                .lai
+                .as_ref()
+                .map_or(String::new(), |l| l.lac.to_string()),
+            self.summary
+                .cell_identity
+                .map_or(String::new(), |c| c.to_string()),
+            self.state_label()
+        )
+        .to_lowercase()
+    }
+}
+
+/// Per-stage decode counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DecodeCounters {
+    /// FCCH bursts found or tracked.
+    pub fcch: u64,
+    /// SCH decoded.
+    pub sch_ok: u64,
+    /// SCH failed.
+    pub sch_failed: u64,
+    /// xCCH blocks decoded (with L3 content, during the run; all of them at the end).
+    pub blocks_ok: u64,
+    /// xCCH blocks failed.
+    pub blocks_failed: u64,
+    /// Times synchronisation was lost.
+    pub sync_lost: u64,
+    /// True once the receiver's exact counters (a `decode_stats` observation) replaced the live
+    /// estimate.
+    pub exact: bool,
+}
+
+impl DecodeCounters {
+    fn from_exact(c: &CarrierCounters) -> DecodeCounters {
+        DecodeCounters {
+            fcch: c.rx.fcch_found + c.rx.fcch_tracked,
+            sch_ok: c.rx.sch_ok,
+            sch_failed: c.rx.sch_failed,
+            blocks_ok: c.blocks_ok,
+            blocks_failed: c.blocks_failed,
+            sync_lost: c.rx.sync_lost,
+            exact: true,
+        }
+    }
+
+    fn add(&mut self, o: &DecodeCounters) {
+        self.fcch += o.fcch;
+        self.sch_ok += o.sch_ok;
+        self.sch_failed += o.sch_failed;
+        self.blocks_ok += o.blocks_ok;
+        self.blocks_failed += o.blocks_failed;
+        self.sync_lost += o.sync_lost;
+        self.exact &= o.exact;
+    }
+}
+
+/// The latest spectrum, for the trace.
+#[derive(Debug, Clone, Default)]
+pub struct SpectrumView {
+    /// Centre frequency.
+    pub center_freq_hz: f64,
+    /// Sample rate (the displayed span).
+    pub sample_rate_sps: f64,
+    /// Noise floor in a 200 kHz channel, dBFS.
+    pub noise_floor_dbfs: f64,
+    /// PSD bins pooled to at most [`WATERFALL_BINS`] columns (peak hold), dBFS per bin.
+    pub bins: Vec<f32>,
+    /// Median of the bins (the floor as drawn on the trace).
+    pub bin_floor_dbfs: f32,
+    /// Channels in the span.
+    pub channels: Vec<ChannelPower>,
+    /// Carriers found in the last spectrum.
+    pub carriers: Vec<ChannelPower>,
+}
+
+/// View state: what the user selected, typed or opened.
+#[derive(Debug, Clone, Default)]
+pub struct ViewState {
+    /// Pane with the keyboard.
+    pub focus: Focus,
+    /// Selected row of the (sorted, filtered) cell table.
+    pub cell_index: usize,
+    /// Selected alert (0 = newest).
+    pub alert_index: usize,
+    /// Cell table order.
+    pub sort: SortKey,
+    /// Cell table filter (lower case).
+    pub filter: String,
+    /// Typing a filter.
+    pub editing_filter: bool,
+    /// Details overlay open.
+    pub details: bool,
+    /// Help overlay open.
+    pub help: bool,
+    /// One-line message in the footer (result of the last command).
+    pub message: Option<String>,
+    /// Draw without colour (`NO_COLOR` set).
+    pub no_color: bool,
+}
+
+/// Everything the dashboard draws.
+#[derive(Debug, Clone)]
+pub struct DashboardState {
+    /// The source.
+    pub source: SourceSummary,
+    /// Pacing.
+    pub playback: Playback,
+    /// Samples processed.
+    pub samples_done: u64,
+    /// Blocks dropped by a live source.
+    pub blocks_dropped: u64,
+    /// Recording on (live only).
+    pub recording: bool,
+    /// GPS fix, when a GPS exists.
+    pub gps_fix: Option<String>,
+    /// Latest spectrum.
+    pub spectrum: Option<SpectrumView>,
+    /// Waterfall rows, newest at the back.
+    pub waterfall: VecDeque<Vec<f32>>,
+    /// Cells by (band, ARFCN).
+    pub cells: BTreeMap<(Band, u16), CellRow>,
+    /// Alerts, newest at the back.
+    pub alerts: VecDeque<Alert>,
+    /// Observations applied.
+    pub observations: u64,
+    /// Operator names (the operators file; the built-in example by default).
+    pub operators: Operators,
+    /// View state.
+    pub view: ViewState,
+}
+
+impl DashboardState {
+    /// An empty dashboard for a source.
+    pub fn new(source: SourceSummary, playback: Playback) -> DashboardState {
+        DashboardState {
+            source,
+            playback,
+            samples_done: 0,
+            blocks_dropped: 0,
+            recording: false,
+            gps_fix: None,
+            spectrum: None,
+            waterfall: VecDeque::new(),
+            cells: BTreeMap::new(),
+            alerts: VecDeque::new(),
+            observations: 0,
+            operators: Operators::default(),
+            view: ViewState::default(),
+        }
+    }
+
+    /// Stream time in seconds.
+    pub fn stream_time_s(&self) -> f64 {
+        if self.source.sample_rate_sps > 0.0 {
+            self.samples_done as f64 / self.source.sample_rate_sps
+        } else {
+            0.0
+        }
+    }
+
+    /// The receiver's own frequency error: the median offset of the carriers heard (real base
+    /// stations agree within ~0.1 ppm, so their consensus is the receiver's error).
+    pub fn receiver_ppm(&self) -> Option<f64> {
+        let mut v: Vec<f64> = self.cells.values().filter_map(|c| c.offset_ppm).collect();
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        Some(if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        })
+    }
+
+    /// Sum of every carrier's counters.
+    pub fn total_counters(&self) -> DecodeCounters {
+        let mut t = DecodeCounters {
+            exact: !self.cells.is_empty(),
+            ..DecodeCounters::default()
+        };
+        for c in self.cells.values() {
+            t.add(&c.counters);
+        }
+        t
+    }
+
+    fn cell(&mut self, band: Band, arfcn: u16, freq_hz: f64, time_s: f64) -> &mut CellRow {
+        if !self.cells.contains_key(&(band, arfcn)) && self.cells.len() >= MAX_CELLS {
+            let oldest = self
+                .cells
+                .iter()
+                .min_by(|a, b| a.1.last_heard_s.total_cmp(&b.1.last_heard_s))
+                .map(|(k, _)| *k);
+            if let Some(k) = oldest {
+                self.cells.remove(&k);
+            }
+        }
+        let c = self
+            .cells
+            .entry((band, arfcn))
+            .or_insert_with(|| CellRow::new(band, arfcn, freq_hz));
+        if c.freq_hz == 0.0 {
+            c.freq_hz = freq_hz;
+        }
+        c.last_heard_s = c.last_heard_s.max(time_s);
+        c
+    }
+
+    /// Fold one observation into the state.
+    pub fn apply(&mut self, o: &Observation) {
+        self.observations += 1;
+        match o {
+            Observation::Spectrum(s) => self.apply_spectrum(s),
+            Observation::Carrier(c) => {
+                let row = self.cell(c.band, c.arfcn, c.freq_hz, c.time_s);
+                row.offset_ppm = c.freq_offset_ppm.or(row.offset_ppm);
+                if !row.counters.exact {
+                    row.counters.fcch += 1;
+                }
+            }
+            Observation::Sync(s) => {
+                let freq = s
+                    .band
+                    .freq_hz(s.arfcn, towerwatch_dsp::arfcn::Direction::Downlink);
+                let row = self.cell(s.band, s.arfcn, freq.unwrap_or(0.0), s.time_s);
+                row.bsic = Some(s.bsic);
+                row.synced = true;
+                if !row.counters.exact {
+                    row.counters.sch_ok += 1;
+                }
+            }
+            Observation::SystemInfo(m) | Observation::Ccch(m) => {
+                let freq = m
+                    .band
+                    .freq_hz(m.arfcn, towerwatch_dsp::arfcn::Direction::Downlink);
+                let row = self.cell(m.band, m.arfcn, freq.unwrap_or(0.0), m.time_s);
+                row.summary.observe(&m.parsed);
+                let plmn = row.summary.lai.as_ref().map(|l| (l.mcc, l.mnc));
+                let name = plmn
+                    .and_then(|(mcc, mnc)| self.operator_name(mcc, mnc))
+                    .map(str::to_string);
+                let Some(row) = self.cells.get_mut(&(m.band, m.arfcn)) else {
+                    return;
+                };
+                row.operator = name;
+                if !row.counters.exact {
+                    row.counters.blocks_ok += 1;
+                }
+            }
+            Observation::SyncLost(l) => {
+                let freq = l
+                    .band
+                    .freq_hz(l.arfcn, towerwatch_dsp::arfcn::Direction::Downlink);
+                let row = self.cell(l.band, l.arfcn, freq.unwrap_or(0.0), l.time_s);
+                row.synced = false;
+                if !row.counters.exact {
+                    row.counters.sync_lost += 1;
+                }
+            }
+            Observation::DecodeStats(d) => {
+                let t = self.stream_time_s();
+                let row = self.cell(d.band, d.arfcn, d.freq_hz, t);
+                row.counters = DecodeCounters::from_exact(&d.counters);
+            }
+        }
+    }
+
+    fn apply_spectrum(&mut self, s: &SpectrumObs) {
+        self.source.center_freq_hz = s.center_freq_hz;
+        let t = s.time_s + s.duration_s;
+        for ch in &s.channels {
+            if let Some(row) = self.cells.get_mut(&(ch.band, ch.arfcn)) {
+                row.power_dbfs = Some(ch.power_dbfs);
+            }
+        }
+        // Carriers found in the spectrum get a row even before their FCCH is heard.
+        for ch in &s.carriers {
+            let row = self.cell(ch.band, ch.arfcn, ch.freq_hz, t);
+            row.power_dbfs = Some(ch.power_dbfs);
+        }
+        let bins = s.psd_dbfs.as_deref().map(pool).unwrap_or_default();
+        let bin_floor_dbfs = median(&bins);
+        if !bins.is_empty() {
+            if self.waterfall.len() >= WATERFALL_ROWS {
+                self.waterfall.pop_front();
+            }
+            self.waterfall.push_back(bins.clone());
+        }
+        self.spectrum = Some(SpectrumView {
+            center_freq_hz: s.center_freq_hz,
+            sample_rate_sps: s.sample_rate_sps,
+            noise_floor_dbfs: s.noise_floor_dbfs,
+            bins,
+            bin_floor_dbfs,
+            channels: s.channels.clone(),
+            carriers: s.carriers.clone(),
+        });
+    }
+
+    /// Fold an alert event into the feed: a new alert goes on top, an update or a clear
+    /// replaces the entry with the same id (bounded: the oldest goes first). Its cell's score
+    /// follows the latest event (0 once cleared).
+    pub fn push_alert(&mut self, a: Alert) {
+        let score = if a.event == AlertEvent::Cleared {
+            0.0
+        } else {
+            a.score
+        };
+        if !a.cell.uplink
+            && let Some(row) = self.cells.get_mut(&(a.cell.band, a.cell.arfcn))
+        {
+            row.score = score;
+        }
+        if let Some(e) = self.alerts.iter_mut().find(|e| e.id == a.id) {
+            *e = a;
+            return;
+        }
+        if self.alerts.len() >= MAX_ALERTS {
+            self.alerts.pop_front();
+        }
+        self.alerts.push_back(a);
+    }
+
+    /// Operator name of an MCC-MNC, from the operators file.
+    pub fn operator_name(&self, mcc: u16, mnc: u16) -> Option<&str> {
+        self.operators.find(mcc, mnc).map(|o| o.name.as_str())
+    }
+
+    /// The cell table as shown: filtered, then sorted.
+    pub fn visible_cells(&self) -> Vec<&CellRow> {
+        let f = self.view.filter.to_lowercase();
+        let mut v: Vec<&CellRow> = self
+            .cells
+            .values()
+            .filter(|c| f.is_empty() || c.filter_text().contains(&f))
+            .collect();
+        match self.view.sort {
+            SortKey::Arfcn => {}
+            SortKey::Power => v.sort_by(|a, b| {
+                b.power_dbfs
+                    .unwrap_or(f64::NEG_INFINITY)
+                    .total_cmp(&a.power_dbfs.unwrap_or(f64::NEG_INFINITY))
+            }),
+            SortKey::Score => v.sort_by(|a, b| b.score.total_cmp(&a.score)),
+            SortKey::Offset => v.sort_by(|a, b| {
+                b.offset_ppm
+                    .map_or(-1.0, f64::abs)
+                    .total_cmp(&a.offset_ppm.map_or(-1.0, f64::abs))
+            }),
+        }
+        v
+    }
+
+    /// The selected cell, if any.
+    pub fn selected_cell(&self) -> Option<&CellRow> {
+        let v = self.visible_cells();
+        v.get(self.view.cell_index.min(v.len().saturating_sub(1)))
+            .copied()
+    }
+
+    /// The selected alert (index 0 = newest), if any.
+    pub fn selected_alert(&self) -> Option<&Alert> {
+        let n = self.alerts.len();
+        if n == 0 {
+            return None;
+        }
+        let i = self.view.alert_index.min(n - 1);
+        self.alerts.get(n - 1 - i)
+    }
+
+    /// Cycle the user's mark on the selected cell; returns the new mark's label.
+    pub fn mark_selected(&mut self) -> Option<String> {
+        let key = self.selected_cell().map(|c| (c.band, c.arfcn))?;
+        let row = self.cells.get_mut(&key)?;
+        row.mark = row.mark.next();
+        Some(format!("ARFCN {} marked {}", row.arfcn, row.state_label()))
+    }
+
+    /// Move the selection in the focused pane by `delta` rows.
+    pub fn move_selection(&mut self, delta: i64) {
+        let cells = self.visible_cells().len();
+        let (idx, len) = match self.view.focus {
+            Focus::Cells => (&mut self.view.cell_index, cells),
+            Focus::Alerts => (&mut self.view.alert_index, self.alerts.len()),
+        };
+        let max = len.saturating_sub(1) as i64;
+        *idx = (*idx as i64 + delta).clamp(0, max.max(0)) as usize;
+    }
+}
+
+/// Pool PSD bins to at most [`WATERFALL_BINS`] columns, keeping each column's peak (so a narrow
+/// carrier is not averaged away).
+fn pool(bins: &[f32]) -> Vec<f32> {
+    if bins.len() <= WATERFALL_BINS {
+        return bins.to_vec();
+    }
+    (0..WATERFALL_BINS)
+        .map(|i| {
+            let a = i * bins.len() / WATERFALL_BINS;
+            let b = ((i + 1) * bins.len() / WATERFALL_BINS).max(a + 1);
+            bins[a..b].iter().copied().fold(f32::NEG_INFINITY, f32::max)
+        })
+        .collect()
+}
+
+fn median(v: &[f32]) -> f32 {
+    if v.is_empty() {
+        return f32::NAN;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f32::total_cmp);
+    s[s.len() / 2]
+}

@@ -1,0 +1,632 @@
+//! Dashboard screens: every pane and the help overlay drawn through ratatui's `TestBackend` at
+//! 80×24 and 160×48, from a state built out of observations (hand-made, and a real recording).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crossterm_keys::*;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use towerwatch::alert::{Alert, AlertEvent, Signature};
+use towerwatch::cells::CellKey;
+use towerwatch::detect::{Evidence, Severity};
+use towerwatch::observation::{ChannelPower, Observation, SpectrumObs};
+use towerwatch::pipeline::gsm::{CarrierObs, SyncLostObs, SyncObs};
+use towerwatch::tui::render;
+use towerwatch::tui::state::{DashboardState, Focus, SortKey, SourceSummary, WATERFALL_ROWS};
+use towerwatch::tui::{Action, Playback, handle_key};
+use towerwatch_dsp::arfcn::Band;
+
+mod crossterm_keys {
+    pub use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    pub fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+}
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn ch(arfcn: u16, power: f64, floor: f64) -> ChannelPower {
+    ChannelPower {
+        band: Band::EGsm900,
+        arfcn,
+        freq_hz: 935e6 + 200e3 * f64::from(arfcn),
+        power_dbfs: power,
+        snr_db: power - floor,
+    }
+}
+
+/// A spectrum at 938.7 MHz, 1.2 MS/s with carriers on ARFCN 16–21 (21 the strongest).
+fn spectrum(t: f64) -> Observation {
+    let floor = -80.0;
+    let powers = [
+        (16, -40.0),
+        (17, -38.0),
+        (18, -36.0),
+        (19, -34.0),
+        (20, -32.0),
+        (21, -26.0),
+    ];
+    let channels: Vec<ChannelPower> = powers.iter().map(|&(a, p)| ch(a, p, floor)).collect();
+    let mut carriers = channels.clone();
+    carriers.sort_by(|a, b| b.power_dbfs.total_cmp(&a.power_dbfs));
+    // 1024 bins over 1.2 MHz: a floor at -100 dBFS/bin with a bump per carrier.
+    let psd: Vec<f32> = (0..1024)
+        .map(|i| {
+            let f = 938.7e6 - 0.6e6 + (i as f64 + 0.5) * 1.2e6 / 1024.0;
+            let mut v = -100.0f32;
+            for &(a, p) in &powers {
+                let fc = 935e6 + 200e3 * f64::from(a);
+                if (f - fc).abs() < 80e3 {
+                    v = v.max((p - 25.0) as f32);
+                }
+            }
+            v
+        })
+        .collect();
+    Observation::Spectrum(SpectrumObs {
+        sample_index: (t * 1.2e6) as u64,
+        time_s: t,
+        duration_s: 0.1,
+        center_freq_hz: 938.7e6,
+        sample_rate_sps: 1.2e6,
+        noise_floor_dbfs: floor,
+        peak_freq_hz: 939.2e6,
+        peak_dbfs: -26.0,
+        carriers,
+        channels,
+        psd_dbfs: Some(psd),
+    })
+}
+
+fn carrier(arfcn: u16, ppm: f64) -> Observation {
+    Observation::Carrier(CarrierObs {
+        sample_index: 1000,
+        time_s: 0.01,
+        band: Band::EGsm900,
+        arfcn,
+        freq_hz: 935e6 + 200e3 * f64::from(arfcn),
+        freq_offset_hz: ppm * 0.9387e3,
+        freq_offset_ppm: Some(ppm),
+        uncertainty_hz: 5.0,
+        snr_db: 30.0,
+        synchronized: false,
+    })
+}
+
+fn sync(arfcn: u16, bsic: u8) -> Observation {
+    Observation::Sync(SyncObs {
+        sample_index: 2000,
+        time_s: 0.02,
+        band: Band::EGsm900,
+        arfcn,
+        bsic,
+        ncc: bsic >> 3,
+        bcc: bsic & 7,
+        frame_number: 1234,
+    })
+}
+
+fn blaster_alert() -> Alert {
+    Alert {
+        kind: "alert",
+        event: AlertEvent::Raised,
+        id: 1,
+        time_s: 0.8,
+        raised_s: 0.8,
+        severity: Severity::High,
+        score: 5.0,
+        cell: CellKey {
+            bsic: Some(63),
+            ..CellKey::carrier(Band::EGsm900, 21)
+        },
+        summary: "SMS blaster: empty neighbour list, CRO 60 dB. Three independent signatures."
+            .into(),
+        signatures: vec![Signature {
+            detector: "short_neighbour_list",
+            version: 1,
+            severity: Severity::Low,
+            score: 1.5,
+            message: "no neighbours advertised".into(),
+            evidence: vec![Evidence::test("neighbours", 0.0, "<", 1.0)],
+            known_false_positives: "a lone rural cell",
+            first_s: 0.8,
+            last_s: 0.8,
+        }],
+        advice: "export the evidence (e) and note the place and time".into(),
+    }
+}
+
+fn state() -> DashboardState {
+    let src = SourceSummary {
+        description: "recordings/sms-blaster.sigmf-meta".into(),
+        live: false,
+        sample_rate_sps: 1.2e6,
+        center_freq_hz: 938.7e6,
+        total_samples: Some(2_088_000),
+    };
+    let mut s = DashboardState::new(src, Playback::Running(1.0));
+    for i in 0..5 {
+        s.apply(&spectrum(f64::from(i) * 0.1));
+    }
+    for (a, ppm, bsic) in [
+        (16, 1.52, 11),
+        (17, 1.49, 21),
+        (18, 1.51, 12),
+        (19, 1.50, 30),
+        (20, 1.48, 7),
+        (21, 2.00, 63),
+    ] {
+        s.apply(&carrier(a, ppm));
+        s.apply(&sync(a, bsic));
+    }
+    s.samples_done = 600_000;
+    s
+}
+
+fn draw(s: &DashboardState, w: u16, h: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| f.render_widget(s, f.area())).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn lines(b: &Buffer) -> Vec<String> {
+    let a = b.area;
+    (a.top()..a.bottom())
+        .map(|y| {
+            (a.left()..a.right())
+                .map(|x| b[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect()
+}
+
+fn text(b: &Buffer) -> String {
+    lines(b).join("\n")
+}
+
+/// Render one pane alone into a buffer of the given size.
+fn pane(f: fn(&DashboardState, Rect, &mut Buffer), s: &DashboardState, w: u16, h: u16) -> String {
+    let area = Rect::new(0, 0, w, h);
+    let mut b = Buffer::empty(area);
+    f(s, area, &mut b);
+    text(&b)
+}
+
+#[test]
+fn header_shows_source_band_centre_rate_ppm_time_speed_drops_gps_recording() {
+    let s = state();
+    for (w, _) in SIZES {
+        let t = pane(render::render_header, &s, w, 2);
+        let l: Vec<&str> = t.lines().collect();
+        assert!(
+            l[0].starts_with("TOWERWATCH replay sms-blaster.sigmf-meta │ egsm 938.700 MHz"),
+            "{t}"
+        );
+        if w >= 80 {
+            assert!(l[0].contains("1.200 MS/s"), "{t}");
+        }
+        assert!(
+            l[1].starts_with("t 0.5/1.7 s │ ▶ 1× │ dropped 0 │ GPS none │ REC n/a"),
+            "{t}"
+        );
+        if w >= 160 {
+            // The receiver's error is the consensus (median) of the carriers' offsets.
+            assert!(l[0].contains("rx +1.50 ppm"), "{t}");
+        }
+    }
+}
+
+#[test]
+fn header_pause_and_end_states() {
+    let mut s = state();
+    s.playback = Playback::Paused(4.0);
+    assert!(pane(render::render_header, &s, 80, 2).contains("PAUSED (4×)"));
+    s.playback = Playback::Ended;
+    assert!(pane(render::render_header, &s, 80, 2).contains("■ ended"));
+}
+
+#[test]
+fn spectrum_pane_has_trace_ticks_carriers_floor_and_waterfall() {
+    let s = state();
+    for (w, h) in [(80, 9), (160, 18)] {
+        let t = pane(render::render_spectrum, &s, w, h);
+        let l: Vec<&str> = t.lines().collect();
+        assert!(
+            l[0].contains("Spectrum 938.1–939.3 MHz · floor -80.0 dBFS/200k · 6 carriers"),
+            "{t}"
+        );
+        // Tick row: found carriers are marked ▲ with their ARFCN.
+        let ticks = l.iter().find(|x| x.starts_with("ARFCN")).expect(&t);
+        for a in 16..=21 {
+            assert!(ticks.contains(&format!("▲{a}")), "ARFCN {a} in {ticks}");
+        }
+        assert!(t.contains('█'), "trace bars\n{t}");
+        assert!(t.contains('┈'), "noise floor line\n{t}");
+        // Waterfall: the rows under the tick row hold shades.
+        let wf: String = l
+            .iter()
+            .skip_while(|x| !x.starts_with("ARFCN"))
+            .skip(1)
+            .copied()
+            .collect();
+        assert!(
+            wf.contains("  now") && wf.chars().any(|c| "░▒▓█".contains(c)),
+            "{t}"
+        );
+    }
+}
+
+#[test]
+fn spectrum_pane_waits_for_data() {
+    let s = DashboardState::new(SourceSummary::default(), Playback::Unpaced);
+    assert!(pane(render::render_spectrum, &s, 80, 9).contains("waiting for the first spectrum"));
+}
+
+#[test]
+fn waterfall_is_bounded() {
+    let mut s = state();
+    for i in 0..(WATERFALL_ROWS + 50) {
+        s.apply(&spectrum(i as f64 * 0.1));
+    }
+    assert_eq!(s.waterfall.len(), WATERFALL_ROWS);
+}
+
+#[test]
+fn cell_table_lists_every_carrier_with_its_columns() {
+    let s = state();
+    let narrow = pane(render::render_cells, &s, 80, 9);
+    let l: Vec<&str> = narrow.lines().collect();
+    assert!(l[0].contains("Cells (6) · sort arfcn"), "{narrow}");
+    assert_eq!(
+        l[1].trim_end(),
+        "ARFCN      MHz   dBFS    ppm BSIC MCC-MNC   LAC    CI  Nb Score State"
+    );
+    assert_eq!(
+        l[2].trim_end(),
+        "   16    938.2  -40.0  +1.52   11 -           -     -   0     - sync"
+    );
+    assert!(
+        l[7].starts_with("   21    939.2  -26.0  +2.00   63"),
+        "{narrow}"
+    );
+    let wide = pane(render::render_cells, &s, 160, 12);
+    assert!(
+        wide.contains("Operator") && wide.contains("Neighbours"),
+        "{wide}"
+    );
+}
+
+#[test]
+fn cell_table_sorts_and_filters() {
+    let mut s = state();
+    handle_key(&mut s, key(KeyCode::Char('s'))); // power
+    assert_eq!(s.view.sort, SortKey::Power);
+    let t = pane(render::render_cells, &s, 80, 9);
+    assert!(t.lines().nth(2).unwrap().starts_with("   21 "), "{t}");
+    handle_key(&mut s, key(KeyCode::Char('/')));
+    for c in "939.2".chars() {
+        handle_key(&mut s, key(KeyCode::Char(c)));
+    }
+    handle_key(&mut s, key(KeyCode::Enter));
+    let t = pane(render::render_cells, &s, 80, 9);
+    assert!(
+        t.contains("Cells (1)") && t.contains("filter \"939.2\""),
+        "{t}"
+    );
+    handle_key(&mut s, key(KeyCode::Char('/')));
+    for c in "nothing".chars() {
+        handle_key(&mut s, key(KeyCode::Char(c)));
+    }
+    assert!(pane(render::render_cells, &s, 80, 9).contains("no cell matches the filter"));
+    handle_key(&mut s, key(KeyCode::Esc));
+    assert!(s.view.filter.is_empty());
+}
+
+#[test]
+fn marking_a_cell_shows_in_the_state_column() {
+    let mut s = state();
+    handle_key(&mut s, key(KeyCode::Char('j')));
+    handle_key(&mut s, key(KeyCode::Char('m')));
+    handle_key(&mut s, key(KeyCode::Char('m')));
+    let t = pane(render::render_cells, &s, 80, 9);
+    assert!(
+        t.lines().nth(3).unwrap().trim_end().ends_with("SUSPECT"),
+        "{t}"
+    );
+}
+
+#[test]
+fn sync_loss_shows_as_lost() {
+    let mut s = state();
+    s.apply(&Observation::SyncLost(SyncLostObs {
+        sample_index: 5000,
+        time_s: 0.3,
+        band: Band::EGsm900,
+        arfcn: 18,
+        frame_number: 99,
+        reason: "SchCrc".into(),
+    }));
+    let t = pane(render::render_cells, &s, 80, 9);
+    assert!(
+        t.lines().nth(4).unwrap().trim_end().ends_with("lost"),
+        "{t}"
+    );
+}
+
+#[test]
+fn alert_feed_shows_severity_time_cell_reason() {
+    let mut s = state();
+    let empty = pane(render::render_alerts, &s, 50, 5);
+    assert!(empty.contains("no alerts · watching 6 cells"), "{empty}");
+    s.push_alert(blaster_alert());
+    for (w, h) in [(50, 5), (100, 12)] {
+        let t = pane(render::render_alerts, &s, w, h);
+        let l: Vec<&str> = t.lines().collect();
+        assert!(l[0].contains("Alerts (1)"), "{t}");
+        let want = "HIGH     0.8s ARFCN 21   1 signature: short_neighbour_list";
+        let n = usize::from(w - 1).min(want.chars().count());
+        let want: String = want.chars().take(n).collect();
+        assert_eq!(l[1].chars().take(n).collect::<String>(), want, "{t}");
+    }
+    // An update replaces the entry; a clear keeps it, marked, and zeroes the cell's score.
+    let mut cleared = blaster_alert();
+    cleared.event = AlertEvent::Cleared;
+    s.push_alert(cleared);
+    assert_eq!(s.alerts.len(), 1);
+    let t = pane(render::render_alerts, &s, 100, 5);
+    assert!(t.lines().nth(1).unwrap().starts_with("clear "), "{t}");
+    s.push_alert(blaster_alert());
+    // The alert scores its cell.
+    let cells = pane(render::render_cells, &s, 80, 9);
+    assert!(
+        cells
+            .lines()
+            .nth(7)
+            .unwrap()
+            .trim_end()
+            .ends_with("5 ALERT"),
+        "{cells}"
+    );
+}
+
+#[test]
+fn decode_counters_per_carrier_and_total() {
+    let s = state();
+    let t = pane(render::render_counters, &s, 50, 10);
+    let l: Vec<&str> = t.lines().collect();
+    assert!(l[0].contains("Decode (live est.)"), "{t}");
+    assert_eq!(l[1].trim_end(), "ARFCN   FCCH SCH ok/bad  blk ok/bad lost");
+    assert_eq!(l[2].trim_end(), "   16      1     1/0         0/0       0");
+    assert!(
+        l.iter().any(|x| x.starts_with("  all      6     6/0")),
+        "{t}"
+    );
+}
+
+#[test]
+fn details_open_on_enter_for_the_selected_alert() {
+    let mut s = state();
+    s.push_alert(blaster_alert());
+    handle_key(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.view.focus, Focus::Alerts);
+    handle_key(&mut s, key(KeyCode::Enter));
+    assert!(s.view.details);
+    for (w, h) in SIZES {
+        let t = text(&draw(&s, w, h));
+        assert!(t.contains("Alert 1: HIGH ARFCN 21"), "{t}");
+        assert!(
+            t.contains("• short_neighbour_list v1 [low +1.5] no neighbours advertised"),
+            "{t}"
+        );
+        assert!(
+            t.contains("neighbours = 0 (fires when neighbours < 1)"),
+            "{t}"
+        );
+        assert!(
+            t.contains("known false positives: a lone rural cell"),
+            "{t}"
+        );
+        assert!(t.contains("What to do next: export the evidence"), "{t}");
+    }
+    assert_eq!(handle_key(&mut s, key(KeyCode::Char('e'))), Action::Export);
+    handle_key(&mut s, key(KeyCode::Esc));
+    assert!(!s.view.details);
+}
+
+#[test]
+fn details_of_a_cell() {
+    let mut s = state();
+    handle_key(&mut s, key(KeyCode::Enter));
+    let t = text(&draw(&s, 80, 24));
+    assert!(t.contains("Cell: ARFCN 16 (egsm)"), "{t}");
+    assert!(t.contains("BSIC 11 (NCC 1, BCC 3)"), "{t}");
+}
+
+#[test]
+fn help_overlay_lists_every_key() {
+    let mut s = state();
+    handle_key(&mut s, key(KeyCode::Char('?')));
+    for (w, h) in SIZES {
+        let t = text(&draw(&s, w, h));
+        assert!(t.contains(" Help "), "{t}");
+        for k in [
+            "q", "space", "+ / -", "tab", "enter", "/", "s", "r", "m", "e", "?",
+        ] {
+            assert!(
+                t.lines().any(|l| l.contains(&format!(" {k}  "))),
+                "key {k}\n{t}"
+            );
+        }
+    }
+    handle_key(&mut s, key(KeyCode::Esc));
+    assert!(!s.view.help);
+}
+
+#[test]
+fn whole_screen_at_both_sizes() {
+    let mut s = state();
+    s.push_alert(blaster_alert());
+    for (w, h) in SIZES {
+        let t = text(&draw(&s, w, h));
+        for needle in [
+            "TOWERWATCH",
+            "Spectrum",
+            "Cells (6)",
+            "Alerts (1)",
+            "Decode",
+            "q quit",
+        ] {
+            assert!(t.contains(needle), "{needle} at {w}×{h}\n{t}");
+        }
+        // Every carrier row fits at 160×48; at 80×24 the table scrolls to the selection.
+        if h >= 48 {
+            for a in 16..=21 {
+                assert!(t.contains(&format!("   {a}    9")), "ARFCN {a}\n{t}");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_color_draws_the_same_text_without_colours() {
+    let mut s = state();
+    s.push_alert(blaster_alert());
+    let coloured = draw(&s, 80, 24);
+    s.view.no_color = true;
+    let plain = draw(&s, 80, 24);
+    assert_eq!(lines(&coloured), lines(&plain));
+    let a = plain.area;
+    for y in a.top()..a.bottom() {
+        for x in a.left()..a.right() {
+            let c = &plain[(x, y)];
+            assert_eq!(c.fg, ratatui::style::Color::Reset, "fg at {x},{y}");
+            assert_eq!(c.bg, ratatui::style::Color::Reset, "bg at {x},{y}");
+        }
+    }
+}
+
+#[test]
+fn keys_map_to_actions() {
+    let mut s = state();
+    assert_eq!(handle_key(&mut s, key(KeyCode::Char('q'))), Action::Quit);
+    assert_eq!(
+        handle_key(&mut s, key(KeyCode::Char(' '))),
+        Action::TogglePause
+    );
+    assert_eq!(
+        handle_key(&mut s, key(KeyCode::Char('+'))),
+        Action::Speed(1)
+    );
+    assert_eq!(
+        handle_key(&mut s, key(KeyCode::Char('-'))),
+        Action::Speed(-1)
+    );
+    assert_eq!(handle_key(&mut s, key(KeyCode::Char('r'))), Action::Record);
+    assert_eq!(
+        handle_key(
+            &mut s,
+            KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)
+        ),
+        Action::Quit
+    );
+    // Selection stays inside the table.
+    for _ in 0..20 {
+        handle_key(&mut s, key(KeyCode::Down));
+    }
+    assert_eq!(s.view.cell_index, 5);
+    handle_key(&mut s, key(KeyCode::Char('k')));
+    assert_eq!(s.view.cell_index, 4);
+}
+
+/// Run the whole pipeline and the alert engine over a bundled recording, folded into the state.
+fn replay(name: &str) -> Option<DashboardState> {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+    use towerwatch::pipeline::gsm::GsmStageConfig;
+    use towerwatch::pipeline::{Event, Pipeline, PipelineConfig, SpectrumStageConfig};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("recordings")
+        .join(format!("{name}.sigmf-meta"));
+    if !path.exists() {
+        eprintln!("skipped: {} not found", path.display());
+        return None;
+    }
+    let src = towerwatch::source::open_file(&path, &Default::default()).unwrap();
+    let info = src.info().clone();
+    let p = Pipeline::start(
+        src,
+        &PipelineConfig::default(),
+        SpectrumStageConfig {
+            interval_s: 0.1,
+            include_psd: true,
+            ..Default::default()
+        },
+        Some(GsmStageConfig::default()),
+        Arc::new(AtomicBool::new(false)),
+    )
+    .unwrap();
+    let mut s = DashboardState::new(
+        SourceSummary {
+            description: info.description.clone(),
+            live: false,
+            sample_rate_sps: info.sample_rate_sps,
+            center_freq_hz: info.center_freq_hz,
+            total_samples: info.total_samples,
+        },
+        Playback::Ended,
+    );
+    let mut engine = towerwatch::alert::Engine::new(
+        towerwatch::cells::CellRegistry::new(Default::default(), Default::default()),
+        towerwatch::detect::all_default(),
+        Default::default(),
+    );
+    for ev in p.events.iter() {
+        match ev {
+            Event::Observation(o) => {
+                s.apply(&o);
+                for a in engine.observe(&o) {
+                    s.push_alert(a);
+                }
+            }
+            Event::Progress(n) => s.samples_done = n,
+        }
+    }
+    p.finish().unwrap();
+    Some(s)
+}
+
+#[test]
+fn legitimate_recording_fills_the_dashboard_without_alerts() {
+    let Some(s) = replay("legit-neighbourhood") else {
+        return;
+    };
+    assert!(
+        s.waterfall.len() >= 10,
+        "{} waterfall rows",
+        s.waterfall.len()
+    );
+    assert!(s.cells.len() >= 4, "{} cells", s.cells.len());
+    assert!(s.total_counters().exact);
+    let t = text(&draw(&s, 160, 48));
+    println!("{t}");
+    assert!(t.contains("262-01") && t.contains("Telekom"), "{t}");
+    assert!(t.contains("Decode ") && !t.contains("live est."), "{t}");
+    assert!(
+        s.alerts.iter().all(|a| a.severity < Severity::Low),
+        "{:#?}",
+        s.alerts
+    );
+}
+
+#[test]
+fn sms_blaster_recording_raises_a_high_alert_on_its_cell() {
+    let Some(s) = replay("sms-blaster") else {
+        return;
+    };
+    let t = text(&draw(&s, 160, 48));
+    println!("{t}");
+    assert!(t.contains("7777"), "the blaster's LAC\n{t}");
+    let high = s.alerts.iter().find(|a| a.severity == Severity::High);
+    assert!(high.is_some_and(|a| a.cell.arfcn == 21), "{:#?}", s.alerts);
+}
