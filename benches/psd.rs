@@ -12,7 +12,10 @@ use towerwatch_dsp::spectrum::{Welch, WelchConfig, Window};
 fn bench_psd(c: &mut Criterion) {
     let mut g = c.benchmark_group("welch_psd");
     // Settings per input rate: FFT length for ~1 kHz bins at 2.4 MS/s and ~2.4 kHz at 20 MS/s.
-    for (label, rate_sps, fft_len) in [("2.4MSps_fft2048", 2.4e6, 2048), ("20MSps_fft8192", 20e6, 8192)] {
+    for (label, rate_sps, fft_len) in [
+        ("2.4MSps_fft2048", 2.4e6, 2048),
+        ("20MSps_fft8192", 20e6, 8192),
+    ] {
         let n = (rate_sps * 0.1) as usize; // 100 ms of signal per iteration
         let mut x = vec![Complex32::new(0.0, 0.0); n];
         add_noise(&mut Rng::new(1), 0.01, &mut x);

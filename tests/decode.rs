@@ -99,7 +99,7 @@ fn decode_bursts_reproduces_gr_gsm_frames_and_cell_identity() {
         })
         .map(|l| {
             let fn_ = l.split_whitespace().next().unwrap().parse().unwrap();
-            let hex = l.splitn(3, ": ").nth(1).unwrap();
+            let hex = l.split(": ").nth(1).unwrap();
             (fn_, hex.split("   [").next().unwrap().trim().to_string())
         })
         .collect();

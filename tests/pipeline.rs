@@ -134,5 +134,5 @@ fn stop_flag_ends_the_stream_and_reports_it() {
     }
     let r = h.finish().unwrap();
     assert!(r.stopped);
-    assert!(n >= 10 && n < 20, "{n} blocks");
+    assert!((10..20).contains(&n), "{n} blocks");
 }

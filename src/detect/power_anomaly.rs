@@ -113,18 +113,16 @@ impl Detector for PowerAnomaly {
                 if let Some(b) = median(&mut bp)
                     && p.power_dbfs - b > self.cfg.above_baseline_db
                 {
-                    {
-                        ev.push(Evidence::test(
-                            "above_baseline_db",
-                            p.power_dbfs - b,
-                            ">",
-                            self.cfg.above_baseline_db,
-                        ));
-                        words.push(format!(
-                            "{:.0} dB above its usual level here",
-                            p.power_dbfs - b
-                        ));
-                    }
+                    ev.push(Evidence::test(
+                        "above_baseline_db",
+                        p.power_dbfs - b,
+                        ">",
+                        self.cfg.above_baseline_db,
+                    ));
+                    words.push(format!(
+                        "{:.0} dB above its usual level here",
+                        p.power_dbfs - b
+                    ));
                 }
             }
             let others: Vec<f64> = reg

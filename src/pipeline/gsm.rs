@@ -488,12 +488,12 @@ pub fn masked_json(m: &Message, reveal: bool) -> Value {
 fn mask_value(v: Value) -> Value {
     match v {
         Value::Object(map) => {
-            if map.len() == 1 {
-                if let Some((k, inner)) = map.iter().next() {
-                    let kind = k.as_str();
-                    if matches!(kind, "Imsi" | "Imei" | "Imeisv" | "Tmsi") {
-                        return Value::String(mask_identity(kind, inner));
-                    }
+            if map.len() == 1
+                && let Some((k, inner)) = map.iter().next()
+            {
+                let kind = k.as_str();
+                if matches!(kind, "Imsi" | "Imei" | "Imeisv" | "Tmsi") {
+                    return Value::String(mask_identity(kind, inner));
                 }
             }
             Value::Object(map.into_iter().map(|(k, v)| (k, mask_value(v))).collect())

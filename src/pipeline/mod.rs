@@ -391,11 +391,11 @@ impl Pipeline {
                 let mut gsm_error = None;
                 for block in handle.blocks.iter() {
                     stage.process(&block, &mut obs);
-                    if let Some(g) = gsm_stage.as_mut() {
-                        if let Err(e) = g.process(&block, &mut obs) {
-                            gsm_error = Some(e);
-                            break;
-                        }
+                    if let Some(g) = gsm_stage.as_mut()
+                        && let Err(e) = g.process(&block, &mut obs)
+                    {
+                        gsm_error = Some(e);
+                        break;
                     }
                     let end = block.first_sample + block.samples.len() as u64;
                     let _ = handle.recycle.try_send(block.samples);

@@ -132,7 +132,7 @@ pub fn check_data_len(path: &Path, len: u64, format: SampleFormat) -> Result<u64
     if len == 0 {
         return Err(SourceError::format(path, "file is empty (no samples)"));
     }
-    if len % bps != 0 {
+    if !len.is_multiple_of(bps) {
         return Err(SourceError::format(
             path,
             format!(

@@ -91,10 +91,10 @@ pub fn name_hints(path: &Path) -> NameHints {
         } else if let Some(v) = number_with_suffix(tok, "k") {
             h.rate_sps.get_or_insert(v * 1e3);
         } else if after_freq && h.rate_sps.is_none() {
-            if let Ok(d) = tok.parse::<u32>() {
-                if (4..=512).contains(&d) {
-                    h.rate_sps = Some(64e6 / f64::from(d));
-                }
+            if let Ok(d) = tok.parse::<u32>()
+                && (4..=512).contains(&d)
+            {
+                h.rate_sps = Some(64e6 / f64::from(d));
             }
             after_freq = false;
         }
