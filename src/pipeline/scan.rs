@@ -589,9 +589,11 @@ mod tests {
                 1
             );
         }
-        // DCS 1800: 374 channels, 2.4 MHz → 11 a step (2.2 MHz apart).
+        // DCS 1800: 374 channels, 2.4 MHz usable → 12 whole channels a step (2.4 MHz apart).
+        assert_eq!(channels_per_step(2.4e6), 12);
         let d = plan_steps(Band::Dcs1800, None, 2.4e6);
-        assert!(d.windows(2).all(|w| (w[1] - w[0] - 2.2e6).abs() < 1.0));
+        assert_eq!(d.len(), 374usize.div_ceil(12));
+        assert!(d.windows(2).all(|w| (w[1] - w[0] - 2.4e6).abs() < 1.0));
     }
 
     fn carrier(arfcn: u16, ppm: f64) -> Observation {
