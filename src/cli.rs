@@ -383,9 +383,19 @@ struct DemoArgs {
     /// With --json: write the JSON lines here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Open the terminal dashboard on the demo recording.
-    #[arg(long, conflicts_with = "json")]
+    /// Open the terminal dashboard (the default when stdin and stdout are a terminal).
+    #[arg(long, conflicts_with_all = ["json", "text"])]
     tui: bool,
+    /// Print the alerts and cells as text instead of opening the dashboard (the default when
+    /// stdout is not a terminal).
+    #[arg(long, conflicts_with = "json")]
+    text: bool,
+    /// Print the full frame listing and cell summaries (like `decode`) instead of the alerts.
+    #[arg(long, conflicts_with_all = ["json", "tui"])]
+    frames: bool,
+    /// Seconds of the scene to run (default: 4 as text, 120 in the dashboard at real-time pace).
+    #[arg(long, value_name = "S")]
+    seconds: Option<f64>,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -993,25 +1003,43 @@ pub const DEMO_SCENE: &str = "recordings/scenes/sms-blaster.toml";
 /// Seconds of the demo scene to run.
 pub const DEMO_SECONDS: f64 = 4.0;
 
+/// Seconds of scene the demo dashboard plays (real-time pace).
+pub const DEMO_TUI_SECONDS: f64 = 120.0;
+
 fn demo(a: DemoArgs) -> Result<u8> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let scene = [PathBuf::from(DEMO_SCENE), root.join(DEMO_SCENE)]
         .into_iter()
         .find(|p| p.exists())
         .ok_or_else(|| anyhow!("demo scene {DEMO_SCENE} not found: run from the repository"))?;
-    // The dashboard runs at real-time pace, so give it a minute of scene to look around in.
-    let seconds = if a.tui { 60.0 } else { DEMO_SECONDS };
+    let dashboard = a.tui
+        || (!a.text
+            && !a.json
+            && !a.frames
+            && std::io::stdout().is_terminal()
+            && std::io::stdin().is_terminal());
+    // The dashboard runs at real-time pace, so give it two minutes of scene to look around in.
+    let seconds = a.seconds.unwrap_or(if dashboard {
+        DEMO_TUI_SECONDS
+    } else {
+        DEMO_SECONDS
+    });
+    if !(seconds.is_finite() && seconds > 0.0) {
+        bail!("--seconds {seconds}: give a positive number");
+    }
     let path = PathBuf::from(format!("scene:{},seconds={seconds}", scene.display()));
-    eprintln!(
-        "towerwatch demo: decoding every GSM carrier in {} (a synthetic scene: legitimate cells \
-         and an SMS blaster)",
-        path.display()
-    );
+    if !dashboard {
+        eprintln!(
+            "towerwatch demo: {seconds} s of {} (a synthetic scene: five legitimate cells and an \
+             SMS blaster on ARFCN 21); on a terminal, demo opens the dashboard",
+            scene.display()
+        );
+    }
     let input = InputArgs {
         input: Some(path),
         ..InputArgs::default()
     };
-    if a.tui {
+    if dashboard {
         return crate::tui::launch(
             open_input(&input)?,
             crate::tui::Launch {
@@ -1035,6 +1063,11 @@ fn demo(a: DemoArgs) -> Result<u8> {
             gsm: Some(GsmStageConfig::default()),
         };
         return run_replay(src, &input, &opts, |_| {});
+    }
+    if !a.frames {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        return crate::demo::run_text(open_input(&input)?, stop_flag(), &mut out);
     }
     decode(DecodeArgs {
         input,

@@ -7,6 +7,7 @@
 pub mod alert;
 pub mod cells;
 pub mod cli;
+pub mod demo;
 pub mod detect;
 #[cfg(feature = "soapy")]
 pub mod live;

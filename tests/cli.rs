@@ -255,3 +255,36 @@ fn sigint_during_record_leaves_a_valid_hashed_pair() {
         "{n} samples after ~0.7 s at 100 kS/s"
     );
 }
+
+/// The Quick start's `demo` off a terminal: the SMS blaster's High alert, explained, exit 10.
+#[test]
+fn demo_as_text_shows_the_blaster_alert() {
+    let out = towerwatch(&["demo"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(10),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("cells found:"), "{text}");
+    let high = text
+        .lines()
+        .find(|l| l.contains("HIGH") && l.contains("ARFCN 21"))
+        .unwrap_or_else(|| panic!("no high alert on ARFCN 21:\n{text}"));
+    // Raised within the 4 s the demo plays.
+    let t: f64 = high.split_whitespace().next().unwrap().parse().unwrap();
+    assert!(t < 4.0, "{high}");
+    assert!(text.contains("ALERT 1 — HIGH"), "{text}");
+    assert!(text.contains("next: "), "{text}");
+    // The legitimate cells and the blaster, decoded (ARFCN 16 sits at the edge of the 1.2 MS/s
+    // band, where the blaster's spill aliases onto it: not decodable, by any receiver).
+    for arfcn in [" 17 ", " 18 ", " 19 ", " 20 ", " 21 "] {
+        assert!(
+            text.lines().any(|l| l.trim_start().starts_with("egsm")
+                && l.contains(arfcn)
+                && l.contains("262-0")),
+            "cell {arfcn} missing:\n{text}"
+        );
+    }
+}

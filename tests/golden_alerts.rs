@@ -269,3 +269,41 @@ fn replay_twice_gives_identical_alerts() {
     assert!(!a.alerts.is_empty());
     assert_eq!(a.alerts, b.alerts);
 }
+
+/// The detectors that need minutes of signal fire on scenes generated on the fly (too long to
+/// store as recordings): the drive-by's 20 dB rise (power_anomaly, within 8 s) and a rogue on air
+/// from 35 s to 50 s only (transient_cell, judged after a minute of silence, at 110 s).
+#[test]
+fn slow_detectors_fire_on_generated_scenes() {
+    let cases: &[(&str, &str, &str, f64)] = &[
+        ("drive-by.toml", "seconds=8", "power_anomaly", 8.0),
+        ("transient.toml", "seconds=115", "transient_cell", 115.0),
+    ];
+    for &(scene, opts, detector, until_s) in cases {
+        let spec = format!(
+            "scene:{},{opts}",
+            root().join("recordings/scenes").join(scene).display()
+        );
+        let r = replay(Path::new(&spec), &[]);
+        assert_eq!(r.code, 10, "{scene}: exit status");
+        let hit = events(&r)
+            .find(|a| {
+                a["cell"]["arfcn"] == 21
+                    && a["signatures"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|s| s["detector"] == detector)
+            })
+            .unwrap_or_else(|| panic!("{scene}: {detector} did not fire: {:#?}", r.alerts));
+        let t = hit["time_s"].as_f64().unwrap();
+        println!("{scene}: {detector} fired at {t:.1} s");
+        assert!(t <= until_s, "{scene}: {detector} at {t} s");
+        // Nothing fires on the legitimate cells of the same scene.
+        let others: Vec<_> = above_info(&r).into_iter().filter(|a| a.1 != 21).collect();
+        assert!(
+            others.is_empty(),
+            "{scene}: alerts on legitimate cells: {others:?}"
+        );
+    }
+}

@@ -66,14 +66,9 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `demo --tui` when the demo recording is bundled, else the SMS-blaster recording.
+/// `demo`: on a terminal it opens the dashboard on the bundled SMS-blaster scene.
 fn dashboard_command() -> String {
-    let bin = env!("CARGO_BIN_EXE_towerwatch");
-    if root().join("recordings/demo.sigmf-meta").exists() {
-        format!("{bin} demo --tui")
-    } else {
-        format!("{bin} replay recordings/sms-blaster.sigmf-meta --tui")
-    }
+    format!("{} demo", env!("CARGO_BIN_EXE_towerwatch"))
 }
 
 fn start(width: u16, height: u16, no_color: bool) -> Option<Tmux> {
@@ -81,8 +76,8 @@ fn start(width: u16, height: u16, no_color: bool) -> Option<Tmux> {
         eprintln!("SKIPPED: tmux is not installed (apt-get install -y tmux)");
         return None;
     }
-    if !Path::new(&root().join("recordings/sms-blaster.sigmf-meta")).exists() {
-        eprintln!("SKIPPED: no recording to show");
+    if !Path::new(&root().join("recordings/scenes/sms-blaster.toml")).exists() {
+        eprintln!("SKIPPED: no demo scene");
         return None;
     }
     let t = Tmux {
@@ -134,29 +129,20 @@ fn demo_alert_details_quit_restores_the_terminal() {
         "dashboard on the alternate screen"
     );
     let _ = screen;
-    // The stream ends within seconds (paced at 1×); cells are filled by then.
-    let screen = t.wait_for("the end of the recording", 60, |s| s.contains("■ ended"));
-    println!("{screen}");
-    let demo = root().join("recordings/demo.sigmf-meta").exists();
-    if demo || alerts_shown(&screen) {
-        assert!(
-            alerts_shown(&screen),
-            "no alert on the demo screen:\n{screen}"
-        );
-        t.keys(&["Tab"]);
-        t.keys(&["Enter"]);
-        let d = t.wait_for("alert details", 10, |s| {
-            s.contains("Alert 1:") && s.contains("Signatures")
-        });
-        println!("{d}");
-        assert!(d.contains("What to do next"), "{d}");
-    } else {
-        eprintln!(
-            "NOTE: no demo recording and no alert on the fallback recording: details of a cell"
-        );
-        t.keys(&["Enter"]);
-        t.wait_for("cell details", 10, |s| s.contains(" Cell"));
-    }
+    // The demo plays the SMS-blaster scene at real-time pace: the alert comes within seconds.
+    let t0 = Instant::now();
+    let screen = t.wait_for("the alert", 90, alerts_shown);
+    println!(
+        "alert on screen {:.1} s after the dashboard appeared:\n{screen}",
+        t0.elapsed().as_secs_f64()
+    );
+    t.keys(&["Tab"]);
+    t.keys(&["Enter"]);
+    let d = t.wait_for("alert details", 10, |s| {
+        s.contains("Alert 1:") && s.contains("Signatures")
+    });
+    println!("{d}");
+    assert!(d.contains("What to do next"), "{d}");
     t.keys(&["Enter"]); // closes the details (a bare Escape followed at once by q reads as Alt-q)
     std::thread::sleep(Duration::from_millis(200));
     t.keys(&["q"]);

@@ -57,6 +57,11 @@ impl Default for GsmStageConfig {
     }
 }
 
+/// In a dense band, a channel this far above the (valley) floor is still tried…
+const DENSE_SNR_DB: f64 = 1.5;
+/// …unless it is more than this below a neighbour (then it is that neighbour's skirt).
+const SKIRT_DB: f64 = 15.0;
+
 /// Per-carrier decode counters (reported in `decode_stats` observations).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct CarrierCounters {
@@ -239,9 +244,30 @@ impl GsmStage {
                 .fold(f64::NEG_INFINITY, f64::max);
             let now = end;
             self.rejected.retain(|&(_, until)| until > now);
+            // A dense band has no noise-only spectrum: its floor estimate sits in the valleys
+            // between carriers and real carriers read only 2-3 dB above it. Such a channel is
+            // still tried when it is not just the skirt of a neighbour (GMSK's adjacent-channel
+            // spill is ~18 dB or more down), so only empty channels next to strong ones are
+            // skipped.
+            let neighbour_max: Vec<f64> = channels
+                .iter()
+                .map(|c| {
+                    channels
+                        .iter()
+                        .filter(|o| ((o.freq_hz - c.freq_hz).abs() - 200e3).abs() < 1e3)
+                        .map(|o| o.power_dbfs)
+                        .fold(f64::NEG_INFINITY, f64::max)
+                })
+                .collect();
+            let snr_min = self.cfg.candidate_snr_db;
             let mut found: Vec<_> = channels
                 .into_iter()
-                .filter(|c| c.snr_db >= self.cfg.candidate_snr_db)
+                .zip(neighbour_max)
+                .filter(|(c, nmax)| {
+                    c.snr_db >= snr_min
+                        || (c.snr_db >= DENSE_SNR_DB && c.power_dbfs >= nmax - SKIRT_DB)
+                })
+                .map(|(c, _)| c)
                 .filter(|c| c.power_dbfs >= strongest - self.cfg.candidate_range_db)
                 .filter(|c| {
                     !self

@@ -80,6 +80,10 @@ pub fn run(
     let mut raised = Vec::new();
     let result: anyhow::Result<()> = (|| {
         loop {
+            // SIGTERM / SIGHUP (terminal gone) set the stop flag: leave, restoring the terminal.
+            if opts.stop.load(Ordering::SeqCst) {
+                return Ok(());
+            }
             // Take everything waiting (within a budget): drawing is what gets skipped when behind.
             let t0 = Instant::now();
             while !ended && t0.elapsed() < frame {
