@@ -575,6 +575,8 @@ fn replay(a: ReplayArgs) -> Result<u8> {
                 interval_s: a.interval.min(0.25),
                 gsm: (!a.no_gsm).then(GsmStageConfig::default),
                 stop: stop_flag(),
+                engine: crate::alert::setup::engine(&a.detect)?,
+                baseline_path: a.detect.baseline.clone(),
             },
         );
     }
@@ -1049,6 +1051,8 @@ fn demo(a: DemoArgs) -> Result<u8> {
                 interval_s: 0.1,
                 gsm: Some(GsmStageConfig::default()),
                 stop: stop_flag(),
+                engine: crate::alert::setup::engine(&Default::default())?,
+                baseline_path: None,
             },
         );
     }

@@ -327,8 +327,8 @@ fn cell_table_sorts_and_filters() {
 fn marking_a_cell_shows_in_the_state_column() {
     let mut s = state();
     handle_key(&mut s, key(KeyCode::Char('j')));
-    handle_key(&mut s, key(KeyCode::Char('m')));
-    handle_key(&mut s, key(KeyCode::Char('m')));
+    assert_eq!(handle_key(&mut s, key(KeyCode::Char('m'))), Action::Mark);
+    assert_eq!(handle_key(&mut s, key(KeyCode::Char('m'))), Action::Mark);
     let t = pane(render::render_cells, &s, 80, 9);
     assert!(
         t.lines().nth(3).unwrap().trim_end().ends_with("SUSPECT"),
@@ -629,4 +629,42 @@ fn sms_blaster_recording_raises_a_high_alert_on_its_cell() {
     assert!(t.contains("7777"), "the blaster's LAC\n{t}");
     let high = s.alerts.iter().find(|a| a.severity == Severity::High);
     assert!(high.is_some_and(|a| a.cell.arfcn == 21), "{:#?}", s.alerts);
+}
+
+/// `m` goes into the detection engine's baseline at once and is saved to the baseline file.
+#[test]
+fn marking_a_cell_saves_it_in_the_baseline() {
+    use towerwatch::cells::baseline::{Baseline, CellStatus};
+    use towerwatch_dsp::gsm::l3::Lai;
+    let mut s = state();
+    for row in s.cells.values_mut() {
+        row.summary.lai = Some(Lai {
+            mcc: 262,
+            mnc: 1,
+            mnc_3digits: false,
+            lac: 7777,
+        });
+        row.summary.cell_identity = Some(u16::from(row.arfcn) + 1000);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("baseline.toml");
+    let mut engine = towerwatch::alert::setup::engine(&Default::default())
+        .unwrap()
+        .unwrap();
+    // The selected row; m twice = suspect.
+    let arfcn = s.selected_cell().unwrap().arfcn;
+    for _ in 0..2 {
+        assert_eq!(handle_key(&mut s, key(KeyCode::Char('m'))), Action::Mark);
+        towerwatch::tui::apply_mark(&mut s, Some(&mut engine), Some(&path));
+    }
+    let msg = s.view.message.clone().unwrap();
+    assert!(msg.contains("saved to"), "{msg}");
+    let b = Baseline::load(&path).unwrap();
+    let cgi = towerwatch::cells::Cgi::parse(&format!("262-01-7777-{}", 1000 + arfcn)).unwrap();
+    let c = b.find(&cgi).next().expect("cell in the saved baseline");
+    assert_eq!(c.status, CellStatus::Suspect);
+    assert_eq!(
+        engine.registry.baseline.find(&cgi).next().unwrap().status,
+        CellStatus::Suspect
+    );
 }

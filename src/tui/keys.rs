@@ -18,6 +18,9 @@ pub enum Action {
     Export,
     /// Recording on/off.
     Record,
+    /// The user changed the selected cell's mark (good / suspect / none): record it in the
+    /// baseline.
+    Mark,
 }
 
 /// Apply a key to the view state.
@@ -87,10 +90,16 @@ pub fn handle_key(s: &mut DashboardState, key: KeyEvent) -> Action {
             v.cell_index = 0;
         }
         KeyCode::Char('m') => {
-            let msg = s
-                .mark_selected()
-                .unwrap_or_else(|| "no cell selected".into());
-            s.view.message = Some(msg);
+            return match s.mark_selected() {
+                Some(msg) => {
+                    s.view.message = Some(msg);
+                    Action::Mark
+                }
+                None => {
+                    s.view.message = Some("no cell selected".into());
+                    Action::None
+                }
+            };
         }
         KeyCode::Char('?') => v.help = true,
         KeyCode::Esc => v.filter.clear(),

@@ -16,7 +16,6 @@ pub use crate::alert::Alert;
 pub use keys::{Action, handle_key};
 pub use state::{DashboardState, Playback, SourceSummary};
 
-use crate::observation::Observation;
 use crate::pipeline::{Event, Pace, Pipeline};
 use crossbeam_channel::TryRecvError;
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
@@ -41,6 +40,8 @@ pub struct TuiOptions {
     pub stop: Arc<AtomicBool>,
     /// Where `e` writes evidence files.
     pub export_dir: PathBuf,
+    /// Baseline file that `m` marks are saved to (`None`: marks last for this session).
+    pub baseline_path: Option<PathBuf>,
 }
 
 /// True when colour is off (`NO_COLOR` set and not empty, per no-color.org).
@@ -58,12 +59,13 @@ impl Drop for RestoreGuard {
     }
 }
 
-/// Run the dashboard over a started pipeline until the user quits. `alerts` is called with every
-/// observation and pushes the alerts it raises. Returns the exit code.
+/// Run the dashboard over a started pipeline until the user quits. Every observation goes
+/// through the detection `engine` (when given) and its alerts to the alert feed; `m` marks go
+/// into the engine's baseline (and its file). Returns the exit code.
 pub fn run(
     pipeline: Pipeline,
     opts: TuiOptions,
-    mut alerts: impl FnMut(&Observation, &mut Vec<Alert>),
+    mut engine: Option<crate::alert::Engine>,
 ) -> anyhow::Result<u8> {
     let playback = match &opts.pace {
         Some(p) => Playback::Running(p.speed()),
@@ -90,7 +92,9 @@ pub fn run(
                 match pipeline.events.try_recv() {
                     Ok(Event::Observation(o)) => {
                         state.apply(&o);
-                        alerts(&o, &mut raised);
+                        if let Some(e) = engine.as_mut() {
+                            raised.extend(e.observe(&o));
+                        }
                         for a in raised.drain(..) {
                             state.push_alert(a);
                         }
@@ -137,6 +141,9 @@ pub fn run(
                         Action::TogglePause => toggle_pause(&mut state, opts.pace.as_deref()),
                         Action::Speed(step) => change_speed(&mut state, opts.pace.as_deref(), step),
                         Action::Export => export(&mut state, &opts.export_dir),
+                        Action::Mark => {
+                            apply_mark(&mut state, engine.as_mut(), opts.baseline_path.as_deref())
+                        }
                         Action::Record => {
                             state.view.message = Some(if state.source.live {
                                 "recording from the dashboard is not wired yet: use `towerwatch record`".into()
@@ -206,6 +213,47 @@ fn change_speed(state: &mut DashboardState, pace: Option<&Pace>, step: i8) {
     state.view.message = Some(format!("speed {new}× real time"));
 }
 
+/// Put the selected cell's mark into the engine's baseline (good / suspect / back to
+/// unverified), so the detectors use it at once, and save the baseline file when there is one.
+pub fn apply_mark(
+    state: &mut DashboardState,
+    engine: Option<&mut crate::alert::Engine>,
+    path: Option<&std::path::Path>,
+) {
+    use crate::cells::baseline::CellStatus;
+    let Some(row) = state.selected_cell() else {
+        return;
+    };
+    let (Some(lai), Some(ci)) = (row.summary.lai, row.summary.cell_identity) else {
+        state.view.message = Some(format!(
+            "ARFCN {}: no cell identity decoded yet (SI3/SI4): the mark is shown, not stored",
+            row.arfcn
+        ));
+        return;
+    };
+    let cgi = crate::cells::Cgi::new(&lai, ci);
+    let status = match row.mark {
+        state::UserMark::None => CellStatus::Unverified,
+        state::UserMark::Good => CellStatus::Good,
+        state::UserMark::Suspect => CellStatus::Suspect,
+    };
+    let label = row.state_label();
+    let Some(engine) = engine else {
+        state.view.message = Some(format!("{cgi} marked {label} (detection is off)"));
+        return;
+    };
+    engine.registry.baseline.mark(cgi, status);
+    state.view.message = Some(match path {
+        Some(p) => match engine.registry.baseline.save(p) {
+            Ok(()) => format!("{cgi} marked {label}, saved to {}", p.display()),
+            Err(e) => format!("{cgi} marked {label} for this session; saving failed: {e}"),
+        },
+        None => {
+            format!("{cgi} marked {label} for this session (pass --baseline FILE to keep marks)")
+        }
+    });
+}
+
 /// Write the selected alert (reason, details, evidence) as JSON into `dir`.
 fn export(state: &mut DashboardState, dir: &std::path::Path) {
     let Some(a) = state.selected_alert() else {
@@ -241,6 +289,10 @@ pub struct Launch {
     pub gsm: Option<crate::pipeline::gsm::GsmStageConfig>,
     /// Stop flag (Ctrl-C / SIGTERM handler).
     pub stop: Arc<AtomicBool>,
+    /// Detection engine (`None`: observations only).
+    pub engine: Option<crate::alert::Engine>,
+    /// Baseline file that `m` marks are saved to.
+    pub baseline_path: Option<PathBuf>,
 }
 
 /// Start the pipeline on `src` and run the dashboard over it.
@@ -274,14 +326,7 @@ pub fn launch(src: Box<dyn crate::source::SampleSource>, l: Launch) -> anyhow::R
         pace,
         stop: l.stop,
         export_dir: PathBuf::from("."),
+        baseline_path: l.baseline_path,
     };
-    let mut engine = crate::alert::Engine::new(
-        crate::cells::CellRegistry::new(
-            crate::cells::baseline::Baseline::default(),
-            crate::cells::operators::Operators::default(),
-        ),
-        crate::detect::all_default(),
-        crate::alert::ScoringConfig::default(),
-    );
-    run(pipeline, opts, |o, out| out.extend(engine.observe(o)))
+    run(pipeline, opts, l.engine)
 }
