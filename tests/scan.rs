@@ -67,7 +67,7 @@ fn sweep_finds_every_cell_of_the_scene_and_the_receiver_ppm() {
     let median_cell_ppm = 0.01;
     let rx = table.receiver_ppm().unwrap();
     assert!(
-        (rx - (-RX_PPM + median_cell_ppm)).abs() < 0.05,
+        (rx - (RX_PPM - median_cell_ppm)).abs() < 0.05,
         "receiver ppm {rx}"
     );
     for (arfcn, bsic, mcc, mnc, lac, ci, ppm) in CELLS {
@@ -238,7 +238,7 @@ fn scan_command_prints_the_table() {
         assert_eq!(f[5], mnc);
         assert_eq!(f[7], bsic.to_string());
     }
-    assert!(stdout.contains("receiver clock error (median of 5 carriers): -1.4"));
+    assert!(stdout.contains("receiver clock error (minus the median of 5 carriers): +1.4"));
 }
 
 #[test]

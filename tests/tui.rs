@@ -212,7 +212,7 @@ fn header_shows_source_band_centre_rate_ppm_time_speed_drops_gps_recording() {
         );
         if w >= 160 {
             // The receiver's error is the consensus (median) of the carriers' offsets.
-            assert!(l[0].contains("rx +1.50 ppm"), "{t}");
+            assert!(l[0].contains("rx -1.50 ppm"), "{t}");
         }
     }
 }

@@ -167,8 +167,10 @@ pub struct ScanTable {
 }
 
 impl ScanTable {
-    /// The receiver's own error: the median FCCH offset (ppm) of the measured carriers (those
-    /// with a decoded SCH, when there are any).
+    /// The receiver's own clock error, ppm: minus the median FCCH offset of the measured carriers
+    /// (those with a decoded SCH, when there are any). A receiver clock that runs fast by x ppm
+    /// tunes x ppm high, so every carrier reads x ppm low; real base stations agree within
+    /// 0.05 ppm, so their median is the receiver's error. Positive: the receiver runs fast.
     pub fn receiver_ppm(&self) -> Option<f64> {
         // Carriers confirmed by an SCH decode first; FCCH-only measurements when there are none.
         let mut v: Vec<f64> = self
@@ -186,15 +188,15 @@ impl ScanTable {
         v.sort_by(f64::total_cmp);
         let m = v.len() / 2;
         Some(if v.len() % 2 == 1 {
-            v[m]
+            -v[m]
         } else {
-            (v[m - 1] + v[m]) / 2.0
+            -(v[m - 1] + v[m]) / 2.0
         })
     }
 
-    /// A carrier's offset with the receiver's error removed, ppm.
+    /// A carrier's offset with the receiver's error removed, ppm (its own clock error).
     pub fn corrected_ppm(&self, r: &ScanRow) -> Option<f64> {
-        Some(r.offset_ppm? - self.receiver_ppm()?)
+        Some(r.offset_ppm? + self.receiver_ppm()?)
     }
 
     /// The table as text, like grgsm_scanner's listing plus BSIC and ppm.
@@ -230,7 +232,7 @@ impl ScanTable {
         }
         match self.receiver_ppm() {
             Some(p) => s.push_str(&format!(
-                "receiver clock error (median of {} carriers): {p:+.3} ppm, removed from the ppm column\n",
+                "receiver clock error (minus the median of {} carriers): {p:+.3} ppm, removed from the ppm column\n",
                 {
                     let synced = self
                         .rows
@@ -650,7 +652,7 @@ mod tests {
         }
         let t = sw.table();
         let rx = t.receiver_ppm().unwrap_or(f64::NAN);
-        assert!((rx - (-1.485)).abs() < 1e-9, "{rx}");
+        assert!((rx - 1.485).abs() < 1e-9, "{rx}");
         let outlier = t
             .rows
             .values()

@@ -208,15 +208,38 @@ const SHADES: [&str; 5] = [" ", "░", "▒", "▓", "█"];
 /// (┈), and the waterfall (newest row on top).
 pub fn render_spectrum(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     let t = Theme::of(s);
+    // Carriers: what the spectrum stage flagged plus every carrier the receiver synchronised to
+    // (in a dense band the floor estimate sits on carrier skirts and the spectrum test alone
+    // misses real carriers).
+    let decoded: Vec<f64> = s
+        .cells
+        .values()
+        .filter(|c| c.bsic.is_some())
+        .map(|c| c.freq_hz)
+        .collect();
+    let is_carrier = |f: f64| {
+        decoded.iter().any(|d| (d - f).abs() < 1.0)
+            || s.spectrum
+                .as_ref()
+                .is_some_and(|sp| sp.carriers.iter().any(|c| (c.freq_hz - f).abs() < 1.0))
+    };
     let title = match &s.spectrum {
-        Some(sp) => format!(
-            " Spectrum {:.1}–{:.1} MHz · floor {:.1} dBFS/200k · {} carrier{} ",
-            (sp.center_freq_hz - sp.sample_rate_sps / 2.0) / 1e6,
-            (sp.center_freq_hz + sp.sample_rate_sps / 2.0) / 1e6,
-            sp.noise_floor_dbfs,
-            sp.carriers.len(),
-            if sp.carriers.len() == 1 { "" } else { "s" }
-        ),
+        Some(sp) => {
+            let n = sp
+                .channels
+                .iter()
+                .filter(|c| is_carrier(c.freq_hz))
+                .count()
+                .max(sp.carriers.len());
+            format!(
+                " Spectrum {:.1}–{:.1} MHz · floor {:.1} dBFS/200k · {} carrier{} ",
+                (sp.center_freq_hz - sp.sample_rate_sps / 2.0) / 1e6,
+                (sp.center_freq_hz + sp.sample_rate_sps / 2.0) / 1e6,
+                sp.noise_floor_dbfs,
+                n,
+                if n == 1 { "" } else { "s" }
+            )
+        }
         None => " Spectrum ".to_string(),
     };
     let block = pane(title, false, t);
@@ -317,6 +340,12 @@ pub fn render_spectrum(s: &DashboardState, area: Rect, buf: &mut Buffer) {
         .carriers
         .iter()
         .map(|c| (true, c))
+        .chain(
+            sp.channels
+                .iter()
+                .filter(|c| is_carrier(c.freq_hz))
+                .map(|c| (true, c)),
+        )
         .chain(sp.channels.iter().map(|c| (false, c)))
         .collect();
     chans.dedup_by(|a, b| a.1.freq_hz == b.1.freq_hz);
@@ -888,7 +917,7 @@ pub fn render_help(s: &DashboardState, area: Rect, buf: &mut Buffer) {
         .collect();
     lines.push(Line::raw(""));
     lines.push(Line::styled(
-        "ppm: measured FCCH offset (includes the receiver's own error, shown as rx ppm)",
+        "ppm: measured FCCH offset (includes the receiver clock error rx ppm, with opposite sign)",
         t.dim(),
     ));
     Paragraph::new(lines)

@@ -375,8 +375,9 @@ impl DashboardState {
         }
     }
 
-    /// The receiver's own frequency error: the median offset of the carriers heard (real base
-    /// stations agree within ~0.1 ppm, so their consensus is the receiver's error).
+    /// The receiver's own clock error: minus the median offset of the carriers heard (real base
+    /// stations agree within ~0.05 ppm, so their consensus is the receiver's error; a receiver
+    /// clock fast by x ppm reads every carrier x ppm low). Positive: the receiver runs fast.
     pub fn receiver_ppm(&self) -> Option<f64> {
         let mut v: Vec<f64> = self.cells.values().filter_map(|c| c.offset_ppm).collect();
         if v.is_empty() {
@@ -385,9 +386,9 @@ impl DashboardState {
         v.sort_by(f64::total_cmp);
         let n = v.len();
         Some(if n % 2 == 1 {
-            v[n / 2]
+            -v[n / 2]
         } else {
-            (v[n / 2 - 1] + v[n / 2]) / 2.0
+            -(v[n / 2 - 1] + v[n / 2]) / 2.0
         })
     }
 
