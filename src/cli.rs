@@ -124,6 +124,12 @@ struct ScanArgs {
     /// Print the final table as JSON.
     #[arg(long)]
     json: bool,
+    /// Open the dashboard (the default when stdin and stdout are a terminal).
+    #[arg(long, conflicts_with_all = ["json", "text"])]
+    tui: bool,
+    /// Print the live table as text instead of opening the dashboard.
+    #[arg(long, conflicts_with = "json")]
+    text: bool,
 }
 
 #[derive(Args, Debug)]
@@ -1341,6 +1347,72 @@ fn print_cell(r: &CellReport) {
     println!();
 }
 
+/// `towerwatch scan` on a terminal: the sweep runs in its own thread and feeds the dashboard
+/// (spectrum of each step, carriers, cells, alerts). The transient-cell detector is off here:
+/// a cell the tuner has moved away from is not heard, which is not the cell vanishing.
+fn scan_dashboard(
+    mut src: Box<dyn SampleSource>,
+    cfg: crate::pipeline::scan::ScanConfig,
+    stop: Arc<AtomicBool>,
+    description: String,
+    live: bool,
+) -> Result<u8> {
+    use crate::pipeline::{Event, SourceReport};
+    let info = src.info().clone();
+    let summary = crate::tui::SourceSummary {
+        description,
+        live,
+        sample_rate_sps: info.sample_rate_sps,
+        center_freq_hz: info.center_freq_hz,
+        total_samples: None,
+    };
+    let stop2 = stop.clone();
+    let pipeline = Pipeline::spawn_custom(info, move |tx, counters| {
+        let mut gone = false;
+        let res = crate::pipeline::scan::run_scan_observed(
+            src.as_mut(),
+            cfg,
+            &stop2,
+            |_| {},
+            &mut |o, total| {
+                counters.samples_read.store(total, Ordering::Relaxed);
+                if !gone {
+                    gone |= tx.send(Event::Observation(Box::new(o.clone()))).is_err();
+                    gone |= tx.send(Event::Progress(total)).is_err();
+                }
+            },
+        );
+        match res {
+            Ok(_) => Ok(SourceReport {
+                samples_read: counters.samples_read.load(Ordering::Relaxed),
+                stopped: stop2.load(Ordering::Relaxed),
+                ..SourceReport::default()
+            }),
+            Err(e) => Err(crate::source::SourceError::Unsupported(e.to_string())),
+        }
+    })?;
+    let det = crate::detect::DetectConfig::parse("[transient_cell]\nenabled = false\n", &[])?;
+    let engine = crate::alert::Engine::new(
+        crate::cells::CellRegistry::new(
+            crate::cells::baseline::Baseline::default(),
+            crate::cells::operators::Operators::default(),
+        ),
+        crate::detect::build_all(&det)?,
+        crate::alert::ScoringConfig::default(),
+    );
+    crate::tui::run(
+        pipeline,
+        crate::tui::TuiOptions {
+            source: summary,
+            pace: None,
+            stop,
+            export_dir: PathBuf::from("."),
+            baseline_path: None,
+        },
+        Some(engine),
+    )
+}
+
 fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
     use towerwatch_dsp::gsm::coding::{
         BlockAssembler, ChannelCombination, ChannelKind, parse_burst_line, xcch_decode_bursts,
@@ -1561,6 +1633,20 @@ fn scan(a: ScanArgs) -> Result<u8> {
     };
     cfg.rounds = a.rounds.or(if live { None } else { Some(1) });
     let stop = stop_flag();
+    let dashboard = a.tui
+        || (!a.text
+            && !a.json
+            && std::io::stdout().is_terminal()
+            && std::io::stdin().is_terminal());
+    if dashboard {
+        let how = if live && !a.virtual_tuner {
+            "hopping the receiver"
+        } else {
+            "virtual tuner"
+        };
+        let description = format!("scan {} ({how})", a.band);
+        return scan_dashboard(src, cfg, stop, description, live);
+    }
     let tty = std::io::stdout().is_terminal() && !a.json;
     let table = run_scan(src.as_mut(), cfg, &stop, |t| {
         if tty {

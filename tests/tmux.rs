@@ -72,6 +72,10 @@ fn dashboard_command() -> String {
 }
 
 fn start(width: u16, height: u16, no_color: bool) -> Option<Tmux> {
+    start_cmd(width, height, no_color, &dashboard_command())
+}
+
+fn start_cmd(width: u16, height: u16, no_color: bool, command: &str) -> Option<Tmux> {
     if !tmux_available() {
         eprintln!("SKIPPED: tmux is not installed (apt-get install -y tmux)");
         return None;
@@ -89,7 +93,7 @@ fn start(width: u16, height: u16, no_color: bool) -> Option<Tmux> {
     let script = format!(
         "cd {} && {nc}{}; echo EXITED $?; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'; sleep 60",
         root().display(),
-        dashboard_command()
+        command
     );
     let out = t.cmd(&[
         "new-session",
@@ -184,4 +188,32 @@ fn small_terminal_no_color_pause_and_quit() {
     let after = t.wait_for("exit", 20, |s| s.contains("EXITED"));
     assert!(after.contains("EXITED 0"), "{after}");
     assert_eq!(t.display("#{alternate_on}"), "0");
+}
+
+/// `towerwatch scan` on a terminal opens the dashboard: the sweep's steps fill the cell table.
+#[test]
+fn scan_opens_the_dashboard() {
+    let cmd = format!(
+        "{} scan recordings/legit-neighbourhood.sigmf-meta --band gsm900 --from 938.2e6 \
+         --to 939.2e6 --tuner-rate 600e3 --bandwidth 480e3",
+        env!("CARGO_BIN_EXE_towerwatch")
+    );
+    if !root()
+        .join("recordings/legit-neighbourhood.sigmf-meta")
+        .exists()
+    {
+        eprintln!("SKIPPED: no recording");
+        return;
+    }
+    let Some(t) = start_cmd(120, 36, true, &cmd) else {
+        return;
+    };
+    let s = t.wait_for("the scan's cells", 120, |s| {
+        s.contains("TOWERWATCH scan gsm900") && s.matches(" sync").count() >= 5
+    });
+    println!("{s}");
+    assert!(s.contains("262-01") && s.contains("262-02"), "{s}");
+    t.keys(&["q"]);
+    let after = t.wait_for("exit", 20, |s| s.contains("EXITED"));
+    assert!(after.contains("EXITED 0"), "{after}");
 }

@@ -429,6 +429,30 @@ impl Pipeline {
         })
     }
 
+    /// A pipeline whose events come from a thread of the caller's own: `run` gets the event
+    /// sender and the live counters and returns the source's report. The band scan uses it to
+    /// feed the dashboard (it drives its own tuner, so it cannot sit behind [`spawn_source`]).
+    pub fn spawn_custom(
+        info: SourceInfo,
+        run: impl FnOnce(Sender<Event>, Arc<Counters>) -> Result<SourceReport, SourceError>
+        + Send
+        + 'static,
+    ) -> Result<Pipeline, SourceError> {
+        let counters = Arc::new(Counters::default());
+        let c = counters.clone();
+        let (tx, rx) = bounded::<Event>(1024);
+        let analysis = std::thread::Builder::new()
+            .name("custom-source".into())
+            .spawn(move || run(tx, c))
+            .map_err(|e| SourceError::Unsupported(format!("cannot start source thread: {e}")))?;
+        Ok(Pipeline {
+            info,
+            events: rx,
+            counters,
+            analysis,
+        })
+    }
+
     /// Wait for the end of the stream and get the source's report (or its error).
     pub fn finish(self) -> Result<SourceReport, SourceError> {
         drop(self.events);

@@ -12,7 +12,7 @@
 //! `kal -c`, the scan takes the median offset (in ppm) of all carriers measured so far as the
 //! receiver's error and reports each carrier's offset with it removed.
 
-use crate::observation::{Observation, channel_powers};
+use crate::observation::Observation;
 use crate::pipeline::Block;
 use crate::pipeline::gsm::{GsmStage, GsmStageConfig};
 use crate::source::{SampleSource, SourceError};
@@ -464,7 +464,20 @@ pub fn run_scan(
     src: &mut dyn SampleSource,
     cfg: ScanConfig,
     stop: &AtomicBool,
+    on_step: impl FnMut(&ScanTable),
+) -> Result<ScanTable, ScanError> {
+    run_scan_observed(src, cfg, stop, on_step, &mut |_, _| {})
+}
+
+/// [`run_scan`], also handing every observation to `on_obs` with the number of samples read so
+/// far over all steps (the dashboard's stream clock). Spectrum observations (one per step, with
+/// the PSD) carry that running sample index too.
+pub fn run_scan_observed(
+    src: &mut dyn SampleSource,
+    cfg: ScanConfig,
+    stop: &AtomicBool,
     mut on_step: impl FnMut(&ScanTable),
+    on_obs: &mut dyn FnMut(&Observation, u64),
 ) -> Result<ScanTable, ScanError> {
     let rate = src.info().sample_rate_sps;
     let mut sweep = Sweep::new(ScanConfig {
@@ -492,7 +505,6 @@ pub fn run_scan(
     let mut tuned = sweep.current_hz();
     src.retune(tuned)?;
     let mut stage = new_stage(sweep.step_channels())?;
-    let mut index = 0u64;
     let mut obs = Vec::new();
     let block_len = ((rate * 0.02) as usize).clamp(4096, 1 << 16);
     let mut block = Block {
@@ -500,42 +512,56 @@ pub fn run_scan(
         first_sample: 0,
         frequency_hz: tuned,
     };
+    let mut total = 0u64;
+    let mut step_start = 0u64;
     let end_step = |stage: &mut GsmStage,
                     welch: &mut Welch,
                     sweep: &mut Sweep,
                     obs: &mut Vec<Observation>,
-                    tuned: f64| {
+                    tuned: f64,
+                    (step_start, total): (u64, u64),
+                    on_obs: &mut dyn FnMut(&Observation, u64)| {
         stage.finish(obs);
         if let Some(psd) = welch.psd(rate) {
-            let (_, channels) = channel_powers(&psd, tuned);
-            obs.push(Observation::Spectrum(crate::observation::SpectrumObs {
-                sample_index: 0,
-                time_s: 0.0,
-                duration_s: 0.0,
-                center_freq_hz: tuned,
-                sample_rate_sps: rate,
-                noise_floor_dbfs: 0.0,
-                peak_freq_hz: 0.0,
-                peak_dbfs: 0.0,
-                carriers: Vec::new(),
-                channels,
-                psd_dbfs: None,
-            }));
+            obs.push(Observation::Spectrum(crate::observation::spectrum_obs(
+                &psd,
+                tuned,
+                step_start,
+                total - step_start,
+                true,
+            )));
         }
         welch.reset();
         for o in obs.drain(..) {
+            on_obs(&o, total);
             sweep.observe(&o);
         }
     };
     loop {
         if stop.load(Ordering::Relaxed) {
-            end_step(&mut stage, &mut welch, &mut sweep, &mut obs, tuned);
+            end_step(
+                &mut stage,
+                &mut welch,
+                &mut sweep,
+                &mut obs,
+                tuned,
+                (step_start, total),
+                on_obs,
+            );
             break;
         }
         block.samples.resize(block_len, Complex32::new(0.0, 0.0));
         let n = src.read(&mut block.samples)?;
         if n == 0 {
-            end_step(&mut stage, &mut welch, &mut sweep, &mut obs, tuned);
+            end_step(
+                &mut stage,
+                &mut welch,
+                &mut sweep,
+                &mut obs,
+                tuned,
+                (step_start, total),
+                on_obs,
+            );
             break;
         }
         block.samples.truncate(n);
@@ -543,18 +569,29 @@ pub fn run_scan(
             sweep.skip(n as u64);
             continue;
         }
-        block.first_sample = index;
+        // Sample indices (and so observation times) run on over the whole scan, not per step.
+        block.first_sample = total;
         block.frequency_hz = tuned;
-        index += n as u64;
+        total += n as u64;
         stage.process(&block, &mut obs).map_err(ScanError::Config)?;
         welch.process(&block.samples);
         for o in obs.drain(..) {
+            on_obs(&o, total);
             sweep.observe(&o);
         }
         if !sweep.advance(n as u64) {
             continue;
         }
-        end_step(&mut stage, &mut welch, &mut sweep, &mut obs, tuned);
+        end_step(
+            &mut stage,
+            &mut welch,
+            &mut sweep,
+            &mut obs,
+            tuned,
+            (step_start, total),
+            on_obs,
+        );
+        step_start = total;
         let action = sweep.next_step();
         on_step(sweep.table());
         match action {
@@ -562,7 +599,6 @@ pub fn run_scan(
                 tuned = f;
                 src.retune(f)?;
                 stage = new_stage(sweep.step_channels())?;
-                index = 0;
             }
             Action::Finished | Action::Stay => break,
         }

@@ -134,11 +134,15 @@ fn short_source(d: &str) -> &str {
 pub fn render_header(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     let t = Theme::of(s);
     let src = &s.source;
+    let center_hz = s
+        .spectrum
+        .as_ref()
+        .map_or(src.center_freq_hz, |sp| sp.center_freq_hz);
     // The centre often sits between two channels: look half a channel either side too.
     let near = |dir| {
         [0.0, 100e3, -100e3]
             .iter()
-            .find_map(|d| channel_at(src.center_freq_hz + d, dir))
+            .find_map(|d| channel_at(center_hz + d, dir))
             .map(|c| c.band)
     };
     let band = near(Direction::Downlink)
@@ -148,14 +152,21 @@ pub fn render_header(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     let ppm = s
         .receiver_ppm()
         .map_or("rx ppm ?".to_string(), |p| format!("rx {p:+.2} ppm"));
-    let kind = if src.live { "live" } else { "replay" };
+    // A band scan says so (its description starts with "scan"); the centre follows the tuner.
+    let what = if src.description.starts_with("scan ") {
+        let kind = if src.live { "live " } else { "" };
+        format!("{kind}{} ", src.description)
+    } else {
+        let kind = if src.live { "live" } else { "replay" };
+        format!("{kind} {} ", short_source(&src.description))
+    };
     let line1 = Line::from(vec![
         Span::styled("TOWERWATCH ", t.title(true)),
-        Span::raw(format!("{kind} {} ", short_source(&src.description))),
+        Span::raw(what),
         Span::styled(
             format!(
                 "│ {band} {:.3} MHz │ {:.3} MS/s │ {ppm}",
-                src.center_freq_hz / 1e6,
+                center_hz / 1e6,
                 src.sample_rate_sps / 1e6
             ),
             Style::new(),
