@@ -30,6 +30,55 @@ pub enum Observation {
     SyncLost(crate::pipeline::gsm::SyncLostObs),
     /// Per-carrier decode counters (at the end of a stream or segment).
     DecodeStats(crate::pipeline::gsm::DecodeStatsObs),
+    /// Burst activity on the uplink channels in view over a spectrum interval (sent just
+    /// before that interval's spectrum observation).
+    UplinkActivity(UplinkActivityObs),
+}
+
+/// Burst activity on one uplink channel.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UplinkChannelActivity {
+    /// Band the ARFCN is numbered in.
+    pub band: Band,
+    /// Uplink ARFCN.
+    pub arfcn: u16,
+    /// Carrier frequency.
+    pub freq_hz: f64,
+    /// Bursts that started in the interval.
+    pub bursts: u64,
+    /// Bursts per second.
+    pub bursts_per_s: f64,
+    /// Fraction of the interval the channel was busy (near 1: a continuous carrier, not bursts).
+    pub active_fraction: f64,
+    /// Mean level of the active frames above the noise reference, dB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mean_active_db: Option<f64>,
+}
+
+/// Burst counting per uplink channel over `[time_s, time_s + duration_s)` (see
+/// `towerwatch_dsp::activity`): only channels with at least one burst are listed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct UplinkActivityObs {
+    /// First sample of the interval.
+    pub sample_index: u64,
+    /// Start of the interval in stream seconds.
+    pub time_s: f64,
+    /// Length of the interval.
+    pub duration_s: f64,
+    /// Uplink channels in view (whether active or not).
+    pub channels_in_view: usize,
+    /// The channels that carried bursts, in frequency order.
+    pub active: Vec<UplinkChannelActivity>,
+}
+
+/// The uplink channels whose centre lies inside the usable span of a capture (the same set
+/// [`channel_powers`] measures).
+pub fn uplink_channels_in_view(center_freq_hz: f64, rate_sps: f64) -> Vec<Channel> {
+    channels_in_span(
+        center_freq_hz,
+        rate_sps * USABLE_FRACTION + 200e3,
+        Direction::Uplink,
+    )
 }
 
 /// Power in one GSM channel.

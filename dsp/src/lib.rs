@@ -11,6 +11,7 @@
 //! - [`gsm`]: GSM constants, channel coding, L2/L3 messages, GMSK, the receiver and the scene generator.
 #![warn(missing_docs)]
 
+pub mod activity;
 pub mod arfcn;
 pub mod filter;
 pub mod gsm;

@@ -401,7 +401,9 @@ impl CellRegistry {
             Observation::Sync(s) => Some((s.band, s.arfcn)),
             Observation::SystemInfo(m) | Observation::Ccch(m) => Some((m.band, m.arfcn)),
             Observation::SyncLost(s) => Some((s.band, s.arfcn)),
-            Observation::DecodeStats(_) | Observation::Spectrum(_) => None,
+            Observation::DecodeStats(_)
+            | Observation::Spectrum(_)
+            | Observation::UplinkActivity(_) => None,
         }
     }
 
@@ -532,7 +534,8 @@ impl CellRegistry {
                 let c = self.touch(o.band, o.arfcn, o.time_s);
                 c.sync_lost += 1;
             }
-            Observation::DecodeStats(_) => {}
+            // Uplink burst counts are read by the SIM-box detector itself.
+            Observation::DecodeStats(_) | Observation::UplinkActivity(_) => {}
         }
     }
 
@@ -623,6 +626,7 @@ pub fn obs_time(obs: &Observation) -> Option<f64> {
         Observation::Sync(s) => Some(s.time_s),
         Observation::SystemInfo(m) | Observation::Ccch(m) => Some(m.time_s),
         Observation::SyncLost(s) => Some(s.time_s),
+        Observation::UplinkActivity(u) => Some(u.time_s + u.duration_s),
         Observation::DecodeStats(_) => None,
     }
 }

@@ -18,7 +18,9 @@ pub const DEFAULT_WEIGHT: f64 = 4.0;
 pub const DOC: &str = r#"
 **Flags** a hotspot of transmissions on the GSM *uplink* band (phones → base station): several
 uplink channels at once whose average power over a spectrum interval (burst power × burst
-density) stands far above the other uplink channels, or one such channel sustained for minutes.
+density) stands far above the other uplink channels *and* that carry TDMA bursts at a high rate
+(burst counting per 200 kHz channel, `towerwatch_dsp::activity`), or one such channel sustained
+for minutes.
 A SIM box or the mass-SMS transmitter's modem pool is a rack of phones next to the receiver
 sending all the time on several channels; an ordinary phone sends on one channel, briefly. This
 is the one detector that sees the transmitter by its own transmissions, with no downlink
@@ -31,15 +33,19 @@ TS 45.002 §5.2 (bursts: 577 µs, access bursts on RACH).
 *downlink* overlaps E-GSM's uplink, so a GSM 850 country must drop "egsm"); a channel is hot when
 its interval-average level is at least `min_snr_db = 12` above the floor and `min_above_reference_db
 = 8` above the reference level, the lower quartile of the uplink channels in view (not the
-median: a modem pool occupying half the channels in view would lift the median); fires with `min_hot_channels = 2` hot
-channels in the same interval, or one hot channel for `sustained_s = 300`. Weight 4.0 (severity
-high on its own). State: one counter per uplink channel, at most 4096.
+median: a modem pool occupying half the channels in view would lift the median), and, where the
+pipeline counted bursts (every capture with uplink channels in view), it carries at least
+`min_bursts_per_s = 20` bursts a second and is busy at most `max_active_fraction = 0.95` of the
+time (a continuous carrier is not a phone); fires with `min_hot_channels = 2` hot channels in the
+same interval, or one hot channel for `sustained_s = 300`. Weight 4.0 (severity high on its own).
+State: one counter per uplink channel and the last interval's burst counts, at most 4096 each.
+Version 2: burst counting added (version 1 judged by power alone).
 
 **Known false positives**: phones in calls right next to the antenna (one channel each: the
 multi-channel rule covers one, a crowd in a room defeats it); a repeater or DAS amplifying the
-uplink; a receiver tuned to a GSM 850 downlink with "egsm" watched. Burst counting (the burst
-rate, not only the average power) needs an uplink burst observation from the receiver pipeline,
-which does not exist yet.
+uplink; a GPRS/EDGE data session next to the antenna (many bursts on one channel). A continuous
+carrier in the uplink band (a GSM 850 downlink read as E-GSM uplink, an interferer) is no longer
+one: its duty cycle is near 1.
 "#;
 
 /// Thresholds.
@@ -56,6 +62,10 @@ pub struct Config {
     pub min_hot_channels: usize,
     /// One hot channel for this long fires, s.
     pub sustained_s: f64,
+    /// A hot channel carries at least this many bursts a second (when bursts were counted).
+    pub min_bursts_per_s: f64,
+    /// …and is busy at most this fraction of the time (above: a continuous carrier).
+    pub max_active_fraction: f64,
 }
 
 impl Default for Config {
@@ -66,6 +76,8 @@ impl Default for Config {
             min_above_reference_db: 8.0,
             min_hot_channels: 2,
             sustained_s: 300.0,
+            min_bursts_per_s: 20.0,
+            max_active_fraction: 0.95,
         }
     }
 }
@@ -77,6 +89,8 @@ pub struct SimboxUplink {
     bands: Vec<Band>,
     /// Uplink channel (band, ARFCN) → stream time it became hot (continuously since).
     hot_since: BTreeMap<(Band, u16), f64>,
+    /// The last burst count: (interval start, channel kHz → (bursts/s, busy fraction)).
+    activity: Option<(u64, BTreeMap<u64, (f64, f64)>)>,
 }
 
 /// Build from the configuration.
@@ -96,6 +110,7 @@ pub fn build(cfg: &DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigErro
         cfg: t,
         bands,
         hot_since: BTreeMap::new(),
+        activity: None,
     })))
 }
 
@@ -107,7 +122,7 @@ impl Detector for SimboxUplink {
         "Uplink hotspot: several GSM uplink channels busy and strong at once (SIM box, SMS blaster's modems)"
     }
     fn version(&self) -> u32 {
-        1
+        2
     }
     fn doc(&self) -> &'static str {
         DOC
@@ -117,15 +132,32 @@ impl Detector for SimboxUplink {
          E-GSM uplink."
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
+        if let Observation::UplinkActivity(u) = obs {
+            let map = u
+                .active
+                .iter()
+                .take(MAX_CHANNELS)
+                .map(|a| (khz(a.freq_hz), (a.bursts_per_s, a.active_fraction)))
+                .collect();
+            self.activity = Some((u.sample_index, map));
+            return;
+        }
         let Observation::Spectrum(s) = obs else {
             return;
         };
-        // Uplink channels in view: (band, uplink ARFCN, snr).
-        let mut ul: Vec<(Band, u16, f64)> = Vec::new();
+        // Burst counts of this same interval (sent just before it), if the pipeline made them.
+        let activity = self
+            .activity
+            .as_ref()
+            .filter(|(start, _)| *start == s.sample_index)
+            .map(|(_, m)| m);
+        let bursts = |f: f64| activity.map(|m| m.get(&khz(f)).copied().unwrap_or((0.0, 0.0)));
+        // Uplink channels in view: (band, uplink ARFCN, snr, (bursts/s, busy fraction)).
+        let mut ul: Vec<(Band, u16, f64, Option<(f64, f64)>)> = Vec::new();
         for ch in &s.channels {
             for &b in &self.bands {
                 if let Some(n) = b.arfcn_at(ch.freq_hz, Direction::Uplink) {
-                    ul.push((b, n, ch.snr_db));
+                    ul.push((b, n, ch.snr_db, bursts(ch.freq_hz)));
                     break;
                 }
             }
@@ -137,9 +169,18 @@ impl Detector for SimboxUplink {
         levels.sort_by(f64::total_cmp);
         let med = levels[(levels.len() - 1) / 4];
         let now = reg.now_s();
-        let hot: Vec<&(Band, u16, f64)> = ul
+        let bursty = |b: Option<(f64, f64)>| {
+            b.is_none_or(|(rate, busy)| {
+                rate >= self.cfg.min_bursts_per_s && busy <= self.cfg.max_active_fraction
+            })
+        };
+        let hot: Vec<&(Band, u16, f64, Option<(f64, f64)>)> = ul
             .iter()
-            .filter(|u| u.2 >= self.cfg.min_snr_db && u.2 - med >= self.cfg.min_above_reference_db)
+            .filter(|u| {
+                u.2 >= self.cfg.min_snr_db
+                    && u.2 - med >= self.cfg.min_above_reference_db
+                    && bursty(u.3)
+            })
             .collect();
         self.hot_since
             .retain(|k, _| hot.iter().any(|h| (h.0, h.1) == *k));
@@ -161,7 +202,10 @@ impl Detector for SimboxUplink {
         };
         let list: Vec<String> = hot
             .iter()
-            .map(|h| format!("{} ({:.0} dB)", h.1, h.2))
+            .map(|h| match h.3 {
+                Some((rate, _)) => format!("{} ({:.0} dB, {rate:.0} bursts/s)", h.1, h.2),
+                None => format!("{} ({:.0} dB)", h.1, h.2),
+            })
             .collect();
         let mut ev = vec![
             Evidence::test(
@@ -179,6 +223,20 @@ impl Detector for SimboxUplink {
             ),
             Evidence::value("hot_for_s", longest),
         ];
+        if let Some((rate, busy)) = top.3 {
+            ev.push(Evidence::test(
+                "bursts_per_s",
+                rate,
+                ">=",
+                self.cfg.min_bursts_per_s,
+            ));
+            ev.push(Evidence::test(
+                "active_fraction",
+                busy,
+                "<=",
+                self.cfg.max_active_fraction,
+            ));
+        }
         ev.push(Evidence::value("uplink_channels_in_view", ul.len() as f64));
         out.push(super::finding(
             self,
@@ -203,6 +261,10 @@ impl Detector for SimboxUplink {
             ev,
         ));
     }
+}
+
+fn khz(freq_hz: f64) -> u64 {
+    (freq_hz / 1e3).round().max(0.0) as u64
 }
 
 #[cfg(test)]
@@ -265,5 +327,54 @@ mod tests {
             (21, 1.0),
         ];
         assert!(with(&weak, 1).is_empty());
+    }
+
+    /// With burst counts: strong but continuous (a downlink in the uplink band) or too few
+    /// bursts does not fire; bursty does.
+    #[test]
+    fn burst_counts_both_sides() {
+        use crate::observation::{UplinkActivityObs, UplinkChannelActivity};
+        let levels = [
+            (16, 3.0),
+            (17, 22.0),
+            (18, 2.0),
+            (19, 21.0),
+            (20, 0.5),
+            (21, 20.0),
+        ];
+        let run_with = |rate: f64, busy: f64| {
+            let mut d = build(&DetectConfig::default()).unwrap().unwrap();
+            let chans: Vec<_> = levels.iter().map(|&(a, s)| (BAND, a, Uplink, s)).collect();
+            let sp = spectrum(0.0, 1.0, &chans);
+            let Observation::Spectrum(s) = &sp else {
+                unreachable!()
+            };
+            let act = Observation::UplinkActivity(UplinkActivityObs {
+                sample_index: s.sample_index,
+                time_s: s.time_s,
+                duration_s: s.duration_s,
+                channels_in_view: 6,
+                active: [17u16, 19, 21]
+                    .iter()
+                    .map(|&a| UplinkChannelActivity {
+                        band: BAND,
+                        arfcn: a,
+                        freq_hz: BAND.freq_hz(a, Uplink).unwrap(),
+                        bursts: rate as u64,
+                        bursts_per_s: rate,
+                        active_fraction: busy,
+                        mean_active_db: Some(20.0),
+                    })
+                    .collect(),
+            });
+            run(d.as_mut(), &mut CellRegistry::default(), &[act, sp.clone()])
+        };
+        let f = run_with(200.0, 0.12);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].evidence.iter().any(|e| e.name == "bursts_per_s"));
+        assert!(run_with(19.0, 0.02).is_empty(), "too few bursts");
+        assert!(run_with(21.0, 0.02).len() == 1);
+        assert!(run_with(1.0, 1.0).is_empty(), "a continuous carrier");
+        assert!(run_with(200.0, 0.96).is_empty(), "busy all the time");
     }
 }

@@ -281,6 +281,11 @@ impl Default for SpectrumStageConfig {
 pub struct SpectrumStage {
     cfg: SpectrumStageConfig,
     welch: Welch,
+    /// Burst counting on the uplink channels in view (none when the capture holds none).
+    uplink: Option<(
+        towerwatch_dsp::activity::BurstCounter,
+        Vec<towerwatch_dsp::arfcn::Channel>,
+    )>,
     rate_sps: f64,
     freq_hz: f64,
     start_index: u64,
@@ -297,6 +302,7 @@ impl SpectrumStage {
         Ok(SpectrumStage {
             cfg,
             welch,
+            uplink: None,
             rate_sps,
             freq_hz: f64::NAN,
             start_index: 0,
@@ -312,12 +318,16 @@ impl SpectrumStage {
             self.flush(out);
             self.freq_hz = block.frequency_hz;
             self.start_index = block.first_sample;
+            self.uplink = uplink_counter(self.freq_hz, self.rate_sps);
         }
         let per_interval = (self.cfg.interval_s * self.rate_sps).max(1.0) as u64;
         let mut rest: &[Complex32] = &block.samples;
         while !rest.is_empty() {
             let room = (per_interval - self.samples).min(rest.len() as u64) as usize;
             self.welch.process(&rest[..room]);
+            if let Some((c, _)) = self.uplink.as_mut() {
+                c.process(&rest[..room]);
+            }
             self.samples += room as u64;
             rest = &rest[room..];
             if self.samples >= per_interval {
@@ -328,6 +338,35 @@ impl SpectrumStage {
 
     /// Emit what is accumulated (if at least one segment) and reset.
     pub fn flush(&mut self, out: &mut Vec<Observation>) {
+        if let Some((c, chans)) = self.uplink.as_mut()
+            && self.samples > 0
+        {
+            let duration_s = self.samples as f64 / self.rate_sps;
+            let active = c
+                .report()
+                .iter()
+                .zip(chans.iter())
+                .filter(|(a, _)| a.bursts > 0)
+                .map(|(a, ch)| crate::observation::UplinkChannelActivity {
+                    band: ch.band,
+                    arfcn: ch.arfcn,
+                    freq_hz: ch.freq_hz,
+                    bursts: a.bursts,
+                    bursts_per_s: (a.bursts as f64 / duration_s * 100.0).round() / 100.0,
+                    active_fraction: (a.active_fraction() * 1000.0).round() / 1000.0,
+                    mean_active_db: a.mean_active_db.map(|d| (d * 100.0).round() / 100.0),
+                })
+                .collect();
+            out.push(Observation::UplinkActivity(
+                crate::observation::UplinkActivityObs {
+                    sample_index: self.start_index,
+                    time_s: self.start_index as f64 / self.rate_sps,
+                    duration_s,
+                    channels_in_view: chans.len(),
+                    active,
+                },
+            ));
+        }
         if let Some(psd) = self.welch.psd(self.rate_sps) {
             out.push(Observation::Spectrum(spectrum_obs(
                 &psd,
@@ -341,6 +380,27 @@ impl SpectrumStage {
         self.start_index += self.samples;
         self.samples = 0;
     }
+}
+
+/// Bursts on an active channel must stand this far above the noise reference.
+const UPLINK_BURST_THRESHOLD_DB: f64 = 10.0;
+
+/// A burst counter for the uplink channels of a capture at `center_hz`, if it holds any.
+fn uplink_counter(
+    center_hz: f64,
+    rate_sps: f64,
+) -> Option<(
+    towerwatch_dsp::activity::BurstCounter,
+    Vec<towerwatch_dsp::arfcn::Channel>,
+)> {
+    let chans = crate::observation::uplink_channels_in_view(center_hz, rate_sps);
+    if chans.is_empty() {
+        return None;
+    }
+    let offsets: Vec<f64> = chans.iter().map(|c| c.freq_hz - center_hz).collect();
+    towerwatch_dsp::activity::BurstCounter::new(rate_sps, &offsets, UPLINK_BURST_THRESHOLD_DB)
+        .ok()
+        .map(|c| (c, chans))
 }
 
 /// What the analysis thread sends to consumers.

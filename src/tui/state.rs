@@ -482,6 +482,8 @@ impl DashboardState {
                 let row = self.cell(d.band, d.arfcn, d.freq_hz, t);
                 row.counters = DecodeCounters::from_exact(&d.counters);
             }
+            // Shown through the alerts it leads to (SIM-box detector).
+            Observation::UplinkActivity(_) => {}
         }
     }
 
