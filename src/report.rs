@@ -967,13 +967,29 @@ fn frames_table(
             "masked".into()
         }
     );
-    if mine.is_empty() {
-        return h;
+    h.push_str(&frame_rows(&mine, opts));
+    if others > 0 {
+        let rest: Vec<&PcapFrame> = frames
+            .iter()
+            .filter(|f| uplink || Some(u64::from(f.header.arfcn)) != arfcn)
+            .collect();
+        let _ = write!(
+            h,
+            "<details><summary>Frames of the other carriers ({others})</summary>{}</details>",
+            frame_rows(&rest, opts)
+        );
     }
-    h.push_str(
-        "<table><tr><th>FN</th><th>channel</th><th>message</th><th>L2 frame (hex)</th></tr>",
+    h
+}
+
+fn frame_rows(frames: &[&PcapFrame], opts: &ReportOptions) -> String {
+    if frames.is_empty() {
+        return String::new();
+    }
+    let mut h = String::from(
+        "<table><tr><th>ARFCN</th><th>FN</th><th>channel</th><th>message</th><th>L2 frame (hex)</th></tr>",
     );
-    for f in mine.iter().take(MAX_LISTED_FRAMES) {
+    for f in frames.iter().take(MAX_LISTED_FRAMES) {
         let frame = if opts.reveal_identities {
             f.frame
         } else {
@@ -988,15 +1004,16 @@ fn frames_table(
         };
         let _ = write!(
             h,
-            "<tr><td>{}</td><td>{ch}</td><td>{}</td><td><code class=\"small\">{}</code></td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{ch}</td><td>{}</td><td><code class=\"small\">{}</code></td></tr>",
+            f.header.arfcn,
             f.header.frame_number,
             esc(&name),
             crate::source::sigmf::hex(&frame)
         );
     }
     h.push_str("</table>");
-    if mine.len() > MAX_LISTED_FRAMES {
-        let _ = write!(h, "<p>… and {} more.</p>", mine.len() - MAX_LISTED_FRAMES);
+    if frames.len() > MAX_LISTED_FRAMES {
+        let _ = write!(h, "<p>… and {} more.</p>", frames.len() - MAX_LISTED_FRAMES);
     }
     h
 }
