@@ -549,10 +549,10 @@ fn db_range(v: &[f32]) -> (f64, f64) {
     if !lo.is_finite() || !hi.is_finite() {
         return (-120.0, 0.0);
     }
-    (
-        (lo / 10.0).floor() * 10.0,
-        ((hi / 10.0).ceil() * 10.0).max(lo + 10.0),
-    )
+    // dBFS outside ±300 is not a measurement; keep the axis (and its tick loop) sane.
+    let lo = (lo / 10.0).floor().clamp(-30.0, 29.0) * 10.0;
+    let hi = (hi / 10.0).ceil().clamp(-29.0, 30.0) * 10.0;
+    (lo, hi.max(lo + 10.0))
 }
 
 fn freq_ticks(s: &SpectrumDoc, h: &mut String, y0: f64, y1: f64) {
@@ -563,7 +563,9 @@ fn freq_ticks(s: &SpectrumDoc, h: &mut String, y0: f64, y1: f64) {
         .find(|st| span / st <= 10.0)
         .unwrap_or(20e6);
     let mut f = (lo / step).ceil() * step;
-    while f < lo + span {
+    let mut ticks = 0;
+    while f < lo + span && ticks < 40 {
+        ticks += 1;
         let x = x_of(s, f);
         let _ = write!(
             h,
@@ -679,17 +681,22 @@ fn colour(t: f64) -> [u8; 3] {
     [255, 255, 255]
 }
 
+/// Largest waterfall picture drawn, pixels per side.
+pub const MAX_PICTURE_SIDE: usize = 2048;
+
 /// The waterfall (time down, frequency across) as a PNG inside an SVG with axes.
 fn waterfall_svg(s: &SpectrumDoc, trigger_s: Option<f64>) -> String {
-    let cols = s.mean_dbfs.len();
-    let rows = s.rows.len();
+    // A hand-edited spectrum.json could ask for any size: cap the picture.
+    let cols = s.mean_dbfs.len().min(MAX_PICTURE_SIDE);
+    let rows = s.rows.len().min(MAX_PICTURE_SIDE);
     if cols == 0 || rows == 0 {
         return "<p>No waterfall rows.</p>".into();
     }
     let all: Vec<f32> = s
         .rows
         .iter()
-        .flat_map(|r| r.psd_dbfs.iter().copied())
+        .take(rows)
+        .flat_map(|r| r.psd_dbfs.iter().take(cols).copied())
         .collect();
     let mut fin: Vec<f32> = all.iter().copied().filter(|x| x.is_finite()).collect();
     fin.sort_by(f32::total_cmp);
@@ -701,7 +708,7 @@ fn waterfall_svg(s: &SpectrumDoc, trigger_s: Option<f64>) -> String {
     let (lo, hi) = (f64::from(pick(0.05)), f64::from(pick(1.0)));
     let span = (hi - lo).max(1.0);
     let mut rgb = Vec::with_capacity(cols * rows * 3);
-    for r in &s.rows {
+    for r in s.rows.iter().take(rows) {
         for i in 0..cols {
             let v = r.psd_dbfs.get(i).copied().unwrap_or(f32::NEG_INFINITY);
             rgb.extend_from_slice(&colour((f64::from(v) - lo) / span));
@@ -710,7 +717,7 @@ fn waterfall_svg(s: &SpectrumDoc, trigger_s: Option<f64>) -> String {
     let png = png_rgb(cols as u32, rows as u32, &rgb);
     let (top, bot) = (10.0, 410.0);
     let t0 = s.rows.first().map_or(0.0, |r| r.time_s);
-    let t1 = s.rows.last().map_or(0.0, |r| r.time_s) + s.row_duration_s;
+    let t1 = s.rows.get(rows - 1).map_or(0.0, |r| r.time_s) + s.row_duration_s;
     let y = |t: f64| top + (t - t0) / (t1 - t0).max(1e-9) * (bot - top);
     let mut h = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"450\" viewBox=\"0 0 {W} 450\" role=\"img\" aria-label=\"waterfall\">\
@@ -1141,6 +1148,37 @@ mod tests {
             "{svg}"
         );
         assert_eq!(svg.matches("<circle").count(), 3);
+    }
+
+    #[test]
+    fn absurd_spectrum_files_draw_without_hanging_or_panicking() {
+        let doc = |first: f64, width: f64, v: f32, rows: usize| SpectrumDoc {
+            center_freq_hz: first,
+            sample_rate_sps: 1.0,
+            fft_len: 4,
+            bin_width_hz: width,
+            first_bin_freq_hz: first,
+            row_duration_s: f64::NAN,
+            mean_dbfs: vec![v, 1e30, -1e30],
+            max_dbfs: vec![],
+            rows: (0..rows)
+                .map(|k| crate::evidence::spectrum::Row {
+                    time_s: k as f64,
+                    psd_dbfs: vec![v; k % 5],
+                })
+                .collect(),
+        };
+        for d in [
+            doc(0.0, 1e300, f32::NAN, 3),
+            doc(1e300, 1.0, 3e38, 0),
+            doc(-1.0, -5.0, -3e38, 1),
+            doc(f64::NAN, f64::NAN, 0.0, 5000),
+        ] {
+            let a = spectrum_svg(&d, &[]);
+            let b = waterfall_svg(&d, Some(1.0));
+            assert!(a.starts_with("<svg") && a.len() < 200_000);
+            assert!(b.starts_with("<svg") || b.starts_with("<p>"));
+        }
     }
 
     #[test]

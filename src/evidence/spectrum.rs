@@ -108,7 +108,8 @@ pub fn compute(clip: &Clip, rate_sps: f64, center_freq_hz: f64) -> Option<Spectr
     }
     let mean = all.psd(rate_sps)?;
     let mean_dbfs = fold(&mean.dbfs_all(), factor);
-    let mut max_dbfs = vec![f32::NEG_INFINITY; mean_dbfs.len()];
+    // Starts at the mean: never -inf (JSON has no infinities), even with no whole row.
+    let mut max_dbfs = mean_dbfs.clone();
     for r in &rows {
         for (m, v) in max_dbfs.iter_mut().zip(&r.psd_dbfs) {
             *m = m.max(*v);
