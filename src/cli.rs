@@ -921,6 +921,9 @@ fn run_replay_detect(
                     {
                         let written = r.poll(&e.registry)?;
                         report_bundles(&mut out, &written)?;
+                        if r.is_done() {
+                            break; // `towerwatch evidence`: its one bundle is written
+                        }
                     }
                 }
             }

@@ -408,6 +408,13 @@ impl Recorder {
         }
     }
 
+    /// Whether the one alert asked for (`only_alert`) has been bundled: nothing more to do.
+    pub fn is_done(&self) -> bool {
+        self.cfg
+            .only_alert
+            .is_some_and(|id| self.written.iter().any(|b| b.alert_id == id))
+    }
+
     /// Whether a bundle is still waiting for its post-trigger seconds.
     pub fn has_pending(&self) -> bool {
         !self.pending.is_empty()
