@@ -50,8 +50,15 @@ enum Command {
     Spectrum(SpectrumArgs),
     /// Show what a recording holds: format, rate, frequency, length, time, hardware, hash.
     Info(InfoArgs),
-    /// Check a SigMF recording's `core:sha512` against its data.
+    /// Check an evidence bundle (every file's SHA-256 against its manifest: names each file that
+    /// changed, is missing or is extra), or a SigMF recording's `core:sha512`.
     Verify(VerifyArgs),
+    /// Replay a recording and write the evidence bundle of one alert (IQ clip, frames, alert,
+    /// cells, spectrum, manifest), e.g. `towerwatch evidence rec.sigmf-meta --alert 1 -o evidence/`.
+    Evidence(EvidenceCmdArgs),
+    /// One self-contained HTML report of an evidence bundle (or of a directory of bundles):
+    /// spectrum and waterfall, cell against its neighbours, signatures, map, manifest.
+    Report(ReportArgs),
     /// Run on the bundled demo recording (no radio needed).
     Demo(DemoArgs),
     /// List the built-in hardware profiles, or validate profile files.
@@ -324,6 +331,8 @@ struct ReplayArgs {
     sinks: crate::sink::SinkArgs,
     #[command(flatten)]
     detect: crate::alert::setup::DetectArgs,
+    #[command(flatten)]
+    evidence: EvidenceArgs,
     /// Open the terminal dashboard instead of printing JSON lines (paced at --speed; space
     /// pauses, +/- change the speed, ? lists the keys).
     #[arg(long)]
@@ -377,8 +386,91 @@ struct InfoArgs {
 
 #[derive(Args, Debug)]
 struct VerifyArgs {
-    /// SigMF recording (.sigmf-meta or .sigmf-data).
+    /// Evidence bundle (its directory or its manifest.json), or a SigMF recording
+    /// (.sigmf-meta or .sigmf-data).
     file: PathBuf,
+}
+
+fn parse_severity(s: &str) -> Result<crate::detect::Severity, String> {
+    use crate::detect::Severity;
+    match s.to_ascii_lowercase().as_str() {
+        "info" => Ok(Severity::Info),
+        "low" => Ok(Severity::Low),
+        "medium" => Ok(Severity::Medium),
+        "high" => Ok(Severity::High),
+        _ => Err(format!("unknown severity '{s}' (info, low, medium, high)")),
+    }
+}
+
+/// Evidence-bundle flags of `replay`.
+#[derive(Args, Debug, Clone)]
+struct EvidenceArgs {
+    /// Write an evidence bundle into this directory for every alert that reaches
+    /// --evidence-severity (one bundle per alert, --post-trigger seconds after it got there).
+    #[arg(long, value_name = "DIR")]
+    evidence_dir: Option<PathBuf>,
+    /// Severity that triggers a bundle: info, low, medium, high.
+    #[arg(long, value_name = "SEV", default_value = "high", value_parser = parse_severity)]
+    evidence_severity: crate::detect::Severity,
+    #[command(flatten)]
+    clip: ClipArgs,
+}
+
+/// IQ clip window of a bundle.
+#[derive(Args, Debug, Clone)]
+struct ClipArgs {
+    /// Seconds of IQ before the trigger kept in the bundle (pre-trigger ring buffer).
+    #[arg(long, value_name = "S", default_value_t = crate::evidence::DEFAULT_PRE_TRIGGER_S, value_parser = parse_non_negative)]
+    pre_trigger: f64,
+    /// Seconds of IQ after the trigger.
+    #[arg(long, value_name = "S", default_value_t = crate::evidence::DEFAULT_POST_TRIGGER_S, value_parser = parse_non_negative)]
+    post_trigger: f64,
+    /// Memory cap of the IQ ring buffer, MiB (the clip is shorter when the rate needs more).
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    evidence_memory_mib: u64,
+}
+
+fn parse_non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=3600.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds between 0 and 3600"
+        )),
+    }
+}
+
+#[derive(Args, Debug)]
+struct EvidenceCmdArgs {
+    #[command(flatten)]
+    input: InputArgs,
+    /// The alert id (as in `replay`'s `{"type":"alert","id":N}` lines and the dashboard).
+    #[arg(long, value_name = "ID")]
+    alert: u64,
+    /// Directory the bundle is created in (as evidence-<ID>-<UTC>/).
+    #[arg(short, long, value_name = "DIR")]
+    output: PathBuf,
+    /// Take the clip when the alert first reaches this severity (default: when it is raised).
+    #[arg(long, value_name = "SEV", default_value = "info", value_parser = parse_severity)]
+    severity: crate::detect::Severity,
+    #[command(flatten)]
+    clip: ClipArgs,
+    /// Keep subscriber identities in clear in frames.pcap. Default: masked.
+    #[arg(long)]
+    reveal_identities: bool,
+    #[command(flatten)]
+    detect: crate::alert::setup::DetectArgs,
+}
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// An evidence bundle (directory or manifest.json), or a directory holding bundles.
+    bundle: PathBuf,
+    /// The HTML file to write.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Show subscriber identities in the frame listing when the bundle holds them in clear.
+    #[arg(long)]
+    reveal_identities: bool,
 }
 
 #[derive(Args, Debug)]
@@ -443,6 +535,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Spectrum(a) => spectrum(a),
         Command::Info(a) => info(a),
         Command::Verify(a) => verify(a),
+        Command::Evidence(a) => evidence(a),
+        Command::Report(a) => report(a),
         Command::Demo(a) => demo(a),
         Command::Profiles(a) => profiles(a),
         Command::Decode(a) => decode(a),
@@ -569,6 +663,11 @@ impl Progress {
 }
 
 fn replay(a: ReplayArgs) -> Result<u8> {
+    if a.tui && a.evidence.evidence_dir.is_some() {
+        bail!(
+            "--evidence-dir is not available with --tui yet (the dashboard's `e` key will export)"
+        );
+    }
     let src = open_input(&a.input)?;
     if a.tui {
         let max = max_samples(&a.input, src.as_ref());
@@ -599,13 +698,128 @@ fn replay(a: ReplayArgs) -> Result<u8> {
     };
     let mut sink = open_sinks(&a.sinks, a.reveal_identities, src.as_ref())?;
     let mut engine = crate::alert::setup::engine(&a.detect)?;
-    let code = run_replay_detect(src, &a.input, &opts, engine.as_mut(), |o| {
-        if let Some(s) = sink.as_mut() {
-            s.observe(o);
-        }
-    })?;
+    let mut recorder = a.evidence.evidence_dir.as_ref().map(|dir| {
+        let mut c = evidence_config(dir, &a.evidence.clip, &a.input, a.reveal_identities);
+        c.auto_severity = Some(a.evidence.evidence_severity);
+        crate::evidence::Recorder::new(c, src.info())
+    });
+    if recorder.is_some() && engine.is_none() {
+        bail!("--evidence-dir needs the detectors (drop --no-detect)");
+    }
+    let code = run_replay_detect(
+        src,
+        &a.input,
+        &opts,
+        engine.as_mut(),
+        recorder.as_mut(),
+        |o| {
+            if let Some(s) = sink.as_mut() {
+                s.observe(o);
+            }
+        },
+    )?;
     finish_sinks(sink)?;
     Ok(code)
+}
+
+fn evidence_config(
+    dir: &Path,
+    clip: &ClipArgs,
+    input: &InputArgs,
+    reveal: bool,
+) -> crate::evidence::EvidenceConfig {
+    let mut c = crate::evidence::EvidenceConfig::new(dir.to_path_buf());
+    c.pre_trigger_s = clip.pre_trigger;
+    c.post_trigger_s = clip.post_trigger;
+    c.ring_max_bytes = clip.evidence_memory_mib.saturating_mul(1 << 20);
+    c.reveal_identities = reveal;
+    c.receiver_profile = input.profile.clone();
+    c
+}
+
+/// `towerwatch evidence FILE --alert ID -o DIR`: replay and bundle that alert.
+fn evidence(a: EvidenceCmdArgs) -> Result<u8> {
+    let src = open_input(&a.input)?;
+    let mut c = evidence_config(&a.output, &a.clip, &a.input, a.reveal_identities);
+    c.auto_severity = Some(a.severity);
+    c.only_alert = Some(a.alert);
+    let mut recorder = crate::evidence::Recorder::new(c, src.info());
+    let mut engine = crate::alert::setup::engine(&crate::alert::setup::DetectArgs {
+        no_detect: false,
+        ..a.detect.clone()
+    })?;
+    let opts = RunOpts {
+        output: Some(PathBuf::from(if cfg!(windows) {
+            "NUL"
+        } else {
+            "/dev/null"
+        })),
+        interval_s: 1.0,
+        include_psd: false,
+        realtime: false,
+        speed: 1.0,
+        gsm: Some(GsmStageConfig {
+            reveal_identities: a.reveal_identities,
+            ..GsmStageConfig::default()
+        }),
+    };
+    run_replay_detect(
+        src,
+        &a.input,
+        &opts,
+        engine.as_mut(),
+        Some(&mut recorder),
+        |_| {},
+    )?;
+    if recorder.written().is_empty() {
+        let seen = recorder.alert_ids();
+        let desc = a
+            .input
+            .input
+            .as_ref()
+            .map_or_else(|| "the stream".to_string(), |p| p.display().to_string());
+        if seen.contains(&a.alert) {
+            bail!(
+                "{desc}: alert {} never reached severity {}; no bundle written",
+                a.alert,
+                a.severity
+            );
+        }
+        bail!(
+            "{desc}: alert {} was not raised (alerts raised: {})",
+            a.alert,
+            if seen.is_empty() {
+                "none".to_string()
+            } else {
+                seen.iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        );
+    }
+    for b in recorder.written() {
+        println!("{}", b.dir.display());
+    }
+    Ok(0)
+}
+
+/// `towerwatch report BUNDLE -o report.html`.
+fn report(a: ReportArgs) -> Result<u8> {
+    let opts = crate::report::ReportOptions {
+        reveal_identities: a.reveal_identities,
+    };
+    let html = crate::report::render_path(&a.bundle, &opts)?;
+    let mut f =
+        sigmf::create_private(&a.output).with_context(|| format!("{}", a.output.display()))?;
+    f.write_all(html.as_bytes())
+        .with_context(|| format!("{}", a.output.display()))?;
+    eprintln!(
+        "towerwatch: report {} ({} bytes)",
+        a.output.display(),
+        html.len()
+    );
+    Ok(0)
 }
 
 /// Open the GSMTAP/pcap sinks the flags ask for.
@@ -649,7 +863,26 @@ fn run_replay(
     opts: &RunOpts,
     each: impl FnMut(&Observation),
 ) -> Result<u8> {
-    run_replay_detect(src, input, opts, None, each)
+    run_replay_detect(src, input, opts, None, None, each)
+}
+
+/// Report bundles written: a `{"type":"evidence",…}` line each, and a line on stderr.
+fn report_bundles(out: &mut dyn Write, bundles: &[crate::evidence::Bundle]) -> Result<()> {
+    for b in bundles {
+        write_json_line(
+            out,
+            &serde_json::json!({"type": "evidence", "alert_id": b.alert_id,
+                "dir": b.dir.display().to_string(), "clip_s": b.clip_s, "bytes": b.bytes}),
+        )?;
+        eprintln!(
+            "towerwatch: evidence bundle for alert {}: {} ({:.1} s of IQ, {:.1} MB)",
+            b.alert_id,
+            b.dir.display(),
+            b.clip_s,
+            b.bytes as f64 / 1e6
+        );
+    }
+    Ok(())
 }
 
 /// [`run_replay`] with the detection engine: its alert events follow the observation that caused
@@ -660,6 +893,7 @@ fn run_replay_detect(
     input: &InputArgs,
     opts: &RunOpts,
     mut engine: Option<&mut crate::alert::Engine>,
+    mut evidence: Option<&mut crate::evidence::Recorder>,
     mut each: impl FnMut(&Observation),
 ) -> Result<u8> {
     let info = src.info().clone();
@@ -667,6 +901,7 @@ fn run_replay_detect(
         realtime: opts.realtime,
         speed: opts.speed,
         max_samples: max_samples(input, src.as_ref()),
+        iq_tap: evidence.as_ref().map(|r| r.ring()),
         ..PipelineConfig::default()
     };
     let spec = SpectrumStageConfig {
@@ -689,9 +924,24 @@ fn run_replay_detect(
                 observations += 1;
                 each(&o);
                 write_json_line(&mut out, &o)?;
+                if let Some(r) = evidence.as_deref_mut() {
+                    r.observe(&o);
+                }
                 if let Some(e) = engine.as_deref_mut() {
                     for alert in e.observe(&o) {
                         write_json_line(&mut out, &alert)?;
+                        if let Some(r) = evidence.as_deref_mut() {
+                            r.on_alert(&alert);
+                        }
+                    }
+                    if let Some(r) = evidence.as_deref_mut()
+                        && r.has_pending()
+                    {
+                        let written = r.poll(&e.registry)?;
+                        report_bundles(&mut out, &written)?;
+                        if r.is_done() {
+                            break; // `towerwatch evidence`: its one bundle is written
+                        }
                     }
                 }
             }
@@ -700,6 +950,10 @@ fn run_replay_detect(
     }
     progress.done();
     let report = pipeline.finish()?;
+    if let (Some(r), Some(e)) = (evidence, engine.as_deref()) {
+        let written = r.finish(&e.registry)?;
+        report_bundles(&mut out, &written)?;
+    }
     if let Some(e) = engine.as_deref() {
         write_json_line(&mut out, &e.finish())?;
     }
@@ -985,6 +1239,19 @@ fn info(a: InfoArgs) -> Result<u8> {
 }
 
 fn verify(a: VerifyArgs) -> Result<u8> {
+    if crate::evidence::manifest::is_bundle(&a.file)
+        || (a.file.is_dir() && !sigmf::is_sigmf(&a.file))
+    {
+        let v = crate::evidence::verify_bundle(&a.file)?;
+        for c in &v.files {
+            println!("{c}");
+        }
+        if v.ok() {
+            println!("OK: {}", v.headline());
+            return Ok(0);
+        }
+        bail!("{}", v.headline());
+    }
     match sigmf::verify(&a.file)? {
         HashCheck::Match(h) => {
             println!(

@@ -9,11 +9,13 @@ pub mod cells;
 pub mod cli;
 pub mod demo;
 pub mod detect;
+pub mod evidence;
 #[cfg(feature = "soapy")]
 pub mod live;
 pub mod observation;
 pub mod pipeline;
 pub mod profile;
+pub mod report;
 pub mod sink;
 pub mod source;
 pub mod synth;

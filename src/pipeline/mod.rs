@@ -47,6 +47,9 @@ pub struct PipelineConfig {
     pub max_samples: Option<u64>,
     /// Pause and speed control for a paced (`realtime`) run, shared with a UI; overrides `speed`.
     pub pace: Option<Arc<Pace>>,
+    /// Pre-trigger IQ ring for evidence bundles: the analysis thread copies every block it
+    /// analyses into it (see `crate::evidence`).
+    pub iq_tap: Option<Arc<crate::evidence::IqRing>>,
 }
 
 /// Pause and speed of a paced run, changed from another thread (the dashboard's space and +/-).
@@ -92,6 +95,7 @@ impl Default for PipelineConfig {
             speed: 1.0,
             max_samples: None,
             pace: None,
+            iq_tap: None,
         }
     }
 }
@@ -439,6 +443,7 @@ impl Pipeline {
             .map(|c| gsm::GsmStage::new(c, rate))
             .transpose()
             .map_err(|e| SourceError::Unsupported(format!("GSM settings: {e}")))?;
+        let tap = cfg.iq_tap.clone();
         let handle = spawn_source(source, cfg, stop);
         let info = handle.info.clone();
         let counters = handle.counters.clone();
@@ -450,6 +455,9 @@ impl Pipeline {
                 let mut consumer_gone = false;
                 let mut gsm_error = None;
                 for block in handle.blocks.iter() {
+                    if let Some(t) = &tap {
+                        t.push(block.first_sample, block.frequency_hz, &block.samples);
+                    }
                     stage.process(&block, &mut obs);
                     if let Some(g) = gsm_stage.as_mut()
                         && let Err(e) = g.process(&block, &mut obs)
