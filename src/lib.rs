@@ -8,8 +8,11 @@ pub mod alert;
 pub mod cells;
 pub mod cli;
 pub mod detect;
+pub mod finder;
+pub mod gps;
 #[cfg(feature = "soapy")]
 pub mod live;
+pub mod locate;
 pub mod observation;
 pub mod pipeline;
 pub mod profile;
