@@ -622,6 +622,11 @@ impl Progress {
 
 fn replay(a: ReplayArgs) -> Result<u8> {
     let src = open_input(&a.input)?;
+    if a.tui && a.gps.any() {
+        bail!(
+            "the dashboard does not show GPS positions yet: drop --tui to get them on the JSON lines"
+        );
+    }
     if a.tui {
         let max = max_samples(&a.input, src.as_ref());
         return crate::tui::launch(
@@ -1081,6 +1086,9 @@ pub const DEMO_SCENE: &str = "recordings/scenes/sms-blaster.toml";
 pub const DEMO_SECONDS: f64 = 4.0;
 
 fn demo(a: DemoArgs) -> Result<u8> {
+    if a.gps.any() && !a.json {
+        bail!("positions (--gpsd, --nmea, --position) are shown on the JSON lines: add --json");
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let scene = [PathBuf::from(DEMO_SCENE), root.join(DEMO_SCENE)]
         .into_iter()
@@ -1765,7 +1773,8 @@ fn find(a: FindArgs) -> Result<u8> {
     let mut input = a.input.clone();
     let live = input.device.is_some();
     if live && input.freq.is_none() {
-        input.freq = Some(freq); // tune to the cell
+        // Tune 300 kHz beside the cell: the receiver's DC spike stays out of its channel.
+        input.freq = Some(freq + 300e3);
     }
     let src = open_input(&input)?;
     let info = src.info().clone();

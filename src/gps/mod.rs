@@ -641,11 +641,23 @@ pub struct GpsArgs {
     #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
     pub position: Option<String>,
     /// A fix older than this many seconds is reported as lost.
-    #[arg(long, value_name = "S", default_value_t = DEFAULT_STALE_S)]
+    #[arg(long, value_name = "S", default_value_t = DEFAULT_STALE_S, value_parser = parse_stale)]
     pub gps_stale: f64,
 }
 
+fn parse_stale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a positive number of seconds")),
+    }
+}
+
 impl GpsArgs {
+    /// Whether any position source was asked for.
+    pub fn any(&self) -> bool {
+        self.gpsd.is_some() || self.nmea.is_some() || self.position.is_some()
+    }
+
     /// Open the provider the flags ask for (`None` without GPS flags). `recording` tells whether
     /// the samples come from a file (an NMEA file is then a track in stream time).
     pub fn open(&self, recording: bool) -> Result<Option<PositionProvider>, GpsError> {
