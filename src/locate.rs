@@ -14,7 +14,8 @@
 //!
 //! Uncertainty: the 95 % radius is `sqrt(5.99 · λmax)` of the position covariance
 //! `σ² (JᵀWJ)⁻¹` (marginalised over `A` and `n`). Shadowing that is correlated along the route
-//! makes this optimistic; treat it as a lower bound. A drive along a straight road cannot tell
+//! would make this optimistic, so the covariance is inflated by `(1 + ρ)/(1 − ρ)`, ρ the lag-1
+//! correlation of the residuals in route order. A drive along a straight road cannot tell
 //! which side of the road the transmitter is on: the mirror image fits as well. The search
 //! reports such an `alternative` when it fits within 2 σ of the best.
 //!
@@ -459,10 +460,13 @@ pub fn locate(samples: &[Sample], cfg: &LocateConfig) -> Result<Estimate, Locate
             "path-loss fit has no usable covariance (poor geometry)".into(),
         ));
     };
-    let lmax = max_eig_2x2(cov);
+    // Shadowing is correlated along a route: fewer independent samples than readings. Inflate
+    // the covariance by the AR(1) factor (1 + ρ)/(1 − ρ) of the residuals' lag-1 correlation.
+    let resid = prob.residuals(b.x, b.y, &b.fit);
+    let inflation = ar1_inflation(&resid);
+    let lmax = max_eig_2x2(cov) * inflation;
     let radius = (5.991 * lmax).sqrt().max(cfg.min_distance_m);
     // Alternative: the best candidate on the coarse grid far from the solution.
-    let resid = prob.residuals(b.x, b.y, &b.fit);
     let sigma_final = mad_sigma(&resid);
     let far = (2.0 * radius).max(4.0 * half / 60.0);
     let alternative = coarse
@@ -692,6 +696,19 @@ fn solve(m: &[[f64; 4]; 4], b: &[f64; 4], dim: usize) -> Option<[f64; 4]> {
         x[row] = (v[row] - s) / a[row][row];
     }
     x.iter().all(|v| v.is_finite()).then_some(x)
+}
+
+/// `(1 + ρ)/(1 − ρ)` for the lag-1 autocorrelation ρ of residuals in route order (ρ clamped to
+/// 0–0.9): the variance inflation of an AR(1) series.
+fn ar1_inflation(r: &[f64]) -> f64 {
+    let m = r.iter().sum::<f64>() / r.len().max(1) as f64;
+    let var: f64 = r.iter().map(|x| (x - m).powi(2)).sum();
+    if var <= 0.0 || r.len() < 3 {
+        return 1.0;
+    }
+    let lag1: f64 = r.windows(2).map(|w| (w[0] - m) * (w[1] - m)).sum();
+    let rho = (lag1 / var).clamp(0.0, 0.9);
+    (1.0 + rho) / (1.0 - rho)
 }
 
 fn max_eig_2x2(c: [[f64; 2]; 2]) -> f64 {

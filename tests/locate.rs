@@ -485,3 +485,38 @@ power_profile = [{}]
     assert!(est["samples"].as_u64().unwrap() >= 95, "{est}");
     assert!(err < 100.0, "{err:.1} m off: {est}");
 }
+
+/// Shadowing correlated along the route (Gudmundson AR(1), 50 m decorrelation distance): harder
+/// than independent readings, and the uncertainty radius must widen to match.
+#[test]
+fn correlated_shadowing_widens_the_radius_honestly() {
+    let pts = route(1000.0, 10.0, true);
+    for sigma in [4.0, 6.0] {
+        let (mut errs, mut radii, mut covered) = (Vec::new(), Vec::new(), 0);
+        for seed in 1..=20u64 {
+            let mut d = drive(seed, &pts, (400.0, 200.0), 3.2, 0.0);
+            let rho = (-10.0f64 / 50.0).exp();
+            let mut rng = Rng::new(seed + 1000);
+            let mut s = sigma * rng.gaussian();
+            for smp in d.samples.iter_mut() {
+                smp.power_dbfs += s;
+                s = rho * s + sigma * (1.0 - rho * rho).sqrt() * rng.gaussian();
+            }
+            let est = locate(&d.samples, &LocateConfig::default()).unwrap();
+            let err = distance_m(est.lat_deg, est.lon_deg, d.truth.0, d.truth.1);
+            covered += usize::from(err <= est.radius_m);
+            errs.push(err);
+            radii.push(est.radius_m);
+        }
+        eprintln!(
+            "shadowing {sigma} dB, 50 m: errors {errs:.0?} m, radii {radii:.0?} m, covered {covered}/20"
+        );
+        errs.sort_by(f64::total_cmp);
+        assert!(covered >= 18, "95 % radius covers only {covered}/20");
+        let within_100 = errs.iter().filter(|e| **e < 100.0).count();
+        if sigma == 4.0 {
+            assert!(within_100 >= 15, "{within_100}/20 within 100 m");
+        }
+        assert!(errs[10] < 80.0, "median error {:.0} m", errs[10]);
+    }
+}
