@@ -543,3 +543,31 @@ fn find_follows_a_rising_cell() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("outside"));
 }
+
+#[test]
+fn track_times_survive_midnight_and_a_late_date() {
+    // GGA before the first RMC (no date yet), then RMC, across midnight.
+    let lines = [
+        nmea::sentence("GPGGA,235959.00,5231.200,N,01324.300,E,1,08,0.9,40.0,M,,M,,"),
+        nmea::sentence("GPRMC,235959.00,A,5231.200,N,01324.300,E,0.0,0.0,271126,,,A"),
+        nmea::sentence("GPGGA,000000.00,5231.201,N,01324.300,E,1,08,0.9,40.0,M,,M,,"),
+        nmea::sentence("GPRMC,000000.00,A,5231.201,N,01324.300,E,0.0,0.0,281126,,,A"),
+        nmea::sentence("GPGGA,000001.00,5231.202,N,01324.300,E,1,08,0.9,40.0,M,,M,,"),
+    ];
+    let t = towerwatch::gps::Track::from_lines(lines.iter().map(String::as_str), "t", 5.0);
+    let times: Vec<f64> = t.events.iter().map(|e| e.0).collect();
+    assert_eq!(times, vec![0.0, 1.0, 2.0]);
+    let PositionStatus::Fix { fix, .. } = t.at(2.2) else {
+        panic!()
+    };
+    assert_eq!(fix.time_utc.as_deref(), Some("2026-11-28T00:00:01.000Z"));
+    let PositionStatus::Fix { fix, .. } = t.at(0.1) else {
+        panic!()
+    };
+    // No date yet: time of day only.
+    assert_eq!(fix.time_utc.as_deref(), Some("23:59:59.000"));
+    assert_eq!(
+        towerwatch::gps::format_time(None, Some(3723.5)).as_deref(),
+        Some("01:02:03.500")
+    );
+}
