@@ -571,3 +571,28 @@ fn track_times_survive_midnight_and_a_late_date() {
         Some("01:02:03.500")
     );
 }
+
+/// A FIFO stands in for a serial GPS: lines arrive while the reader waits.
+#[test]
+fn nmea_device_stand_in_fifo_is_read_as_lines_arrive() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("gps.fifo");
+    let ok = Command::new("mkfifo").arg(&fifo).status();
+    if !ok.is_ok_and(|s| s.success()) {
+        eprintln!("skipping: mkfifo not available");
+        return;
+    }
+    let src = GpsSource::nmea(&fifo, 5.0).unwrap();
+    assert!(src.status().fix().is_none());
+    let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    writeln!(w, "{}", GGA.replace("4807.038", "4807.039")).unwrap(); // bad checksum
+    writeln!(w, "{GGA}").unwrap();
+    w.flush().unwrap();
+    let s = wait_for(&src, "fix from the FIFO", |s| s.fix().is_some());
+    assert!((s.fix().unwrap().lat_deg - (48.0 + 7.038 / 60.0)).abs() < 1e-9);
+    writeln!(w, "{}", nmea::sentence("GPGGA,123520,,,,,0,00,,,M,,M,,")).unwrap();
+    w.flush().unwrap();
+    wait_for(&src, "no fix from the FIFO", |s| s.fix().is_none());
+    let c = src.counters().nmea.unwrap();
+    assert_eq!((c.checksum_errors, c.fixes, c.no_fix), (1, 1, 1));
+}

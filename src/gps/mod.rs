@@ -349,17 +349,32 @@ impl GpsSource {
     /// Start reading an NMEA device or file. A regular file is paced by its sentence times (as if
     /// it were a receiver); a device or FIFO is read as the lines arrive.
     pub fn nmea(path: &Path, stale_s: f64) -> Result<GpsSource, GpsError> {
-        let file = std::fs::File::open(path).map_err(|e| GpsError::Io {
+        let meta = std::fs::metadata(path).map_err(|e| GpsError::Io {
             path: path.to_path_buf(),
             source: e,
         })?;
-        let paced = file.metadata().is_ok_and(|m| m.is_file());
+        let paced = meta.is_file();
+        if paced {
+            // Fail early on an unreadable file; devices and FIFOs are opened by the thread (opening
+            // a FIFO blocks until its writer appears).
+            std::fs::File::open(path).map_err(|e| GpsError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+        }
         let label = format!("nmea:{}", path.display());
         let src = GpsSource::new(label.clone(), stale_s);
-        let (state, stop) = (src.state.clone(), src.stop.clone());
+        let (state, stop, p) = (src.state.clone(), src.stop.clone(), path.to_path_buf());
         std::thread::Builder::new()
             .name("nmea".into())
-            .spawn(move || read_nmea_live(file, &label, paced, &state, &stop))
+            .spawn(move || match std::fs::File::open(&p) {
+                Ok(file) => read_nmea_live(file, &label, paced, &state, &stop),
+                Err(e) => {
+                    if let Ok(mut s) = state.lock() {
+                        s.problem = Some(format!("{label}: {e}"));
+                    }
+                }
+            })
             .map_err(|e| GpsError::Io {
                 path: path.to_path_buf(),
                 source: e,
