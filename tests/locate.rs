@@ -520,3 +520,47 @@ fn correlated_shadowing_widens_the_radius_honestly() {
         assert!(errs[10] < 80.0, "median error {:.0} m", errs[10]);
     }
 }
+
+#[test]
+fn odd_inputs_give_an_answer_not_a_panic() {
+    let cfg = LocateConfig::default();
+    let mut rng = Rng::new(99);
+    for case in 0..200 {
+        let n = 1 + (rng.next_u64() % 60) as usize;
+        let spread_deg = [0.0, 1e-6, 1e-3, 0.05][case % 4];
+        let (lat0, lon0) = [
+            (52.52, 13.405),
+            (0.0, 179.9995),
+            (-89.9, 0.0),
+            (60.0, -180.0),
+        ][case / 4 % 4];
+        let flat = case % 5 == 0;
+        let samples: Vec<Sample> = (0..n)
+            .map(|_| Sample {
+                lat_deg: (lat0 + spread_deg * (rng.uniform() - 0.5)).clamp(-90.0, 90.0),
+                lon_deg: {
+                    let mut l = lon0 + spread_deg * (rng.uniform() - 0.5);
+                    if l > 180.0 {
+                        l -= 360.0;
+                    }
+                    if l < -180.0 {
+                        l += 360.0;
+                    }
+                    l
+                },
+                power_dbfs: if flat {
+                    -50.0
+                } else {
+                    -90.0 + 80.0 * rng.uniform()
+                },
+            })
+            .collect();
+        let est = locate(&samples, &cfg).unwrap();
+        assert!(
+            est.lat_deg.is_finite() && est.lon_deg.is_finite() && est.radius_m.is_finite(),
+            "case {case}: {est:?}"
+        );
+        assert!((-90.0..=90.0).contains(&est.lat_deg) && (-180.0..=180.0).contains(&est.lon_deg));
+        assert!(est.radius_m > 0.0);
+    }
+}
