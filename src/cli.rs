@@ -80,6 +80,12 @@ enum Command {
     Baseline(crate::alert::setup::BaselineArgs),
     /// List the detectors (id, version, weight), or print their catalogue (--markdown).
     Detectors(crate::alert::setup::DetectorsArgs),
+    /// Estimate where a transmitter is from power-versus-position samples: a `replay` log made
+    /// with --gpsd/--nmea/--position, or a CSV of lat,lon,power. Writes GeoJSON and KML.
+    Locate(LocateArgs),
+    /// Finder: follow one cell's power with a hot/cold indicator (dB, trend, dB/s) to walk
+    /// toward the transmitter.
+    Find(FindArgs),
 }
 
 #[derive(Args, Debug)]
@@ -137,6 +143,62 @@ struct ScanArgs {
     /// Print the live table as text instead of opening the dashboard.
     #[arg(long, conflicts_with = "json")]
     text: bool,
+    #[command(flatten)]
+    gps: crate::gps::GpsArgs,
+}
+
+#[derive(Args, Debug)]
+struct LocateArgs {
+    /// A `replay` JSON-lines log whose observations carry positions (replay --gpsd, --nmea or
+    /// --position), or a CSV of `lat,lon,power_dbfs` (`.csv`).
+    input: PathBuf,
+    /// ARFCN of the transmitter's carrier (needed for a replay log).
+    #[arg(long)]
+    arfcn: Option<u16>,
+    /// Band of --arfcn (gsm850, gsm900, egsm, rgsm, dcs1800, pcs1900); without it the ARFCN
+    /// alone is matched.
+    #[arg(long, value_parser = parse_band)]
+    band: Option<Band>,
+    /// Write the samples, track, estimate and its circle as GeoJSON.
+    #[arg(long, value_name = "FILE")]
+    geojson: Option<PathBuf>,
+    /// Write the same as KML.
+    #[arg(long, value_name = "FILE")]
+    kml: Option<PathBuf>,
+    /// Print the estimate as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Lowest path-loss exponent to fit.
+    #[arg(long, default_value_t = 1.6, value_parser = parse_positive)]
+    min_exponent: f64,
+    /// Highest path-loss exponent to fit.
+    #[arg(long, default_value_t = 5.0, value_parser = parse_positive)]
+    max_exponent: f64,
+}
+
+#[derive(Args, Debug)]
+struct FindArgs {
+    /// The cell: an ARFCN (numbered in --band), or BAND:ARFCN (e.g. `gsm900:21`).
+    cell: String,
+    /// Band of the ARFCN.
+    #[arg(long, default_value = "egsm", value_parser = parse_band)]
+    band: Band,
+    #[command(flatten)]
+    input: InputArgs,
+    /// Seconds per power reading.
+    #[arg(long, value_name = "S", default_value_t = 0.25, value_parser = parse_positive)]
+    interval: f64,
+    /// Smoothing time constant, seconds.
+    #[arg(long, value_name = "S", default_value_t = 1.0, value_parser = parse_positive)]
+    tau: f64,
+    /// Read a recording as fast as possible instead of at its real-time pace.
+    #[arg(long)]
+    fast: bool,
+    /// Print JSON lines instead of the indicator.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    gps: crate::gps::GpsArgs,
 }
 
 #[derive(Args, Debug)]
@@ -337,6 +399,8 @@ struct ReplayArgs {
     /// pauses, +/- change the speed, ? lists the keys).
     #[arg(long)]
     tui: bool,
+    #[command(flatten)]
+    gps: crate::gps::GpsArgs,
 }
 
 #[derive(Args, Debug)]
@@ -494,6 +558,8 @@ struct DemoArgs {
     /// Seconds of the scene to run (default: 4 as text, 120 in the dashboard at real-time pace).
     #[arg(long, value_name = "S")]
     seconds: Option<f64>,
+    #[command(flatten)]
+    gps: crate::gps::GpsArgs,
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -546,6 +612,8 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Survey(a) => survey(a),
         Command::Baseline(a) => Ok(crate::alert::setup::baseline_command(&a)?),
         Command::Detectors(a) => Ok(crate::alert::setup::detectors_command(&a)),
+        Command::Locate(a) => locate(a),
+        Command::Find(a) => find(a),
     }
 }
 
@@ -669,6 +737,11 @@ fn replay(a: ReplayArgs) -> Result<u8> {
         );
     }
     let src = open_input(&a.input)?;
+    if a.tui && a.gps.any() {
+        bail!(
+            "the dashboard does not show GPS positions yet: drop --tui to get them on the JSON lines"
+        );
+    }
     if a.tui {
         let max = max_samples(&a.input, src.as_ref());
         return crate::tui::launch(
@@ -695,6 +768,7 @@ fn replay(a: ReplayArgs) -> Result<u8> {
             reveal_identities: a.reveal_identities,
             ..GsmStageConfig::default()
         }),
+        gps: a.gps.open(a.input.device.is_none())?,
     };
     let mut sink = open_sinks(&a.sinks, a.reveal_identities, src.as_ref())?;
     let mut engine = crate::alert::setup::engine(&a.detect)?;
@@ -762,6 +836,7 @@ fn evidence(a: EvidenceCmdArgs) -> Result<u8> {
             reveal_identities: a.reveal_identities,
             ..GsmStageConfig::default()
         }),
+        gps: None,
     };
     run_replay_detect(
         src,
@@ -853,6 +928,8 @@ struct RunOpts {
     realtime: bool,
     speed: f64,
     gsm: Option<GsmStageConfig>,
+    /// Positions for observation and alert lines (`position` and `gps` keys).
+    gps: Option<crate::gps::PositionProvider>,
 }
 
 /// Run the pipeline, writing JSON lines (source, observations, summary) to the output and handing
@@ -923,13 +1000,42 @@ fn run_replay_detect(
             Event::Observation(o) => {
                 observations += 1;
                 each(&o);
-                write_json_line(&mut out, &o)?;
+                match &opts.gps {
+                    None => write_json_line(&mut out, &o)?,
+                    Some(g) => {
+                        let mut v = serde_json::to_value(&o)?;
+                        g.annotate(&mut v);
+                        write_json_line(&mut out, &v)?;
+                    }
+                }
                 if let Some(r) = evidence.as_deref_mut() {
                     r.observe(&o);
+                    // The GPS track goes into the bundles (one point per spectrum interval).
+                    if let (Some(g), Observation::Spectrum(sp)) = (&opts.gps, o.as_ref()) {
+                        let t = sp.time_s + sp.duration_s;
+                        if let Some(f) = g.at(Some(t)).fix() {
+                            r.add_track_point(crate::evidence::TrackPoint {
+                                time_s: t,
+                                position: crate::evidence::manifest::Position {
+                                    lat_deg: f.lat_deg,
+                                    lon_deg: f.lon_deg,
+                                    // HDOP × ~5 m (typical UERE) as a 1σ horizontal figure.
+                                    accuracy_m: f.hdop.map(|h| h * 5.0),
+                                },
+                            });
+                        }
+                    }
                 }
                 if let Some(e) = engine.as_deref_mut() {
                     for alert in e.observe(&o) {
-                        write_json_line(&mut out, &alert)?;
+                        match &opts.gps {
+                            None => write_json_line(&mut out, &alert)?,
+                            Some(g) => {
+                                let mut v = serde_json::to_value(&alert)?;
+                                g.annotate(&mut v);
+                                write_json_line(&mut out, &v)?;
+                            }
+                        }
                         if let Some(r) = evidence.as_deref_mut() {
                             r.on_alert(&alert);
                         }
@@ -957,10 +1063,12 @@ fn run_replay_detect(
     if let Some(e) = engine.as_deref() {
         write_json_line(&mut out, &e.finish())?;
     }
-    write_json_line(
-        &mut out,
-        &serde_json::json!({"type": "summary", "observations": observations, "source": report}),
-    )?;
+    let mut summary =
+        serde_json::json!({"type": "summary", "observations": observations, "source": report});
+    if let Some(g) = &opts.gps {
+        summary["gps"] = g.summary();
+    }
+    write_json_line(&mut out, &summary)?;
     out.flush()?;
     Ok(if engine.is_some_and(|e| e.raised_above_info()) {
         crate::alert::EXIT_ALERT
@@ -1282,6 +1390,9 @@ pub const DEMO_SECONDS: f64 = 4.0;
 pub const DEMO_TUI_SECONDS: f64 = 120.0;
 
 fn demo(a: DemoArgs) -> Result<u8> {
+    if a.gps.any() && !a.json {
+        bail!("positions (--gpsd, --nmea, --position) are shown on the JSON lines: add --json");
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let scene = [PathBuf::from(DEMO_SCENE), root.join(DEMO_SCENE)]
         .into_iter()
@@ -1338,6 +1449,7 @@ fn demo(a: DemoArgs) -> Result<u8> {
             realtime: false,
             speed: 1.0,
             gsm: Some(GsmStageConfig::default()),
+            gps: a.gps.open(true)?,
         };
         return run_replay(src, &input, &opts, |_| {});
     }
@@ -1419,6 +1531,7 @@ fn decode(a: DecodeArgs) -> Result<u8> {
             reveal_identities: a.reveal_identities,
             ..GsmStageConfig::default()
         }),
+        gps: None,
     };
     let mut cells: std::collections::BTreeMap<(u16, u64), CellReport> = Default::default();
     let key = |arfcn: u16, f: f64| (arfcn, f as u64);
@@ -1899,6 +2012,8 @@ fn scan(a: ScanArgs) -> Result<u8> {
         0.0
     };
     cfg.rounds = a.rounds.or(if live { None } else { Some(1) });
+    // An NMEA file is replayed at its own pace here: the scan has no single stream time.
+    let gps = a.gps.open(false)?;
     let stop = stop_flag();
     let dashboard = a.tui
         || (!a.text
@@ -1921,8 +2036,9 @@ fn scan(a: ScanArgs) -> Result<u8> {
             let _ = std::io::stdout().flush();
         }
     })?;
+    let position = gps.as_ref().map(|g| g.at(None));
     if a.json {
-        let doc = serde_json::json!({
+        let mut doc = serde_json::json!({
             "receiver_ppm": table.receiver_ppm(),
             "rounds_done": table.rounds_done,
             "steps_visited": table.steps_visited,
@@ -1932,9 +2048,211 @@ fn scan(a: ScanArgs) -> Result<u8> {
                 v
             }).collect::<Vec<_>>(),
         });
+        if let Some(p) = &position {
+            p.annotate(&mut doc);
+        }
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         print!("{}", table.render());
+        if let Some(p) = &position {
+            println!("position at the end of the scan: {}", p.short());
+        }
+    }
+    Ok(0)
+}
+
+/// `towerwatch locate`: estimate a transmitter's position from power-versus-position samples.
+fn locate(a: LocateArgs) -> Result<u8> {
+    use crate::locate::{ChannelKey, LocateConfig, Method};
+    let text =
+        std::fs::read_to_string(&a.input).with_context(|| format!("{}", a.input.display()))?;
+    let is_csv = a
+        .input
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        || !text.trim_start().starts_with('{');
+    let (samples, label) = if is_csv {
+        let s =
+            crate::locate::read_csv(&text).map_err(|e| anyhow!("{}: {e}", a.input.display()))?;
+        (s, a.input.display().to_string())
+    } else {
+        let arfcn = a.arfcn.ok_or_else(|| {
+            anyhow!(
+                "{}: a replay log holds many channels: give --arfcn (and --band)",
+                a.input.display()
+            )
+        })?;
+        let freq_hz = match a.band {
+            Some(b) => Some(
+                b.freq_hz(arfcn, Direction::Downlink)
+                    .ok_or_else(|| anyhow!("ARFCN {arfcn} is not in band {b}"))?,
+            ),
+            None => None,
+        };
+        let (s, c) = crate::locate::samples_from_jsonl(&text, ChannelKey { arfcn, freq_hz });
+        eprintln!(
+            "towerwatch locate: {} spectrum observations: {} with a position and ARFCN {arfcn}, {} without a position (GPS lost or absent), {} without the channel; {} unreadable lines",
+            c.spectra,
+            s.len(),
+            c.without_position,
+            c.without_channel,
+            c.bad_lines
+        );
+        let label = match a.band {
+            Some(b) => format!("{b} ARFCN {arfcn}"),
+            None => format!("ARFCN {arfcn}"),
+        };
+        (s, label)
+    };
+    if samples.is_empty() {
+        bail!(
+            "{}: no samples with a position and a power",
+            a.input.display()
+        );
+    }
+    let cfg = LocateConfig {
+        n_min: a.min_exponent,
+        n_max: a.max_exponent,
+        ..LocateConfig::default()
+    };
+    let est =
+        crate::locate::locate(&samples, &cfg).map_err(|e| anyhow!("{}: {e}", a.input.display()))?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&est)?);
+    } else {
+        println!(
+            "transmitter {label}: {:.6},{:.6} ± {} m (95 %)",
+            est.lat_deg, est.lon_deg, est.radius_m
+        );
+        match est.method {
+            Method::PathLoss => println!(
+                "  path-loss fit over {} samples along {} m: exponent {}, {} dBFS at 100 m, residual σ {} dB",
+                est.samples,
+                est.route_m,
+                est.exponent.unwrap_or(f64::NAN),
+                est.power_at_100m_dbfs.unwrap_or(f64::NAN),
+                est.residual_sigma_db.unwrap_or(f64::NAN)
+            ),
+            Method::WeightedCentroid => println!(
+                "  weighted centroid of {} samples ({})",
+                est.samples,
+                est.fallback_reason.as_deref().unwrap_or("fallback")
+            ),
+        }
+        if let Some([la, lo]) = est.alternative {
+            println!(
+                "  ambiguous: {la:.6},{lo:.6} fits about as well (mirror image across the route; drive a second, crossing route)"
+            );
+        }
+    }
+    if let Some(p) = &a.geojson {
+        let doc = crate::locate::geojson(&samples, &est, &label);
+        std::fs::write(p, serde_json::to_string_pretty(&doc)? + "\n")
+            .with_context(|| format!("{}", p.display()))?;
+    }
+    if let Some(p) = &a.kml {
+        std::fs::write(p, crate::locate::kml(&samples, &est, &label))
+            .with_context(|| format!("{}", p.display()))?;
+    }
+    Ok(0)
+}
+
+/// Parse `ARFCN` or `BAND:ARFCN`.
+fn parse_cell(s: &str, default_band: Band) -> Result<(Band, u16)> {
+    let (band, n) = match s.split_once(':') {
+        Some((b, n)) => (parse_band(b).map_err(|e| anyhow!("{e}"))?, n),
+        None => (default_band, s),
+    };
+    let arfcn: u16 = n.trim().parse().map_err(|_| {
+        anyhow!("bad cell '{s}': expected ARFCN or BAND:ARFCN (e.g. 21 or gsm900:21)")
+    })?;
+    Ok((band, arfcn))
+}
+
+/// `towerwatch find`: a hot/cold indicator on one cell's channel power.
+fn find(a: FindArgs) -> Result<u8> {
+    use crate::finder::{HotCold, line};
+    let (band, arfcn) = parse_cell(&a.cell, a.band)?;
+    let freq = band
+        .freq_hz(arfcn, Direction::Downlink)
+        .ok_or_else(|| anyhow!("ARFCN {arfcn} is not in band {band}"))?;
+    let mut input = a.input.clone();
+    let live = input.device.is_some();
+    if live && input.freq.is_none() {
+        // Tune 300 kHz beside the cell: the receiver's DC spike stays out of its channel.
+        input.freq = Some(freq + 300e3);
+    }
+    let src = open_input(&input)?;
+    let info = src.info().clone();
+    let half_usable = info.sample_rate_sps * crate::observation::USABLE_FRACTION / 2.0;
+    if (freq - src.frequency_hz()).abs() > half_usable {
+        bail!(
+            "{band} ARFCN {arfcn} ({:.1} MHz) is outside {} ({:.3} MHz ± {:.3} MHz usable)",
+            freq / 1e6,
+            info.description,
+            src.frequency_hz() / 1e6,
+            half_usable / 1e6
+        );
+    }
+    let gps = a.gps.open(!live)?;
+    let cfg = PipelineConfig {
+        realtime: !live && !a.fast,
+        max_samples: max_samples(&input, src.as_ref()),
+        ..PipelineConfig::default()
+    };
+    let spec = SpectrumStageConfig {
+        interval_s: a.interval,
+        ..SpectrumStageConfig::default()
+    };
+    let pipeline = Pipeline::start(src, &cfg, spec, None, stop_flag())?;
+    let mut hc = HotCold::new(a.tau, 3.0, 0.3);
+    let label = format!("{band} ARFCN {arfcn} {:.1} MHz", freq / 1e6);
+    let tty = std::io::stdout().is_terminal() && !a.json;
+    let mut out = std::io::stdout().lock();
+    let mut readings = 0u64;
+    for ev in pipeline.events.iter() {
+        let Event::Observation(o) = ev else { continue };
+        let Observation::Spectrum(s) = *o else {
+            continue;
+        };
+        let Some(ch) = s.channels.iter().find(|c| (c.freq_hz - freq).abs() < 1e3) else {
+            continue;
+        };
+        let Some(r) = hc.update(s.time_s, ch.power_dbfs) else {
+            continue;
+        };
+        readings += 1;
+        let pos = gps.as_ref().map(|g| g.at(Some(s.time_s)));
+        if a.json {
+            let mut v = serde_json::to_value(r)?;
+            v["type"] = serde_json::json!("find");
+            v["band"] = serde_json::json!(band);
+            v["arfcn"] = serde_json::json!(arfcn);
+            v["snr_db"] = serde_json::json!(ch.snr_db);
+            if let Some(p) = &pos {
+                p.annotate(&mut v);
+            }
+            write_json_line(&mut out, &v)?;
+        } else {
+            let mut l = line(&label, &r);
+            if let Some(p) = &pos {
+                l.push_str("  ");
+                l.push_str(&p.short());
+            }
+            if tty {
+                write!(out, "\r\x1b[2K{l}")?;
+            } else {
+                writeln!(out, "{l}")?;
+            }
+        }
+        out.flush()?;
+    }
+    if tty {
+        writeln!(out)?;
+    }
+    pipeline.finish()?;
+    if readings == 0 {
+        bail!("{}: no power readings of {label}", info.description);
     }
     Ok(0)
 }

@@ -10,8 +10,11 @@ pub mod cli;
 pub mod demo;
 pub mod detect;
 pub mod evidence;
+pub mod finder;
+pub mod gps;
 #[cfg(feature = "soapy")]
 pub mod live;
+pub mod locate;
 pub mod observation;
 pub mod pipeline;
 pub mod profile;
