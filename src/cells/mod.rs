@@ -401,6 +401,7 @@ impl CellRegistry {
             Observation::Sync(s) => Some((s.band, s.arfcn)),
             Observation::SystemInfo(m) | Observation::Ccch(m) => Some((m.band, m.arfcn)),
             Observation::SyncLost(s) => Some((s.band, s.arfcn)),
+            Observation::Dedicated(d) => Some((d.band, d.arfcn)),
             Observation::DecodeStats(_) | Observation::Spectrum(_) => None,
         }
     }
@@ -532,7 +533,8 @@ impl CellRegistry {
                 let c = self.touch(o.band, o.arfcn, o.time_s);
                 c.sync_lost += 1;
             }
-            Observation::DecodeStats(_) => {}
+            // Dedicated-channel frames say nothing about the cell's broadcast identity.
+            Observation::Dedicated(_) | Observation::DecodeStats(_) => {}
         }
     }
 
@@ -623,6 +625,7 @@ pub fn obs_time(obs: &Observation) -> Option<f64> {
         Observation::Sync(s) => Some(s.time_s),
         Observation::SystemInfo(m) | Observation::Ccch(m) => Some(m.time_s),
         Observation::SyncLost(s) => Some(s.time_s),
+        Observation::Dedicated(d) => Some(d.time_s),
         Observation::DecodeStats(_) => None,
     }
 }
