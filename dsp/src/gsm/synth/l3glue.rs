@@ -343,4 +343,91 @@ mod tests {
         }
         assert_eq!(empty_paging()[..6], [0x15, 0x06, 0x21, 0x00, 0x01, 0xf0]);
     }
+
+    #[test]
+    fn dialogues_parse_back() {
+        use crate::gsm::l3::{Reassembler, Reassembly, RpMessage, Tpdu, parse_l3, parse_lapdm_b};
+        let text = "Pay 1.99 EUR now: http://x.example/p [ok] €";
+        let p = DialogueParams {
+            plmn: (262, 1, false, 7777),
+            imsi: "262011234567890".into(),
+            tmsi: (0x1122_3344, 0x5566_7788),
+            rand: [7; 16],
+            sms: ("DHL", text),
+            scts: [0x62, 0x11, 0x72, 0x32, 0x85, 0x00, 0x00],
+        };
+        let mut r = Reassembler::new();
+        let mut msgs = Vec::new();
+        let blocks = blaster_dialogue(&p);
+        for b in &blocks {
+            let SdcchBlock::Clear(f) = b else {
+                panic!("blaster ciphers")
+            };
+            let lf = parse_lapdm_b(f).unwrap();
+            assert!(lf.payload.len() <= 20);
+            let bytes = match r.push(1, 2, &lf) {
+                Reassembly::Message(m) => m,
+                Reassembly::NoMessage if !lf.payload.is_empty() => lf.payload.clone(),
+                _ => continue,
+            };
+            msgs.push(parse_l3(&bytes, bytes.len()).unwrap());
+        }
+        assert_eq!(blocks.len(), 13);
+        assert_eq!(r.counters().reassembled, 1);
+        assert_eq!(
+            msgs.iter().map(Message::name).collect::<Vec<_>>(),
+            [
+                "Location Updating Request",
+                "Identity Request",
+                "Location Updating Accept",
+                "CP-DATA (RP-DATA, SMS-DELIVER)",
+                "CP-ACK",
+                "Channel Release"
+            ]
+        );
+        match &msgs[0] {
+            Message::LocationUpdatingRequest(l) => {
+                assert_eq!(l.identity, MobileIdentity::Imsi("262011234567890".into()));
+                assert_eq!(l.update_type, 2);
+            }
+            m => panic!("{m:?}"),
+        }
+        match &msgs[2] {
+            Message::LocationUpdatingAccept(a) => {
+                assert_eq!(a.lai.lac, 7777);
+                assert_eq!(a.identity, Some(MobileIdentity::Tmsi(0x5566_7788)));
+            }
+            m => panic!("{m:?}"),
+        }
+        match &msgs[3] {
+            Message::CpData(d) => match &d.rp {
+                RpMessage::Data {
+                    tpdu: Tpdu::Deliver(s),
+                    originator: Some(sc),
+                    ..
+                } => {
+                    assert_eq!(s.text, text);
+                    assert_eq!(s.originator.value, "DHL");
+                    assert_eq!(s.timestamp, "26-11-27 23:58:00 +00");
+                    assert_eq!(sc.value, "262010000000");
+                }
+                rp => panic!("{rp:?}"),
+            },
+            m => panic!("{m:?}"),
+        }
+        // A numeric sender is BCD.
+        let t = sms_deliver_tpdu("4917012345", "hi", &p.scts);
+        let d = crate::gsm::l3::sms::parse_sms_deliver(&t).unwrap();
+        assert_eq!(d.originator.value, "4917012345");
+        assert_eq!(d.text, "hi");
+        // Every truncation of the SMS is an error, never a panic.
+        let cp = cp_data_rp_data(1, "262010000000", &t);
+        for n in 0..cp.len() {
+            assert!(parse_l3(&cp[..n], n).is_err(), "{n}");
+        }
+        // The normal cell: UA, Authentication Request, Ciphering Mode Command, then ciphered.
+        let n = normal_dialogue(&p);
+        assert!(matches!(n[2], SdcchBlock::Clear(f) if f[3..6] == [0x06, 0x35, 0x01]));
+        assert!(n[3..].iter().all(|b| *b == SdcchBlock::Ciphered));
+    }
 }
