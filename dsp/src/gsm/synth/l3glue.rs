@@ -372,7 +372,15 @@ mod tests {
             };
             msgs.push(parse_l3(&bytes, bytes.len()).unwrap());
         }
-        assert_eq!(blocks.len(), 13);
+        // UA, Identity Request, LU Accept, SABM, the CP-DATA in 20-octet segments, CP-ACK,
+        // Channel Release, fill.
+        let cp = cp_data_rp_data(
+            0x2a,
+            "262010000000",
+            &sms_deliver_tpdu("DHL", text, &p.scts),
+        );
+        assert!(cp.len() > 40);
+        assert_eq!(blocks.len(), 7 + cp.len().div_ceil(20));
         assert_eq!(r.counters().reassembled, 1);
         assert_eq!(
             msgs.iter().map(Message::name).collect::<Vec<_>>(),
