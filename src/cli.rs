@@ -238,7 +238,7 @@ struct DecodeBurstsArgs {
     /// TS0 carries a combined BCCH+CCCH+SDCCH/4.
     #[arg(long)]
     combined: bool,
-    /// Show subscriber identities in clear. Default: masked.
+    /// Show subscriber identities and SMS content in clear. Default: masked.
     #[arg(long)]
     reveal_identities: bool,
 }
@@ -257,7 +257,7 @@ struct DecodeArgs {
     /// in the recording's bandwidth is found and decoded.
     #[arg(long, value_name = "HZ", value_parser = parse_positive)]
     carrier: Option<f64>,
-    /// Show subscriber identities (IMSI/TMSI) in clear. Default: masked.
+    /// Show subscriber identities (IMSI/TMSI) and SMS content in clear. Default: masked.
     #[arg(long)]
     reveal_identities: bool,
     /// Print one JSON document (frames and cell summaries) instead of text.
@@ -386,7 +386,7 @@ struct ReplayArgs {
     /// Spectrum only: do not decode GSM carriers.
     #[arg(long)]
     no_gsm: bool,
-    /// Show subscriber identities (IMSI/TMSI) in clear. Default: masked.
+    /// Show subscriber identities (IMSI/TMSI) and SMS content in clear. Default: masked.
     #[arg(long)]
     reveal_identities: bool,
     #[command(flatten)]
@@ -1504,6 +1504,10 @@ struct CellReport {
     uncertainty_hz: Option<f64>,
     summary: CellSummary,
     frames: Vec<(u32, String, String)>,
+    /// Dedicated frames: (FN, "TS1 SDCCH/8 sub 3" …, name, hex).
+    dedicated: Vec<(u32, String, String, String)>,
+    /// Dedicated messages by name.
+    dedicated_counts: std::collections::BTreeMap<String, u64>,
     counters: Option<crate::pipeline::gsm::CarrierCounters>,
 }
 
@@ -1564,6 +1568,23 @@ fn decode(a: DecodeArgs) -> Result<u8> {
                     m.l2_hex.clone().unwrap_or_default(),
                 ));
             }
+            Observation::Dedicated(d) => {
+                let r = cells.entry(key(d.arfcn, 0.0)).or_default();
+                let what = format!(
+                    "TS{} {}{} {}",
+                    d.timeslot,
+                    d.channel.to_uppercase(),
+                    if d.timeslot == 0 { "/4" } else { "/8" },
+                    d.sub_channel
+                );
+                r.dedicated.push((
+                    d.frame_number,
+                    what,
+                    format!("{} {}", d.name, d.lapdm),
+                    d.l2_hex.clone().unwrap_or_default(),
+                ));
+                *r.dedicated_counts.entry(d.name.clone()).or_default() += 1;
+            }
             Observation::DecodeStats(d) => {
                 let r = cells.entry(key(d.arfcn, 0.0)).or_default();
                 r.counters = Some(d.counters.clone());
@@ -1590,6 +1611,10 @@ fn decode(a: DecodeArgs) -> Result<u8> {
             m.summary = r.summary;
             m.frames = r.frames;
         }
+        if !r.dedicated.is_empty() {
+            m.dedicated = r.dedicated;
+            m.dedicated_counts = r.dedicated_counts;
+        }
         m.counters = m.counters.take().or(r.counters);
     }
     if a.json {
@@ -1613,6 +1638,12 @@ fn print_cell(r: &CellReport) {
     println!("# ARFCN {} ({band}, {:.3} MHz)", r.arfcn, r.freq_hz / 1e6);
     for (fn_, name, hex) in &r.frames {
         println!("{fn_} {:<4}: {hex}   [{name}]", r.arfcn);
+    }
+    if !r.dedicated.is_empty() {
+        println!("## dedicated channels, ARFCN {}", r.arfcn);
+    }
+    for (fn_, what, name, hex) in &r.dedicated {
+        println!("{fn_} {:<4} {what}: {hex}   [{name}]", r.arfcn);
     }
     let s = &r.summary;
     println!("== cell summary, ARFCN {}", r.arfcn);
@@ -1712,6 +1743,41 @@ fn print_cell(r: &CellReport) {
         "  assignments  IA {} reject {}",
         s.immediate_assignments, s.immediate_assignment_rejects
     );
+    let ded: Vec<String> = r
+        .dedicated_counts
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    if let Some(c) = &r.counters {
+        let d = &c.dedicated;
+        let nf = &d.not_followed;
+        if d.assignments_followed + nf.hopping + nf.other_arfcn + nf.tch + nf.other > 0 {
+            println!(
+                "  dedicated    {}",
+                if ded.is_empty() {
+                    "-".to_string()
+                } else {
+                    ded.join(", ")
+                }
+            );
+            println!(
+                "  SDCCH        blocks ok {} failed {} idle {}  fill {}  malformed {}  \
+                 followed {}  not followed: hopping {} other ARFCN {} TCH {} other {}",
+                d.blocks.blocks_ok,
+                d.blocks.blocks_failed,
+                d.blocks.blocks_idle,
+                d.fill_frames,
+                d.malformed,
+                d.assignments_followed,
+                nf.hopping,
+                nf.other_arfcn,
+                nf.tch,
+                nf.other
+            );
+        }
+    } else if !ded.is_empty() {
+        println!("  dedicated    {}", ded.join(", "));
+    }
     if let Some(c) = &r.counters {
         println!(
             "  decoding     FCCH {} SCH ok {} failed {}  blocks ok {} failed {} incomplete {}  L3 malformed {}",

@@ -26,6 +26,8 @@ pub enum Observation {
     SystemInfo(crate::pipeline::gsm::MessageObs),
     /// A decoded CCCH message (paging, immediate assignment).
     Ccch(crate::pipeline::gsm::MessageObs),
+    /// A decoded frame of a dedicated channel (SDCCH/SACCH) an Immediate Assignment pointed to.
+    Dedicated(crate::pipeline::gsm::DedicatedObs),
     /// A receiver lost synchronisation.
     SyncLost(crate::pipeline::gsm::SyncLostObs),
     /// Per-carrier decode counters (at the end of a stream or segment).

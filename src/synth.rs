@@ -20,8 +20,8 @@ use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use towerwatch_dsp::arfcn::Band;
 use towerwatch_dsp::gsm::synth::{
-    BcchFrames, CarrierKind, CcchLoad, CellConfig, CellCounters, EmitterConfig, EmitterCounters,
-    IdleCcch, Physics, Scene, SceneConfig, Tap,
+    BcchFrames, CarrierKind, CcchLoad, CellConfig, CellCounters, DedicatedBehaviour,
+    DedicatedConfig, EmitterConfig, EmitterCounters, IdleCcch, Physics, Scene, SceneConfig, Tap,
 };
 
 /// Generator name and version written into every recording.
@@ -276,6 +276,21 @@ pub struct CellTable {
     /// Timeslots 1–7 with traffic-like bursts instead of dummy bursts.
     #[serde(default)]
     pub traffic_timeslots: Vec<u8>,
+    /// Timeslots 1–7 configured as SDCCH/8: Immediate Assignments point there and the cell
+    /// serves the dialogue of `sdcch_behaviour` on the assigned sub-channel. Empty (default):
+    /// assignments name a random timeslot and nothing is sent there (as in older scenes).
+    #[serde(default)]
+    pub sdcch8_timeslots: Vec<u8>,
+    /// What the cell says on its SDCCHs: `normal` (authentication, then ciphering with A5/1;
+    /// default) or `sms-blaster` (identity request and an SMS, in clear).
+    #[serde(default)]
+    pub sdcch_behaviour: DedicatedBehaviour,
+    /// SMS sender of an `sms-blaster` (alphanumeric unless all digits).
+    #[serde(default = "default_sms_sender")]
+    pub sms_sender: String,
+    /// SMS text of an `sms-blaster` (GSM 7-bit alphabet).
+    #[serde(default = "default_sms_text")]
+    pub sms_text: String,
     /// System information contents.
     #[serde(default)]
     pub si: SiTable,
@@ -285,6 +300,14 @@ pub struct CellTable {
     /// Physics (`[cell.physics]` / `[emitter.physics]`).
     #[serde(default)]
     pub physics: PhysicsTable,
+}
+
+fn default_sms_sender() -> String {
+    "DHL".to_string()
+}
+
+fn default_sms_text() -> String {
+    "Your parcel is on hold. Pay 1.99 EUR fee: http://dhl-post.example/p".to_string()
 }
 
 /// `[cell.si]`: what the system information says (TS 44.018 §9.1.31–43, §10.5.2).
@@ -655,6 +678,13 @@ pub fn parse_scene(
                 idle: c.ccch.idle,
             },
             traffic_timeslots: c.traffic_timeslots.clone(),
+            dedicated: DedicatedConfig {
+                sdcch8_timeslots: c.sdcch8_timeslots.clone(),
+                behaviour: c.sdcch_behaviour,
+                lac: c.lac,
+                sms_sender: c.sms_sender.clone(),
+                sms_text: c.sms_text.clone(),
+            },
             physics: c.physics.to_physics(),
         });
     }

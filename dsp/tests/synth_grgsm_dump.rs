@@ -45,6 +45,7 @@ fn dump_one_cell() {
                 ..CcchLoad::default()
             },
             traffic_timeslots: vec![],
+            dedicated: Default::default(),
             physics: Physics::default(),
         }],
         emitters: vec![],

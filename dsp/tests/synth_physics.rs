@@ -17,6 +17,7 @@ fn cell(name: &str, arfcn: u16, power_db: f64) -> CellConfig {
         bcch: BcchFrames::default(),
         ccch: CcchLoad::default(),
         traffic_timeslots: vec![],
+        dedicated: Default::default(),
         physics: Physics {
             power_db,
             ..Physics::default()

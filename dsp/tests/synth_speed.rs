@@ -24,6 +24,7 @@ fn realtime_factor_five_cells_at_2_4_msps() {
                 ..CcchLoad::default()
             },
             traffic_timeslots: vec![2],
+            dedicated: Default::default(),
             physics: Physics {
                 power_db: -(k as f64),
                 freq_offset_ppm: 0.02,

@@ -401,6 +401,7 @@ impl CellRegistry {
             Observation::Sync(s) => Some((s.band, s.arfcn)),
             Observation::SystemInfo(m) | Observation::Ccch(m) => Some((m.band, m.arfcn)),
             Observation::SyncLost(s) => Some((s.band, s.arfcn)),
+            Observation::Dedicated(d) => Some((d.band, d.arfcn)),
             Observation::DecodeStats(_)
             | Observation::Spectrum(_)
             | Observation::UplinkActivity(_) => None,
@@ -534,8 +535,11 @@ impl CellRegistry {
                 let c = self.touch(o.band, o.arfcn, o.time_s);
                 c.sync_lost += 1;
             }
-            // Uplink burst counts are read by the SIM-box detector itself.
-            Observation::DecodeStats(_) | Observation::UplinkActivity(_) => {}
+            // Uplink burst counts are read by the SIM-box detector itself; dedicated-channel
+            // frames say nothing about the cell's broadcast identity.
+            Observation::Dedicated(_)
+            | Observation::DecodeStats(_)
+            | Observation::UplinkActivity(_) => {}
         }
     }
 
@@ -627,6 +631,7 @@ pub fn obs_time(obs: &Observation) -> Option<f64> {
         Observation::SystemInfo(m) | Observation::Ccch(m) => Some(m.time_s),
         Observation::SyncLost(s) => Some(s.time_s),
         Observation::UplinkActivity(u) => Some(u.time_s + u.duration_s),
+        Observation::Dedicated(d) => Some(d.time_s),
         Observation::DecodeStats(_) => None,
     }
 }

@@ -11,8 +11,14 @@ use crate::pipeline::Block;
 use serde::Serialize;
 use serde_json::Value;
 use towerwatch_dsp::arfcn::{Band, Direction, channel_at};
-use towerwatch_dsp::gsm::l3::{self, Message};
-use towerwatch_dsp::gsm::rx::{BlockDecoder, Receiver, RxConfig, RxEvent, RxStats};
+use towerwatch_dsp::gsm::coding::{ChannelCombination, ChannelKind};
+use towerwatch_dsp::gsm::l3::{
+    self, ChannelDescription, ChannelFrequency, ChannelType, Control, Message, Reassembler,
+    Reassembly, UKind,
+};
+use towerwatch_dsp::gsm::rx::{
+    BlockDecoder, DecodedFrame, DedicatedCounters, Receiver, RxConfig, RxEvent, RxStats,
+};
 use towerwatch_dsp::spectrum::{Welch, WelchConfig};
 
 /// Settings of the GSM stage.
@@ -77,6 +83,42 @@ pub struct CarrierCounters {
     pub l3_malformed: u64,
     /// L2 fill frames (idle channel).
     pub fill_frames: u64,
+    /// Dedicated channels (SDCCH/SACCH) followed after Immediate Assignments.
+    pub dedicated: DedicatedStats,
+}
+
+/// Counters of the dedicated channels of one carrier.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DedicatedStats {
+    /// Block decoding on the followed timeslots (ok, failed — noise or ciphered —, idle).
+    pub blocks: DedicatedCounters,
+    /// Dedicated frames reported (fill frames excluded).
+    pub frames: u64,
+    /// L2 fill frames on SDCCH/SACCH.
+    pub fill_frames: u64,
+    /// Frames whose LAPDm header or L3 message did not parse.
+    pub malformed: u64,
+    /// L3 messages reassembled from segmented I-frames.
+    pub reassembled: u64,
+    /// Partial segmented messages dropped (a segment missing).
+    pub segments_dropped: u64,
+    /// Assignments (SDCCH/8 or SDCCH/4, on this ARFCN, not hopping) whose timeslot is followed.
+    pub assignments_followed: u64,
+    /// Assignments not followed, by cause.
+    pub not_followed: NotFollowed,
+}
+
+/// Why assigned channels were not followed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NotFollowed {
+    /// Frequency hopping (the hopping sequence is not tracked).
+    pub hopping: u64,
+    /// On another ARFCN than this carrier.
+    pub other_arfcn: u64,
+    /// A traffic channel (TCH/F, TCH/H).
+    pub tch: u64,
+    /// Another channel type, or a timeslot the channel type cannot be on.
+    pub other: u64,
 }
 
 struct CarrierRx {
@@ -91,6 +133,8 @@ struct CarrierRx {
     events: Vec<RxEvent>,
     l3_malformed: u64,
     fill_frames: u64,
+    reasm: Reassembler,
+    ded: DedicatedStats,
 }
 
 /// The GSM stage.
@@ -174,6 +218,8 @@ impl GsmStage {
             events: Vec::new(),
             l3_malformed: 0,
             fill_frames: 0,
+            reasm: Reassembler::new(),
+            ded: DedicatedStats::default(),
         });
         Ok(())
     }
@@ -349,6 +395,12 @@ fn counters(r: &CarrierRx) -> CarrierCounters {
         blocks_incomplete: r.dec.blocks_incomplete(),
         l3_malformed: r.l3_malformed,
         fill_frames: r.fill_frames,
+        dedicated: DedicatedStats {
+            blocks: r.dec.dedicated,
+            reassembled: r.reasm.counters().reassembled,
+            segments_dropped: r.reasm.counters().dropped,
+            ..r.ded.clone()
+        },
     }
 }
 
@@ -362,8 +414,10 @@ fn fft_len_for(rate_sps: f64) -> usize {
 }
 
 fn emit(r: &mut CarrierRx, rate_sps: f64, cfg: &GsmStageConfig, out: &mut Vec<Observation>) {
-    let t = |idx: u64| (r.start_index + idx) as f64 / rate_sps;
-    for ev in &r.events {
+    let start_index = r.start_index;
+    let t = |idx: u64| (start_index + idx) as f64 / rate_sps;
+    let events = std::mem::take(&mut r.events);
+    for ev in &events {
         match ev {
             RxEvent::FcchFound {
                 sample_index,
@@ -420,6 +474,13 @@ fn emit(r: &mut CarrierRx, rate_sps: f64, cfg: &GsmStageConfig, out: &mut Vec<Ob
                     continue;
                 }
                 for f in std::mem::take(&mut r.dec.frames) {
+                    if matches!(f.kind, ChannelKind::Sdcch | ChannelKind::Sacch) {
+                        let at = (start_index + sample_index, t(sample_index));
+                        if let Some(obs) = dedicated_obs(r, &f, at, cfg) {
+                            out.push(Observation::Dedicated(obs));
+                        }
+                        continue;
+                    }
                     if f.data[0] == 0x01 || f.data[..3] == [0x03, 0x03, 0x01] {
                         // L2 fill frame: pseudo length 0, or the LAPDm UI fill frame with an empty
                         // information field that osmocom-based BTSs send on idle CCCH blocks.
@@ -434,6 +495,16 @@ fn emit(r: &mut CarrierRx, rate_sps: f64, cfg: &GsmStageConfig, out: &mut Vec<Ob
                             continue;
                         }
                     };
+                    match &message {
+                        Message::ImmediateAssignment(ia) if ia.dedicated_or_tbf & 0x01 == 0 => {
+                            follow_assignment(r, &ia.channel);
+                        }
+                        Message::ImmediateAssignmentExtended(ia) => {
+                            follow_assignment(r, &ia.channel1);
+                            follow_assignment(r, &ia.channel2);
+                        }
+                        _ => {}
+                    }
                     let system_info = is_system_info(&message);
                     let name = message.name();
                     let obs = MessageObs {
@@ -461,6 +532,238 @@ fn emit(r: &mut CarrierRx, rate_sps: f64, cfg: &GsmStageConfig, out: &mut Vec<Ob
             RxEvent::SchFailed { .. } => {}
         }
     }
+    r.events = events;
+}
+
+/// Follows the channel an Immediate Assignment gives when the receiver can: SDCCH/8 on TS1–7 or
+/// SDCCH/4 on TS0, on this carrier's ARFCN, without hopping. Counts the others by cause.
+fn follow_assignment(r: &mut CarrierRx, ch: &ChannelDescription) {
+    let nf = &mut r.ded.not_followed;
+    match ch.frequency {
+        ChannelFrequency::Hopping { .. } => {
+            nf.hopping += 1;
+            return;
+        }
+        ChannelFrequency::Single { arfcn } if arfcn != r.arfcn => {
+            nf.other_arfcn += 1;
+            return;
+        }
+        ChannelFrequency::Single { .. } => {}
+    }
+    let combination = match ch.channel_type() {
+        ChannelType::Sdcch8(_) if (1..8).contains(&ch.timeslot) => ChannelCombination::Sdcch8,
+        ChannelType::Sdcch4(_) if ch.timeslot == 0 => ChannelCombination::BcchCcchSdcch4,
+        ChannelType::TchF | ChannelType::TchH(_) => {
+            nf.tch += 1;
+            return;
+        }
+        _ => {
+            nf.other += 1;
+            return;
+        }
+    };
+    if !r.dec.follow(ch.timeslot, combination) {
+        nf.other += 1;
+        return;
+    }
+    if ch.timeslot != 0 {
+        r.rx.set_timeslot_tsc(ch.timeslot, Some(ch.tsc));
+    }
+    r.rx.set_timeslot_mask(r.dec.timeslot_mask());
+    r.ded.assignments_followed += 1;
+}
+
+/// A short description of a LAPDm control field: `I N(S)=1 N(R)=0`, `UA F`, `SABM P`, `RR N(R)=2`.
+fn control_text(c: &Control, more: bool) -> String {
+    match *c {
+        Control::I { ns, nr, p } => format!(
+            "I N(S)={ns} N(R)={nr}{}{}",
+            if p { " P" } else { "" },
+            if more { " M" } else { "" }
+        ),
+        Control::S { kind, nr, pf } => {
+            let k = ["RR", "RNR", "REJ", "S?"]
+                .get(usize::from(kind))
+                .copied()
+                .unwrap_or("S?");
+            format!("{k} N(R)={nr}{}", if pf { " P/F" } else { "" })
+        }
+        Control::U { kind, pf } => {
+            let k = match kind {
+                UKind::Sabm => "SABM".to_string(),
+                UKind::Dm => "DM".to_string(),
+                UKind::Ui => "UI".to_string(),
+                UKind::Disc => "DISC".to_string(),
+                UKind::Ua => "UA".to_string(),
+                UKind::Other(v) => format!("U {v:#04x}"),
+            };
+            format!("{k}{}", if pf { " P/F" } else { "" })
+        }
+    }
+}
+
+/// Turns a decoded SDCCH/SACCH frame into an observation (None for fill frames and frames that
+/// do not parse, which are counted).
+fn dedicated_obs(
+    r: &mut CarrierRx,
+    f: &DecodedFrame,
+    (sample_index, time_s): (u64, f64),
+    cfg: &GsmStageConfig,
+) -> Option<DedicatedObs> {
+    let (sapi, lapdm, parsed, mask_from) = match f.kind {
+        ChannelKind::Sacch => {
+            let Ok(s) = l3::parse_sacch(&f.data) else {
+                r.ded.malformed += 1;
+                return None;
+            };
+            // Fill: no L3 message (a pseudo length of 0, or nothing but fill octets).
+            if s.l3.first().is_none_or(|b| *b == 0x01) {
+                r.ded.fill_frames += 1;
+                return None;
+            }
+            let parsed = match l3::parse_block(ChannelKind::Sacch, &f.data) {
+                Ok(m) => m,
+                Err(_) => {
+                    r.ded.malformed += 1;
+                    return None;
+                }
+            };
+            let private = parsed.as_ref().is_some_and(Message::is_private);
+            (
+                s.sapi,
+                control_text(&s.control, false),
+                parsed,
+                private.then_some(4 + 3),
+            )
+        }
+        _ => {
+            let Ok(lf) = l3::parse_lapdm_b(&f.data) else {
+                r.ded.malformed += 1;
+                return None;
+            };
+            let text = control_text(&lf.control, lf.more);
+            if matches!(
+                lf.control,
+                Control::U {
+                    kind: UKind::Ui,
+                    ..
+                }
+            ) && lf.payload.is_empty()
+            {
+                r.ded.fill_frames += 1;
+                return None;
+            }
+            let continuing = r.reasm.pending(f.timeslot, f.sub_channel, lf.sapi);
+            let l3_bytes = match lf.control {
+                Control::I { .. } => match r.reasm.push(f.timeslot, f.sub_channel, &lf) {
+                    Reassembly::Message(m) => Some(m),
+                    Reassembly::Segment | Reassembly::Repeat | Reassembly::NoMessage => None,
+                },
+                _ if !lf.payload.is_empty() => Some(lf.payload.clone()),
+                _ => None,
+            };
+            let parsed = match l3_bytes {
+                Some(b) => match l3::parse_l3(&b, b.len()) {
+                    Ok(m) => Some(m),
+                    Err(_) => {
+                        r.ded.malformed += 1;
+                        None
+                    }
+                },
+                None => None,
+            };
+            // Private octets: a segment (the message is not known yet, or continues one), or a
+            // message with identities or SMS content. The PD and message type of a message's
+            // first octets stay visible.
+            let segment = lf.more || continuing;
+            let private = segment || parsed.as_ref().is_some_and(Message::is_private);
+            let mask_from = private.then_some(if continuing { 3 } else { 3 + 2 });
+            (lf.sapi, text, parsed, mask_from)
+        }
+    };
+    r.ded.frames += 1;
+    if matches!(parsed, Some(Message::ChannelRelease { .. })) {
+        // The sub-channel is free again: drop what its links were collecting.
+        r.reasm.reset(f.timeslot, f.sub_channel);
+    }
+    let name = match &parsed {
+        Some(m) => m.name(),
+        None if lapdm.contains(" M") => format!("segment (SAPI {sapi})"),
+        None => format!(
+            "LAPDm {} (SAPI {sapi})",
+            lapdm.split(' ').next().unwrap_or("")
+        ),
+    };
+    let message = parsed.as_ref().map_or(Value::Null, |m| {
+        masked_dedicated_json(m, cfg.reveal_identities)
+    });
+    let reveal = cfg.reveal_identities;
+    Some(DedicatedObs {
+        sample_index,
+        time_s,
+        band: r.band,
+        arfcn: r.arfcn,
+        frame_number: f.first_fn,
+        timeslot: f.timeslot,
+        sub_channel: f.sub_channel,
+        channel: format!("{:?}", f.kind).to_lowercase(),
+        sapi,
+        lapdm,
+        name,
+        l2_hex: cfg
+            .include_hex
+            .then(|| dedicated_hex(&f.data, if reveal { None } else { mask_from })),
+        message,
+        parsed,
+        raw: f.data,
+        mask_from,
+    })
+}
+
+/// The end of the information field of a dedicated frame (format B: octet 2 holds the length;
+/// SACCH: the whole frame).
+fn info_end(data: &[u8; 23], from: usize) -> usize {
+    if from >= 4 + 3 {
+        23
+    } else {
+        (3 + usize::from(data[2] >> 2)).min(23)
+    }
+}
+
+/// A dedicated frame as hex, octets `mask_from..` of the information field shown as `**`.
+pub fn dedicated_hex(data: &[u8; 23], mask_from: Option<usize>) -> String {
+    data.iter()
+        .enumerate()
+        .map(|(i, b)| match mask_from {
+            Some(from) if i >= from && i < info_end(data, from) => "**".to_string(),
+            _ => format!("{b:02x}"),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A dedicated frame with octets `mask_from..` of its information field overwritten with 0xff
+/// (for sinks that write frames).
+pub fn dedicated_masked_frame(data: &[u8; 23], mask_from: Option<usize>) -> [u8; 23] {
+    let mut out = *data;
+    if let Some(from) = mask_from {
+        let end = info_end(data, from);
+        for b in out.iter_mut().take(end).skip(from) {
+            *b = 0xff;
+        }
+    }
+    out
+}
+
+/// A dedicated message as JSON: SMS text and addresses masked ([`Message::mask_private`]) and
+/// mobile identities masked, unless `reveal`.
+pub fn masked_dedicated_json(m: &Message, reveal: bool) -> Value {
+    if reveal {
+        return serde_json::to_value(m).unwrap_or(Value::Null);
+    }
+    let mut m = m.clone();
+    m.mask_private();
+    masked_json(&m, false)
 }
 
 fn is_system_info(m: &Message) -> bool {
@@ -645,6 +948,50 @@ pub struct MessageObs {
     /// write frames (GSMTAP, pcap) must mask it unless the user asked for clear output.
     #[serde(skip)]
     pub raw: [u8; 23],
+}
+
+/// A decoded frame of a dedicated channel (SDCCH or its SACCH) followed after an Immediate
+/// Assignment.
+#[derive(Debug, Clone, Serialize)]
+pub struct DedicatedObs {
+    /// Stream sample index of the block's last burst.
+    pub sample_index: u64,
+    /// Stream time.
+    pub time_s: f64,
+    /// Band.
+    pub band: Band,
+    /// ARFCN.
+    pub arfcn: u16,
+    /// Frame number of the block's first burst.
+    pub frame_number: u32,
+    /// Timeslot.
+    pub timeslot: u8,
+    /// SDCCH/SACCH sub-channel.
+    pub sub_channel: u8,
+    /// Logical channel (`sdcch`, `sacch`).
+    pub channel: String,
+    /// LAPDm SAPI (0 signalling, 3 SMS).
+    pub sapi: u8,
+    /// LAPDm control field (`I N(S)=0 N(R)=0 M`, `UA F`, …).
+    pub lapdm: String,
+    /// Message name (of the whole message for the last segment of a segmented one).
+    pub name: String,
+    /// The 23-octet L2 frame (identities and SMS content masked unless revealed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub l2_hex: Option<String>,
+    /// The parsed message (masked unless revealed; null for frames without one).
+    pub message: Value,
+    /// The parsed message, for in-process consumers (never serialised: it holds private data).
+    #[serde(skip)]
+    pub parsed: Option<Message>,
+    /// The L2 frame as received (never serialised).
+    #[serde(skip)]
+    pub raw: [u8; 23],
+    /// First octet of `raw` that is private (identities, SMS content), if any: sinks that write
+    /// frames overwrite from there to the end of the information field unless asked for clear
+    /// output ([`dedicated_masked_frame`]).
+    #[serde(skip)]
+    pub mask_from: Option<usize>,
 }
 
 /// Decode counters of one carrier.

@@ -19,9 +19,10 @@
 //! | 15 | reserved, 0 |
 //!
 //! Privacy: the identity octets of Paging Requests are overwritten with `0xff` unless the user
-//! asked for clear output (see [`mask_identities`]).
+//! asked for clear output (see [`mask_identities`]); so are the private octets of dedicated
+//! frames (identities, SMS content: [`crate::pipeline::gsm::dedicated_masked_frame`]).
 
-use crate::pipeline::gsm::MessageObs;
+use crate::pipeline::gsm::{DedicatedObs, MessageObs};
 use towerwatch_dsp::arfcn::Band;
 
 /// GSMTAP version written.
@@ -192,6 +193,33 @@ pub fn header_for(m: &MessageObs, signal_dbm: f64, snr_db: f64) -> Header {
         } else {
             0
         },
+    }
+}
+
+/// The GSMTAP header for a dedicated-channel frame: SDCCH/8 (`0x08`) on TS1–7, SDCCH/4 (`0x07`)
+/// on TS0, with the ACCH flag (`0x80`) for SACCH; the sub-slot is the sub-channel.
+pub fn header_for_dedicated(d: &DedicatedObs, signal_dbm: f64, snr_db: f64) -> Header {
+    let base = if d.timeslot == 0 {
+        channel::SDCCH4
+    } else {
+        channel::SDCCH8
+    };
+    let sub_type = if d.channel == "sacch" {
+        base | channel::ACCH
+    } else {
+        base
+    };
+    Header {
+        timeslot: d.timeslot,
+        arfcn: d.arfcn,
+        uplink: false,
+        pcs: d.band == Band::Pcs1900,
+        signal_dbm: to_i8(signal_dbm),
+        snr_db: to_i8(snr_db),
+        frame_number: d.frame_number,
+        sub_type,
+        antenna: 0,
+        sub_slot: d.sub_channel,
     }
 }
 

@@ -147,6 +147,21 @@ impl GsmtapSink {
                 let pkt = gsmtap::packet(&h, &frame);
                 self.send(&pkt, self.base_unix_s + m.time_s);
             }
+            Observation::Dedicated(d) => {
+                let (sig, snr) = self
+                    .levels
+                    .get(&(d.band, d.arfcn))
+                    .copied()
+                    .unwrap_or((0.0, 0.0));
+                let h = gsmtap::header_for_dedicated(d, sig, snr);
+                let frame = if self.reveal {
+                    d.raw
+                } else {
+                    crate::pipeline::gsm::dedicated_masked_frame(&d.raw, d.mask_from)
+                };
+                let pkt = gsmtap::packet(&h, &frame);
+                self.send(&pkt, self.base_unix_s + d.time_s);
+            }
             _ => {}
         }
     }

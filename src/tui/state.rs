@@ -477,6 +477,8 @@ impl DashboardState {
                     row.counters.sync_lost += 1;
                 }
             }
+            // Dedicated frames are listed by `decode` and sent to GSMTAP, not shown here.
+            Observation::Dedicated(_) => {}
             Observation::DecodeStats(d) => {
                 let t = self.stream_time_s();
                 let row = self.cell(d.band, d.arfcn, d.freq_hz, t);

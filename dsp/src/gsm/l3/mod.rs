@@ -7,10 +7,12 @@
 
 pub mod bits;
 mod ccch;
+pub mod dtap;
 pub mod freq;
 pub mod ie;
 pub mod lapdm;
 mod si;
+pub mod sms;
 mod summary;
 
 use serde::{Deserialize, Serialize};
@@ -20,6 +22,10 @@ pub use summary::CellSummary;
 pub use ccch::{
     ImmediateAssignment, ImmediateAssignmentExtended, ImmediateAssignmentReject, Nln,
     PagingRequest1, PagingRequest2, PagingRequest3,
+};
+pub use dtap::{
+    AuthenticationRequest, CipheringModeCommand, LocationUpdatingAccept, LocationUpdatingRequest,
+    Reassembler, Reassembly, ReassemblyCounters, TmsiReallocationCommand,
 };
 pub use freq::{ListKind, decode_frequency_list, encode_frequency_list};
 pub use ie::{
@@ -34,6 +40,7 @@ pub use si::{
     GprsIndicator, SelectionParameters, Si1, Si2, Si2bis, Si2quater, Si2ter, Si3, Si3Rest, Si4,
     Si4Rest, Si5, Si5ter, Si6, Si13, Si13Gprs,
 };
+pub use sms::{CpData, RpMessage, SmsAddress, SmsDeliver, Tpdu};
 
 use bits::{BitWriter, PADDING};
 
@@ -109,6 +116,51 @@ pub enum Message {
     ImmediateAssignmentExtended(ImmediateAssignmentExtended),
     /// Immediate Assignment Reject.
     ImmediateAssignmentReject(ImmediateAssignmentReject),
+    /// RR Ciphering Mode Command (dedicated).
+    CipheringModeCommand(CipheringModeCommand),
+    /// RR Channel Release (dedicated).
+    ChannelRelease {
+        /// RR cause (0 = normal event).
+        cause: u8,
+    },
+    /// RR Assignment Command (dedicated; contents not decoded).
+    AssignmentCommand,
+    /// MM Location Updating Request (uplink; seen on the downlink echoed in the UA).
+    LocationUpdatingRequest(LocationUpdatingRequest),
+    /// MM Location Updating Accept.
+    LocationUpdatingAccept(LocationUpdatingAccept),
+    /// MM Location Updating Reject.
+    LocationUpdatingReject {
+        /// Reject cause (TS 24.008 §10.5.3.6).
+        cause: u8,
+    },
+    /// MM Authentication Request.
+    AuthenticationRequest(AuthenticationRequest),
+    /// MM Identity Request.
+    IdentityRequest {
+        /// Requested identity type (1 IMSI, 2 IMEI, 3 IMEISV, 4 TMSI).
+        identity_type: u8,
+    },
+    /// MM Identity Response.
+    IdentityResponse(MobileIdentity),
+    /// MM TMSI Reallocation Command.
+    TmsiReallocationCommand(TmsiReallocationCommand),
+    /// MM CM Service Accept.
+    CmServiceAccept,
+    /// SMS CP-DATA (an RP message: RP-DATA with a TPDU, RP-ACK, …).
+    CpData(CpData),
+    /// SMS CP-ACK.
+    CpAck {
+        /// Transaction identifier value.
+        transaction_id: u8,
+    },
+    /// SMS CP-ERROR.
+    CpError {
+        /// Transaction identifier value.
+        transaction_id: u8,
+        /// CP cause.
+        cause: u8,
+    },
     /// Anything else.
     Unknown {
         /// Protocol discriminator (low 4 bits of the first octet).
@@ -162,6 +214,29 @@ impl Message {
             Message::ImmediateAssignment(_) => "Immediate Assignment".into(),
             Message::ImmediateAssignmentExtended(_) => "Immediate Assignment Extended".into(),
             Message::ImmediateAssignmentReject(_) => "Immediate Assignment Reject".into(),
+            Message::CipheringModeCommand(_) => "Ciphering Mode Command".into(),
+            Message::ChannelRelease { .. } => "Channel Release".into(),
+            Message::AssignmentCommand => "Assignment Command".into(),
+            Message::LocationUpdatingRequest(_) => "Location Updating Request".into(),
+            Message::LocationUpdatingAccept(_) => "Location Updating Accept".into(),
+            Message::LocationUpdatingReject { .. } => "Location Updating Reject".into(),
+            Message::AuthenticationRequest(_) => "Authentication Request".into(),
+            Message::IdentityRequest { .. } => "Identity Request".into(),
+            Message::IdentityResponse(_) => "Identity Response".into(),
+            Message::TmsiReallocationCommand(_) => "TMSI Reallocation Command".into(),
+            Message::CmServiceAccept => "CM Service Accept".into(),
+            Message::CpData(d) => match &d.rp {
+                RpMessage::Data {
+                    tpdu: Tpdu::Deliver(_),
+                    ..
+                } => "CP-DATA (RP-DATA, SMS-DELIVER)".into(),
+                RpMessage::Data { .. } => "CP-DATA (RP-DATA)".into(),
+                RpMessage::Ack { .. } => "CP-DATA (RP-ACK)".into(),
+                RpMessage::Error { .. } => "CP-DATA (RP-ERROR)".into(),
+                RpMessage::Smma { .. } => "CP-DATA (RP-SMMA)".into(),
+            },
+            Message::CpAck { .. } => "CP-ACK".into(),
+            Message::CpError { .. } => "CP-ERROR".into(),
             Message::Unknown {
                 protocol_discriminator,
                 message_type,
@@ -252,6 +327,11 @@ impl Message {
                 ccch::build_ia_reject(m, &mut l3);
             }
             Message::Unknown { .. } => return Err(L3Error::Unsupported("Unknown message")),
+            _ => {
+                return Err(L3Error::Unsupported(
+                    "dedicated-channel messages are not BCCH/CCCH frames",
+                ));
+            }
         }
         if l3.len() > 22 {
             return Err(L3Error::TooLong);
@@ -302,6 +382,12 @@ pub fn parse_l3(msg: &[u8], l2_len: usize) -> Result<Message, L3Error> {
     };
     let protocol_discriminator = pd_octet & 0x0f;
     let message_type = *message_type;
+    if protocol_discriminator == dtap::PD_MM && pd_octet >> 4 == 0 {
+        return dtap::parse_mm(message_type, body);
+    }
+    if protocol_discriminator == dtap::PD_SMS {
+        return dtap::parse_sms(*pd_octet, message_type, body);
+    }
     if protocol_discriminator != PD_RR || pd_octet >> 4 != 0 {
         return Ok(Message::Unknown {
             protocol_discriminator,
@@ -328,11 +414,40 @@ pub fn parse_l3(msg: &[u8], l2_len: usize) -> Result<Message, L3Error> {
         mt::IA => Message::ImmediateAssignment(ccch::parse_ia(body, body_len)?),
         mt::IA_EXT => Message::ImmediateAssignmentExtended(ccch::parse_ia_ext(body, body_len)?),
         mt::IA_REJ => Message::ImmediateAssignmentReject(ccch::parse_ia_reject(body)?),
-        _ => Message::Unknown {
-            protocol_discriminator,
-            message_type,
+        other => match dtap::parse_rr(other, body)? {
+            Some(m) => m,
+            None => Message::Unknown {
+                protocol_discriminator,
+                message_type,
+            },
         },
     })
+}
+
+impl Message {
+    /// Replaces what is private and not a mobile identity — SMS text, SMS addresses — with
+    /// masked forms (`[masked: N characters]`, digits as `X`). Mobile identities stay typed: mask
+    /// them where they are shown (their `Display` is masked).
+    pub fn mask_private(&mut self) {
+        if let Message::CpData(d) = self {
+            d.mask_private();
+        }
+    }
+
+    /// Whether the message carries a subscriber identity or SMS content.
+    pub fn is_private(&self) -> bool {
+        match self {
+            Message::PagingRequest1(_)
+            | Message::PagingRequest2(_)
+            | Message::PagingRequest3(_)
+            | Message::LocationUpdatingRequest(_)
+            | Message::IdentityResponse(_)
+            | Message::TmsiReallocationCommand(_)
+            | Message::CpData(_) => true,
+            Message::LocationUpdatingAccept(a) => a.identity.is_some(),
+            _ => false,
+        }
+    }
 }
 
 /// The empty paging frame idle CCCH blocks carry: Paging Request Type 1, no identity.

@@ -146,6 +146,21 @@ impl CellSummary {
             | Message::Si5ter(_)
             | Message::Si6(_)
             | Message::Unknown { .. } => {}
+            // Dedicated-channel messages say nothing about the cell's broadcast.
+            Message::CipheringModeCommand(_)
+            | Message::ChannelRelease { .. }
+            | Message::AssignmentCommand
+            | Message::LocationUpdatingRequest(_)
+            | Message::LocationUpdatingAccept(_)
+            | Message::LocationUpdatingReject { .. }
+            | Message::AuthenticationRequest(_)
+            | Message::IdentityRequest { .. }
+            | Message::IdentityResponse(_)
+            | Message::TmsiReallocationCommand(_)
+            | Message::CmServiceAccept
+            | Message::CpData(_)
+            | Message::CpAck { .. }
+            | Message::CpError { .. } => {}
         }
     }
 }

@@ -1,7 +1,11 @@
-//! BCCH/CCCH decoding on top of the receiver: TS0 bursts → 4-burst blocks → L2 frames.
+//! Block decoding on top of the receiver: TS0 (BCCH/CCCH) and followed dedicated timeslots
+//! (SDCCH/SACCH) → 4-burst blocks → L2 frames.
 
 use super::{BurstKind, Receiver, RxConfig, RxError, RxEvent, RxStats};
-use crate::gsm::coding::{BlockAssembler, ChannelKind, xcch_decode_bursts};
+use crate::gsm::coding::{
+    BlockAssembler, ChannelCombination, ChannelKind, block_position, xcch_decode_bursts,
+};
+use crate::gsm::l3::{Message, parse_ccch_frame};
 use num_complex::Complex32;
 use serde::{Deserialize, Serialize};
 
@@ -21,9 +25,12 @@ pub struct SchRecord {
 pub struct DecodedFrame {
     /// Frame number of the block's first burst.
     pub first_fn: u32,
-    /// BCCH or CCCH.
+    /// Timeslot the block was sent on (0 for BCCH/CCCH).
+    #[serde(default)]
+    pub timeslot: u8,
+    /// BCCH, CCCH, SDCCH or SACCH.
     pub kind: ChannelKind,
-    /// CCCH block index (0 for BCCH).
+    /// CCCH block index (0 for BCCH), or SDCCH/SACCH sub-channel.
     pub sub_channel: u8,
     /// The 23-octet L2 frame.
     pub data: [u8; 23],
@@ -46,16 +53,42 @@ pub struct DownlinkDecode {
     pub blocks_incomplete: u64,
 }
 
-/// Turns the receiver's TS0 burst events into decoded BCCH/CCCH frames.
+/// Counters of the dedicated channels (SDCCH and SACCH blocks, on any timeslot) a
+/// [`BlockDecoder`] follows. They are also included in the decoder's overall counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DedicatedCounters {
+    /// SDCCH/SACCH blocks whose Fire code checked.
+    pub blocks_ok: u64,
+    /// SDCCH/SACCH blocks that failed the Fire code (noise, or ciphered content).
+    pub blocks_failed: u64,
+    /// SDCCH/SACCH blocks with a dummy or empty burst: the sub-channel was idle (not decoded).
+    pub blocks_idle: u64,
+    /// Times a timeslot was added to the followed set.
+    pub follows: u64,
+    /// Follow requests refused (timeslot out of range, or a combination the timeslot cannot
+    /// carry).
+    pub follow_refused: u64,
+}
+
+/// Turns the receiver's burst events into decoded frames: BCCH/CCCH on TS0 and, for timeslots
+/// it was told to follow ([`BlockDecoder::follow`]), SDCCH/SACCH.
+///
+/// TS0 starts as combination IV (or V when built with `combined`); a decoded SI3 whose control
+/// channel description says CCCH_CONF = 1 switches it to combination V (BCCH + CCCH + SDCCH/4),
+/// CCCH_CONF = 0 back to IV. State is bounded: one partial block and one flag per timeslot.
 #[derive(Debug, Clone)]
 pub struct BlockDecoder {
     asm: BlockAssembler,
-    /// Decoded frames so far.
+    /// First frame of the block on each timeslot in which a dummy or empty burst was seen.
+    idle_block: [Option<u32>; 8],
+    /// Decoded frames so far (callers may take them).
     pub frames: Vec<DecodedFrame>,
     /// Blocks whose Fire code checked.
     pub blocks_ok: u64,
     /// Complete blocks that failed the Fire code.
     pub blocks_failed: u64,
+    /// Counters of the dedicated channels.
+    pub dedicated: DedicatedCounters,
 }
 
 impl BlockDecoder {
@@ -63,25 +96,113 @@ impl BlockDecoder {
     pub fn new(combined: bool) -> Self {
         BlockDecoder {
             asm: BlockAssembler::bcch(combined),
+            idle_block: [None; 8],
             frames: Vec::new(),
             blocks_ok: 0,
             blocks_failed: 0,
+            dedicated: DedicatedCounters::default(),
         }
     }
 
-    /// Feeds one receiver event; TS0 normal and dummy bursts go to the block assembler, complete
-    /// blocks are decoded. Returns the frame this event completed, if any.
+    /// Follows timeslot `ts` with channel combination `combination`: SDCCH/8
+    /// ([`ChannelCombination::Sdcch8`]) on TS1–7, or, on TS0, BCCH + CCCH with
+    /// ([`ChannelCombination::BcchCcchSdcch4`]) or without ([`ChannelCombination::BcchCcch`])
+    /// SDCCH/4. Returns false (and counts a refusal) for any other pairing. Following a timeslot
+    /// already followed with the same combination changes nothing; a change drops that
+    /// timeslot's partial block.
+    pub fn follow(&mut self, ts: u8, combination: ChannelCombination) -> bool {
+        let ok = match combination {
+            ChannelCombination::Sdcch8 => (1..8).contains(&ts),
+            ChannelCombination::BcchCcch | ChannelCombination::BcchCcchSdcch4 => ts == 0,
+        };
+        if !ok {
+            self.dedicated.follow_refused += 1;
+            return false;
+        }
+        if self.asm.timeslot(ts) != Some(combination) {
+            self.asm.set_timeslot(ts, Some(combination));
+            if let Some(f) = self.idle_block.get_mut(usize::from(ts)) {
+                *f = None;
+            }
+            if combination != ChannelCombination::BcchCcch {
+                self.dedicated.follows += 1;
+            }
+        }
+        true
+    }
+
+    /// Stops following timeslot `ts` (1–7; TS0 is always decoded). Returns whether it was
+    /// followed.
+    pub fn unfollow(&mut self, ts: u8) -> bool {
+        if ts == 0 || ts > 7 || self.asm.timeslot(ts).is_none() {
+            return false;
+        }
+        self.asm.set_timeslot(ts, None);
+        true
+    }
+
+    /// The channel combination decoded on timeslot `ts`, if any.
+    pub fn combination(&self, ts: u8) -> Option<ChannelCombination> {
+        self.asm.timeslot(ts)
+    }
+
+    /// The timeslots this decoder needs bursts from (bit n = TS n), for
+    /// [`super::Receiver::set_timeslot_mask`].
+    pub fn timeslot_mask(&self) -> u8 {
+        (0..8u8)
+            .filter(|&ts| self.asm.timeslot(ts).is_some())
+            .fold(0, |m, ts| m | (1 << ts))
+    }
+
+    /// Feeds one receiver event; normal, dummy (and, on dedicated channels, empty) bursts of
+    /// followed timeslots go to the block assembler, complete blocks are decoded. Returns the
+    /// frame this event completed, if any.
     pub fn push(&mut self, ev: &RxEvent) -> Option<&DecodedFrame> {
         let RxEvent::Burst(b) = ev else { return None };
-        if b.timeslot != 0 || !matches!(b.kind, BurstKind::Normal | BurstKind::Dummy) {
+        let ts = b.timeslot;
+        let combination = self.asm.timeslot(ts)?;
+        let position = block_position(combination, b.frame_number);
+        let dedicated = matches!(
+            position,
+            Some((ChannelKind::Sdcch | ChannelKind::Sacch, _, _))
+        );
+        match b.kind {
+            BurstKind::Normal => {}
+            BurstKind::Dummy if !dedicated => {}
+            BurstKind::Dummy | BurstKind::Empty if dedicated => {
+                if let (Some((_, _, idx)), Some(slot)) =
+                    (position, self.idle_block.get_mut(usize::from(ts)))
+                {
+                    *slot = Some(b.frame_number.wrapping_sub(u32::from(idx)));
+                }
+            }
+            _ => return None,
+        }
+        let block = self.asm.push(b.frame_number, ts, &b.soft_bits)?;
+        let dedicated = matches!(block.kind, ChannelKind::Sdcch | ChannelKind::Sacch);
+        if dedicated
+            && self
+                .idle_block
+                .get(usize::from(ts))
+                .copied()
+                .flatten()
+                .is_some_and(|f| f == block.first_fn)
+        {
+            self.dedicated.blocks_idle += 1;
             return None;
         }
-        let block = self.asm.push(b.frame_number, 0, &b.soft_bits)?;
         match xcch_decode_bursts(&block.bursts) {
             Ok(data) => {
                 self.blocks_ok += 1;
+                if dedicated {
+                    self.dedicated.blocks_ok += 1;
+                }
+                if block.kind == ChannelKind::Bcch {
+                    self.check_ccch_conf(&data);
+                }
                 self.frames.push(DecodedFrame {
                     first_fn: block.first_fn,
+                    timeslot: ts,
                     kind: block.kind,
                     sub_channel: block.sub_channel,
                     data,
@@ -90,8 +211,23 @@ impl BlockDecoder {
             }
             Err(_) => {
                 self.blocks_failed += 1;
+                if dedicated {
+                    self.dedicated.blocks_failed += 1;
+                }
                 None
             }
+        }
+    }
+
+    /// Switches TS0 between combinations IV and V when an SI3 says so (CCCH_CONF).
+    fn check_ccch_conf(&mut self, data: &[u8; 23]) {
+        if let Ok(Message::Si3(si3)) = parse_ccch_frame(data) {
+            let combination = match si3.control_channel.ccch_conf {
+                0 => ChannelCombination::BcchCcch,
+                1 => ChannelCombination::BcchCcchSdcch4,
+                _ => return,
+            };
+            self.follow(0, combination);
         }
     }
 

@@ -28,7 +28,9 @@ mod downlink;
 pub mod equalizer;
 pub mod fcch;
 
-pub use downlink::{BlockDecoder, DecodedFrame, DownlinkDecode, SchRecord, decode_downlink};
+pub use downlink::{
+    BlockDecoder, DecodedFrame, DedicatedCounters, DownlinkDecode, SchRecord, decode_downlink,
+};
 
 use crate::filter::{ChannelExtractor, FilterError};
 use crate::gsm::burst::{DUMMY_BURST, SCH_TRAINING, SCH_TRAINING_POS, TRAINING_SEQUENCES};
@@ -461,6 +463,24 @@ impl Receiver {
         {
             *slot = tsc;
         }
+    }
+
+    /// Changes which timeslots are demodulated and reported (bit n = TS n, as
+    /// [`RxConfig::timeslot_mask`]) while running, e.g. to follow an SDCCH an Immediate Assignment
+    /// points to. Takes effect from the next timeslot demodulated.
+    pub fn set_timeslot_mask(&mut self, mask: u8) {
+        self.cfg.timeslot_mask = mask;
+    }
+
+    /// The timeslots currently demodulated and reported.
+    pub fn timeslot_mask(&self) -> u8 {
+        self.cfg.timeslot_mask
+    }
+
+    /// The training sequence used on timeslot `ts` when it is not the BCC (see
+    /// [`Receiver::set_timeslot_tsc`]).
+    pub fn timeslot_tsc(&self, ts: u8) -> Option<u8> {
+        self.tsc.get(usize::from(ts)).copied().flatten()
     }
 
     /// The receiver's state.

@@ -9,12 +9,15 @@
 //! TC 2 and 6, SI4 on TC 3 and 7, SI13 on TC 4 when GPRS is on, SI2bis/SI2ter/SI2quater on TC 5
 //! (and on TC 4 when there is no SI13), rotating when several share a TC.
 
-use super::messages::{CcchLoad, CcchScheduler};
+use super::l3glue::{DialogueParams, SDCCH_FILL, SdcchBlock};
+use super::messages::{CcchLoad, CcchScheduler, SdcchPlan};
 use super::physics::{Baseband, TX_SPS};
 use crate::Complex32;
 use crate::arfcn::Band;
 use crate::gsm::burst::{DUMMY_BURST, TRAINING_SEQUENCES, fcch_burst};
-use crate::gsm::coding::{SchInfo, sch_encode_burst, xcch_encode_bursts};
+use crate::gsm::coding::{
+    ChannelCombination, ChannelKind, SchInfo, block_position, sch_encode_burst, xcch_encode_bursts,
+};
 use crate::gsm::gmsk::{GmskModulator, timeslot_symbols};
 use crate::signal::Rng;
 use serde::{Deserialize, Serialize};
@@ -133,9 +136,81 @@ pub struct CellConfig {
     pub ccch: CcchLoad,
     /// Timeslots (1–7) that carry traffic-like normal bursts instead of dummy bursts.
     pub traffic_timeslots: Vec<u8>,
+    /// The SDCCH/8 channels the cell serves and what it says on them.
+    #[serde(default)]
+    pub dedicated: DedicatedConfig,
     /// Physics (power, clock, timing, schedule, multipath).
     pub physics: super::Physics,
 }
+
+/// What a cell says on an SDCCH it assigned.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DedicatedBehaviour {
+    /// A network: contention resolution (UA), Authentication Request, Ciphering Mode Command
+    /// (A5/1), then ciphered blocks only.
+    #[default]
+    Normal,
+    /// An SMS blaster (no ciphering): UA, Identity Request (IMSI), Location Updating Accept with a
+    /// new TMSI, SABM on SAPI 3, the SMS (CP-DATA / RP-DATA / SMS-DELIVER, segmented), CP-ACK,
+    /// Channel Release.
+    SmsBlaster,
+}
+
+/// The SDCCH/8 channels of a cell (TS 45.002 combination VII on each listed timeslot).
+///
+/// With no timeslot listed (the default, as in scenes written before this existed) Immediate
+/// Assignments name a random timeslot 1–7 and nothing is served there. With timeslots listed,
+/// every Immediate Assignment names a free sub-channel on one of them (the drawn one if free), and
+/// the cell sends the dialogue of [`DedicatedBehaviour`] there: L2 fill frames from the
+/// assignment until the phone's SABM would arrive, one L2 frame per SDCCH block after, dummy bursts
+/// once released (and on idle sub-channels and SACCH).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DedicatedConfig {
+    /// Timeslots (1–7) configured as SDCCH/8.
+    #[serde(default)]
+    pub sdcch8_timeslots: Vec<u8>,
+    /// What the cell says there.
+    #[serde(default)]
+    pub behaviour: DedicatedBehaviour,
+    /// Location area code the cell announces (used in Location Updating messages).
+    #[serde(default)]
+    pub lac: u16,
+    /// The SMS sender of an SMS blaster (alphanumeric unless all digits).
+    #[serde(default)]
+    pub sms_sender: String,
+    /// The SMS text of an SMS blaster (GSM 7-bit alphabet; other characters become `?`).
+    #[serde(default)]
+    pub sms_text: String,
+}
+
+/// Frames between an Immediate Assignment and the first block of the dialogue (the phone's SABM
+/// goes up first).
+const SABM_DELAY_FRAMES: u64 = 20;
+
+/// A dialogue running on one SDCCH/8 sub-channel.
+#[derive(Debug, Clone)]
+struct Dialogue {
+    /// Cell frame count from which dialogue blocks go out (fill frames before).
+    from_frame: u64,
+    blocks: std::collections::VecDeque<SdcchBlock>,
+}
+
+/// An SDCCH frame a cell sent in clear (see [`super::Scene::dedicated_sent`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SentDedicated {
+    /// Frame number of the block's first burst.
+    pub first_fn: u32,
+    /// Timeslot.
+    pub timeslot: u8,
+    /// SDCCH/8 sub-channel.
+    pub sub_channel: u8,
+    /// The 23-octet L2 frame.
+    pub data: [u8; 23],
+}
+
+/// SDCCH frames kept in a cell's log of sent frames (the oldest go first).
+pub const SENT_LOG: usize = 1024;
 
 /// Bits of the guard period (TS 45.004: modulating bits outside bursts are 1).
 const GUARD_BIT: u8 = 1;
@@ -155,6 +230,14 @@ pub struct CellCounters {
     pub immediate_assignments: u64,
     /// CCCH blocks with nothing to say (empty paging or fill).
     pub idle_ccch_blocks: u64,
+    /// Dialogues started on an SDCCH/8 sub-channel.
+    pub sdcch_dialogues: u64,
+    /// Immediate Assignments sent while every configured SDCCH/8 sub-channel was busy.
+    pub sdcch_collisions: u64,
+    /// SDCCH blocks sent in clear (dialogue frames and fill frames).
+    pub sdcch_clear_blocks: u64,
+    /// SDCCH blocks sent ciphered.
+    pub sdcch_ciphered_blocks: u64,
 }
 
 /// The cell's burst generator (frames of bits) and modulator.
@@ -169,6 +252,15 @@ pub(crate) struct CellBaseband {
     ccch: CcchScheduler,
     counters: CellCounters,
     bits: Vec<u8>,
+    /// Running dialogues per timeslot and sub-channel.
+    dialogues: [[Option<Dialogue>; 8]; 8],
+    /// The block being sent on each timeslot 1–7.
+    ded_block: [[[u8; 148]; 4]; 8],
+    /// Content draws of the dedicated channels (kept apart from `rng` so that cells without
+    /// SDCCHs generate exactly what they did before).
+    ded_rng: Rng,
+    /// The latest clear SDCCH frames sent (at most [`SENT_LOG`]).
+    sent: std::collections::VecDeque<SentDedicated>,
 }
 
 impl CellBaseband {
@@ -185,18 +277,164 @@ impl CellBaseband {
             ccch,
             counters: CellCounters::default(),
             bits: Vec::with_capacity(1250),
+            dialogues: Default::default(),
+            ded_block: [[DUMMY_BURST; 4]; 8],
+            ded_rng: Rng::new(seed ^ 0x5dcc_8d1a_1095_e5a1),
+            sent: std::collections::VecDeque::new(),
             rng,
             cfg,
         }
     }
 
-    fn traffic_burst(&mut self) -> [u8; 148] {
-        let mut b = [0u8; 148];
-        for bit in b[3..145].iter_mut() {
-            *bit = self.rng.bit();
+    fn busy(&self) -> [u8; 8] {
+        let mut busy = [0u8; 8];
+        for (ts, subs) in self.dialogues.iter().enumerate() {
+            for (sub, d) in subs.iter().enumerate() {
+                if d.is_some()
+                    && let Some(b) = busy.get_mut(ts)
+                {
+                    *b |= 1 << sub;
+                }
+            }
         }
-        b[60] = 0;
-        b[87] = 0;
+        busy
+    }
+
+    /// Starts the dialogue on a sub-channel an Immediate Assignment just named.
+    fn start_dialogue(&mut self, ts: u8, sub: u8, c: &mut CellCounters) {
+        let d = &self.cfg.dedicated;
+        let r = &mut self.ded_rng;
+        let msin = r.next_u64() % 10_000_000_000;
+        let mnc = if self.cfg.ccch.mnc_3_digits {
+            format!("{:03}", self.cfg.ccch.mnc)
+        } else {
+            format!("{:02}", self.cfg.ccch.mnc)
+        };
+        let w = 12 - mnc.len();
+        let imsi = format!(
+            "{:03}{mnc}{:0w$}",
+            self.cfg.ccch.mcc,
+            msin % 10u64.pow(w as u32)
+        );
+        let tmsi = (r.next_u64() as u32, r.next_u64() as u32);
+        let mut rand = [0u8; 16];
+        for b in &mut rand {
+            *b = r.next_u64() as u8;
+        }
+        // Service-centre time stamp: 26-11-27 23:MM:SS +00 (semi-octets swapped).
+        let swap = |v: u8| ((v % 10) << 4) | (v / 10);
+        let mm = (r.next_u64() % 60) as u8;
+        let ss = (r.next_u64() % 60) as u8;
+        let scts = [0x62, 0x11, 0x72, 0x32, swap(mm), swap(ss), 0x00];
+        let p = DialogueParams {
+            plmn: (
+                self.cfg.ccch.mcc,
+                self.cfg.ccch.mnc,
+                self.cfg.ccch.mnc_3_digits,
+                d.lac,
+            ),
+            imsi,
+            tmsi,
+            rand,
+            sms: (&d.sms_sender, &d.sms_text),
+            scts,
+        };
+        let blocks = match d.behaviour {
+            DedicatedBehaviour::Normal => super::l3glue::normal_dialogue(&p),
+            DedicatedBehaviour::SmsBlaster => super::l3glue::blaster_dialogue(&p),
+        };
+        if let Some(slot) = self
+            .dialogues
+            .get_mut(usize::from(ts))
+            .and_then(|s| s.get_mut(usize::from(sub)))
+        {
+            *slot = Some(Dialogue {
+                from_frame: c.frames + SABM_DELAY_FRAMES,
+                blocks: blocks.into(),
+            });
+            c.sdcch_dialogues += 1;
+        }
+    }
+
+    /// A burst of SDCCH/8 timeslot `tn` (combination VII).
+    fn sdcch_burst(&mut self, tn: u8, c: &mut CellCounters) -> [u8; 148] {
+        let t = usize::from(tn);
+        let Some((kind, sub, k)) = block_position(ChannelCombination::Sdcch8, self.fn_) else {
+            return DUMMY_BURST;
+        };
+        if kind != ChannelKind::Sdcch {
+            // SACCH: not generated (dummy bursts).
+            return DUMMY_BURST;
+        }
+        if k == 0 {
+            let frames = c.frames;
+            let tsc = self.tsc as u8;
+            let mut block = None;
+            if let Some(slot) = self
+                .dialogues
+                .get_mut(t)
+                .and_then(|s| s.get_mut(usize::from(sub)))
+                && let Some(d) = slot.as_mut()
+            {
+                if frames < d.from_frame {
+                    block = Some(SdcchBlock::Clear(SDCCH_FILL));
+                } else {
+                    block = d.blocks.pop_front();
+                    if d.blocks.is_empty() {
+                        *slot = None;
+                    }
+                }
+            }
+            let bursts = match block {
+                Some(SdcchBlock::Clear(f)) => {
+                    c.sdcch_clear_blocks += 1;
+                    if self.sent.len() >= SENT_LOG {
+                        self.sent.pop_front();
+                    }
+                    self.sent.push_back(SentDedicated {
+                        first_fn: self.fn_,
+                        timeslot: tn,
+                        sub_channel: sub,
+                        data: f,
+                    });
+                    xcch_encode_bursts(&f, tsc)
+                }
+                Some(SdcchBlock::Ciphered) => {
+                    c.sdcch_ciphered_blocks += 1;
+                    let mut b = [[0u8; 148]; 4];
+                    for burst in &mut b {
+                        *burst = self.random_burst(true);
+                    }
+                    b
+                }
+                None => [DUMMY_BURST; 4],
+            };
+            if let Some(slot) = self.ded_block.get_mut(t) {
+                *slot = bursts;
+            }
+        }
+        self.ded_block
+            .get(t)
+            .and_then(|b| b.get(usize::from(k)))
+            .copied()
+            .unwrap_or(DUMMY_BURST)
+    }
+
+    /// A normal burst with random data bits (from the dedicated-channel draws when `dedicated`),
+    /// stealing flags set on signalling channels.
+    fn random_burst(&mut self, dedicated: bool) -> [u8; 148] {
+        let mut b = [0u8; 148];
+        let rng = if dedicated {
+            &mut self.ded_rng
+        } else {
+            &mut self.rng
+        };
+        for bit in b[3..145].iter_mut() {
+            *bit = rng.bit();
+        }
+        let flag = u8::from(dedicated);
+        b[60] = flag;
+        b[87] = flag;
         b[61..87].copy_from_slice(&TRAINING_SEQUENCES[self.tsc]);
         b[..3].fill(0);
         b[145..].fill(0);
@@ -228,8 +466,15 @@ impl CellBaseband {
                 if k == 0 {
                     let t_s = f64::from(fn_.wrapping_sub(self.cfg.start_fn))
                         * crate::gsm::FRAME_DURATION_S;
-                    let frame = self.ccch.next_block(block, fn_, t_s, c);
+                    let plan = SdcchPlan {
+                        timeslots: &self.cfg.dedicated.sdcch8_timeslots,
+                        busy: self.busy(),
+                    };
+                    let frame = self.ccch.next_block(block, fn_, t_s, c, &plan);
                     self.block = xcch_encode_bursts(&frame, self.tsc as u8);
+                    if let Some((ts, sub)) = self.ccch.assigned.take() {
+                        self.start_dialogue(ts, sub, c);
+                    }
                 }
                 self.block[usize::from(k)]
             }
@@ -242,14 +487,20 @@ impl Baseband for CellBaseband {
         Some(self.counters)
     }
 
+    fn dedicated_sent(&self) -> Vec<SentDedicated> {
+        self.sent.iter().copied().collect()
+    }
+
     fn next_chunk(&mut self, out: &mut Vec<Complex32>) {
         let mut c = self.counters;
         self.bits.clear();
         for tn in 0..8u8 {
             let burst = if tn == 0 {
                 self.ts0_burst(&mut c)
+            } else if self.cfg.dedicated.sdcch8_timeslots.contains(&tn) {
+                self.sdcch_burst(tn, &mut c)
             } else if self.cfg.traffic_timeslots.contains(&tn) {
-                self.traffic_burst()
+                self.random_burst(false)
             } else {
                 DUMMY_BURST
             };

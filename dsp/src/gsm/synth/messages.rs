@@ -79,6 +79,34 @@ pub(crate) struct CcchScheduler {
     ias: VecDeque<f64>,
     arfcn: u16,
     tsc: u8,
+    /// The SDCCH/8 sub-channel (timeslot, sub-channel) the last block assigned, if any: the cell
+    /// takes it and serves the dialogue there.
+    pub(crate) assigned: Option<(u8, u8)>,
+}
+
+/// The SDCCH/8 sub-channels an Immediate Assignment may point to.
+pub(crate) struct SdcchPlan<'a> {
+    /// Timeslots configured as SDCCH/8 (empty: none).
+    pub(crate) timeslots: &'a [u8],
+    /// Busy sub-channels per timeslot (bit n = sub-channel n).
+    pub(crate) busy: [u8; 8],
+}
+
+impl SdcchPlan<'_> {
+    /// A free sub-channel: the drawn one if free, else the next free one in order.
+    fn pick(&self, ts_draw: u64, sub_draw: u8) -> Option<(u8, u8)> {
+        let n = self.timeslots.len();
+        if n == 0 {
+            return None;
+        }
+        let first = (ts_draw % n as u64) as usize;
+        (0..n * 8).find_map(|k| {
+            let ts = *self.timeslots.get((first + k / 8) % n)?;
+            let sub = (sub_draw + (k % 8) as u8) % 8;
+            let busy = self.busy.get(usize::from(ts)).copied().unwrap_or(0xff);
+            (busy & (1 << sub) == 0).then_some((ts, sub))
+        })
+    }
 }
 
 fn exp_interval(rng: &mut Rng, rate: f64) -> f64 {
@@ -103,6 +131,7 @@ impl CcchScheduler {
             ias: VecDeque::new(),
             arfcn,
             tsc,
+            assigned: None,
         }
     }
 
@@ -136,14 +165,29 @@ impl CcchScheduler {
         fn_: u32,
         t_s: f64,
         c: &mut CellCounters,
+        sdcch: &SdcchPlan<'_>,
     ) -> [u8; 23] {
         self.arrivals(t_s);
         let agch_only = block < self.load.bs_ag_blks_res;
         if self.ias.pop_front().is_some() {
             c.immediate_assignments += 1;
             let ra = self.rng.next_u64() as u8;
-            let ts = 1 + (self.rng.next_u64() % 7) as u8;
-            let sub = (self.rng.next_u64() % 8) as u8;
+            let ts_draw = self.rng.next_u64();
+            let sub_draw = (self.rng.next_u64() % 8) as u8;
+            let (ts, sub) = match sdcch.pick(ts_draw, sub_draw) {
+                Some((ts, sub)) => {
+                    self.assigned = Some((ts, sub));
+                    (ts, sub)
+                }
+                // No SDCCH configured (earlier scenes): any timeslot, nothing served there.
+                None if sdcch.timeslots.is_empty() => (1 + (ts_draw % 7) as u8, sub_draw),
+                // Every configured sub-channel busy: the assignment collides with a running one.
+                None => {
+                    c.sdcch_collisions += 1;
+                    let i = (ts_draw % sdcch.timeslots.len() as u64) as usize;
+                    (sdcch.timeslots.get(i).copied().unwrap_or(1), sub_draw)
+                }
+            };
             let ta = (self.rng.next_u64() % 8) as u8;
             let req_fn = fn_.saturating_sub(1 + (self.rng.next_u64() % 20) as u32);
             return super::l3glue::immediate_assignment(

@@ -4,7 +4,8 @@
 //! rate and centre frequency:
 //! - **cells** ([`CellConfig`]): a BTS C0 carrier on a downlink ARFCN with its 51-multiframe on
 //!   TS0 (FCCH, SCH, BCCH with SI on the right TC, CCCH with paging and Immediate Assignment),
-//!   dummy or traffic-like bursts on TS1–7 ([`cell`]);
+//!   dummy or traffic-like bursts on TS1–7, and SDCCH/8 dialogues (a network's, or an SMS
+//!   blaster's in clear) on the sub-channels its Immediate Assignments name ([`cell`]);
 //! - **uplink emitters** ([`EmitterConfig`]): SIM boxes, modem pools and phones sending access
 //!   and normal bursts on uplink ARFCNs ([`uplink`]).
 //!
@@ -42,7 +43,11 @@ pub mod physics;
 mod resample;
 pub mod uplink;
 
-pub use cell::{BcchFrames, CellConfig, CellCounters, Ts0Channel, bcch_si_for, ts0_channel};
+pub use cell::{
+    BcchFrames, CellConfig, CellCounters, DedicatedBehaviour, DedicatedConfig, SENT_LOG,
+    SentDedicated, Ts0Channel,
+    bcch_si_for, ts0_channel,
+};
 pub use messages::{CcchLoad, IdleCcch};
 pub use physics::{Physics, Tap};
 pub use uplink::{EmitterConfig, EmitterCounters};
@@ -307,6 +312,18 @@ impl Scene {
                     "1 to 7",
                 ));
             }
+            let sdcch = &c.dedicated.sdcch8_timeslots;
+            if sdcch
+                .iter()
+                .any(|t| !(1..=7).contains(t) || c.traffic_timeslots.contains(t))
+            {
+                return Err(range(
+                    name,
+                    "sdcch8_timeslots",
+                    format!("{sdcch:?}"),
+                    "1 to 7, not also traffic timeslots",
+                ));
+            }
             if c.ccch.bs_ag_blks_res > 7 {
                 return Err(range(
                     name,
@@ -511,6 +528,16 @@ impl Scene {
         self.chains
             .iter()
             .filter_map(|c| c.cell_counters())
+            .collect()
+    }
+
+    /// The latest SDCCH frames each cell sent in clear (at most [`SENT_LOG`] per cell), in
+    /// [`SceneConfig::cells`] order.
+    pub fn dedicated_sent(&self) -> Vec<Vec<SentDedicated>> {
+        self.chains
+            .iter()
+            .filter(|c| c.cell_counters().is_some())
+            .map(|c| c.dedicated_sent())
             .collect()
     }
 

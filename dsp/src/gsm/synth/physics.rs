@@ -134,6 +134,10 @@ pub(crate) trait Baseband: Send {
     fn emitter_counters(&self) -> Option<super::EmitterCounters> {
         None
     }
+    /// The latest SDCCH frames a cell sent in clear (cells only).
+    fn dedicated_sent(&self) -> Vec<super::SentDedicated> {
+        Vec::new()
+    }
 }
 
 /// Samples per symbol of the transmitters' own modulation.
@@ -268,6 +272,11 @@ impl Chain {
     /// The source's emitter counters, if it is an uplink emitter.
     pub(crate) fn emitter_counters(&self) -> Option<super::EmitterCounters> {
         self.src.emitter_counters()
+    }
+
+    /// The latest SDCCH frames the source sent in clear.
+    pub(crate) fn dedicated_sent(&self) -> Vec<super::SentDedicated> {
+        self.src.dedicated_sent()
     }
 
     /// Add this transmitter's next `out.len()` output samples into `out`.

@@ -19,6 +19,7 @@ pub(crate) fn one_cell(snr_db: Option<f64>) -> SceneConfig {
             bcch: BcchFrames::default(),
             ccch: CcchLoad::default(),
             traffic_timeslots: vec![],
+            dedicated: Default::default(),
             physics: Physics::default(),
         }],
         emitters: vec![],
