@@ -73,6 +73,9 @@ enum Command {
     Baseline(crate::alert::setup::BaselineArgs),
     /// List the detectors (id, version, weight), or print their catalogue (--markdown).
     Detectors(crate::alert::setup::DetectorsArgs),
+    /// Measure each processing stage: real-time factor (signal seconds per CPU second) and
+    /// peak memory, on generated scenes (about 3 minutes; --scale for longer runs).
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -436,6 +439,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Survey(a) => survey(a),
         Command::Baseline(a) => Ok(crate::alert::setup::baseline_command(&a)?),
         Command::Detectors(a) => Ok(crate::alert::setup::detectors_command(&a)),
+        Command::Bench(a) => crate::bench::run(&a),
     }
 }
 
