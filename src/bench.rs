@@ -227,8 +227,8 @@ fn run_all(a: &BenchArgs, dir: &Path) -> Result<u8> {
     }
     println!();
     println!(
-        "{:<15} {:>9} {:>8} {:>8} {:>8} {:>9}  {}",
-        "stage", "signal s", "CPU s", "wall s", "RT (CPU)", "peak RSS", "what (result)"
+        "{:<15} {:>9} {:>8} {:>8} {:>8} {:>9}  what (result)",
+        "stage", "signal s", "CPU s", "wall s", "RT (CPU)", "peak RSS"
     );
     for (s, r) in &results {
         println!(
