@@ -86,6 +86,9 @@ enum Command {
     /// Finder: follow one cell's power with a hot/cold indicator (dB, trend, dB/s) to walk
     /// toward the transmitter.
     Find(FindArgs),
+    /// Measure each processing stage: real-time factor (signal seconds per CPU second) and
+    /// peak memory, on generated scenes (about 3 minutes; --scale for longer runs).
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Args, Debug)]
@@ -614,6 +617,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Detectors(a) => Ok(crate::alert::setup::detectors_command(&a)),
         Command::Locate(a) => locate(a),
         Command::Find(a) => find(a),
+        Command::Bench(a) => crate::bench::run(&a),
     }
 }
 

@@ -5,6 +5,7 @@
 //! moves them between threads, `profile` loads hardware profiles, `cli` parses the command line.
 
 pub mod alert;
+pub mod bench;
 pub mod cells;
 pub mod cli;
 pub mod demo;

@@ -221,43 +221,57 @@ impl FreqShifter {
         out.reserve(input.len());
         let s = -TAU * self.step_cycles;
         let step = Complex32::new(s.cos() as f32, s.sin() as f32);
-        for &x in input {
-            if self.count.is_multiple_of(1024) {
+        let mut rest = input;
+        while !rest.is_empty() {
+            let into = (self.count % 1024) as usize;
+            if into == 0 {
                 let p = -TAU * self.phase_cycles;
                 self.rot = Complex32::new(p.cos() as f32, p.sin() as f32);
             }
-            out.push(x * self.rot);
-            self.rot *= step;
-            self.phase_cycles += self.step_cycles;
-            if self.phase_cycles >= 1.0 || self.phase_cycles < 0.0 {
-                self.phase_cycles = self.phase_cycles.rem_euclid(1.0);
+            // Up to the next re-derivation: a tight loop the CPU can overlap with the phase
+            // bookkeeping below.
+            let (now, later) = rest.split_at((1024 - into).min(rest.len()));
+            let mut rot = self.rot;
+            out.extend(now.iter().map(|&x| {
+                let y = x * rot;
+                rot *= step;
+                y
+            }));
+            self.rot = rot;
+            for _ in 0..now.len() {
+                self.phase_cycles += self.step_cycles;
+                if self.phase_cycles >= 1.0 || self.phase_cycles < 0.0 {
+                    self.phase_cycles = self.phase_cycles.rem_euclid(1.0);
+                }
             }
-            self.count = self.count.wrapping_add(1);
+            self.count = self.count.wrapping_add(now.len() as u64);
+            rest = later;
         }
         input.len()
     }
 }
 
-/// Dot product of complex samples with real taps (both the same length). Eight independent
-/// partial sums let the compiler vectorise the loop.
+/// Dot product of real samples with real taps (both the same length). Eight independent
+/// partial sums over contiguous `f32`s let the compiler vectorise the loop (the resampler keeps
+/// its samples as separate real and imaginary arrays for this, since interleaved complex samples
+/// would need shuffles, and pads its filters to a multiple of eight taps, so the scalar tail is
+/// normally empty).
 #[inline]
-fn dot_real(taps: &[f32], x: &[Complex32]) -> Complex32 {
-    let mut re = [0.0f32; 8];
-    let mut im = [0.0f32; 8];
+fn dot_f32(taps: &[f32], x: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
     let tc = taps.chunks_exact(8);
     let xc = x.chunks_exact(8);
     let (tr, xr) = (tc.remainder(), xc.remainder());
     for (t, s) in tc.zip(xc) {
         for k in 0..8 {
-            re[k] += t[k] * s[k].re;
-            im[k] += t[k] * s[k].im;
+            acc[k] += t[k] * s[k];
         }
     }
-    let mut acc = Complex32::new(re.iter().sum(), im.iter().sum());
+    let mut sum: f32 = acc.iter().sum();
     for (t, s) in tr.iter().zip(xr) {
-        acc += *s * *t;
+        sum += *s * *t;
     }
-    acc
+    sum
 }
 
 /// Polyphase rational resampler by `up / down` with a real prototype low-pass designed at
@@ -271,8 +285,10 @@ pub struct RationalResampler {
     phases: Vec<Vec<f32>>,
     k: usize,
     proto_len: usize,
-    /// Input history (`k − 1` samples) followed by unconsumed input.
-    buf: Vec<Complex32>,
+    /// Input history (`k − 1` samples) followed by unconsumed input: real parts…
+    buf_re: Vec<f32>,
+    /// …and imaginary parts.
+    buf_im: Vec<f32>,
     /// Index in `buf` of the newest input sample of the next output.
     n: usize,
     /// Polyphase branch of the next output.
@@ -298,7 +314,8 @@ impl RationalResampler {
         if taps.is_empty() {
             return Err(FilterError::EmptyFilter);
         }
-        let k = taps.len().div_ceil(up);
+        // Taps per branch, padded with zeros to a multiple of 8 (see `dot_f32`).
+        let k = taps.len().div_ceil(up).next_multiple_of(8);
         let mut phases = vec![vec![0.0f32; k]; up];
         for (p, ph) in phases.iter_mut().enumerate() {
             for j in 0..k {
@@ -312,7 +329,8 @@ impl RationalResampler {
             phases,
             k,
             proto_len: taps.len(),
-            buf: vec![Complex32::new(0.0, 0.0); k - 1],
+            buf_re: vec![0.0; k - 1],
+            buf_im: vec![0.0; k - 1],
             n: k - 1,
             p: 0,
         })
@@ -341,12 +359,19 @@ impl RationalResampler {
 
     /// Resamples `input`, appending to `out`. Returns `input.len()`.
     pub fn process(&mut self, input: &[Complex32], out: &mut Vec<Complex32>) -> usize {
-        self.buf.extend_from_slice(input);
+        self.buf_re.extend(input.iter().map(|v| v.re));
+        self.buf_im.extend(input.iter().map(|v| v.im));
         let k = self.k;
-        while self.n < self.buf.len() {
+        let len = self.buf_re.len();
+        out.reserve((len.saturating_sub(self.n) * self.up).div_ceil(self.down));
+        while self.n < len {
             let start = self.n + 1 - k;
-            let y = match (self.phases.get(self.p), self.buf.get(start..=self.n)) {
-                (Some(h), Some(x)) => dot_real(h, x),
+            let y = match (
+                self.phases.get(self.p),
+                self.buf_re.get(start..=self.n),
+                self.buf_im.get(start..=self.n),
+            ) {
+                (Some(h), Some(re), Some(im)) => Complex32::new(dot_f32(h, re), dot_f32(h, im)),
                 _ => Complex32::new(0.0, 0.0),
             };
             out.push(y);
@@ -355,9 +380,10 @@ impl RationalResampler {
             self.p %= self.up;
         }
         // Keep the last k − 1 samples as history.
-        let keep_from = self.buf.len().saturating_sub(k - 1);
+        let keep_from = len.saturating_sub(k - 1);
         let drop = keep_from.min(self.n.saturating_sub(k - 1));
-        self.buf.drain(..drop);
+        self.buf_re.drain(..drop);
+        self.buf_im.drain(..drop);
         self.n -= drop;
         input.len()
     }
@@ -567,7 +593,13 @@ impl ChannelExtractor {
 /// `input rate / D`; the remaining offset (at most half a bin) is reported by
 /// [`Channelizer::residual_hz`] for the consumer (e.g. the GSM receiver's own mixer) to remove.
 /// Output sample `m` of every channel represents input time `m·D − (L−1)/2`
-/// ([`Channelizer::input_time`]), `L` being the prototype filter length.
+/// ([`Channelizer::input_time`]), `L` being the prototype filter length; `m` counts from the
+/// first block of the stream, whenever the channel was added.
+///
+/// Channels can be added and removed while the stream runs ([`Channelizer::add_channel`],
+/// [`Channelizer::remove_channel`]). With a spectrum history ([`Channelizer::set_history_blocks`])
+/// a channel added late first gets the output of the blocks still held, so a carrier found by a
+/// look at the spectrum is received from before the moment it was found.
 #[derive(Clone)]
 pub struct Channelizer {
     input_rate_sps: f64,
@@ -587,6 +619,11 @@ pub struct Channelizer {
     spec: Vec<Complex32>,
     small: Vec<Complex32>,
     scratch: Vec<Complex32>,
+    /// Spectra of the most recent blocks (block number, spectrum), oldest first.
+    history: std::collections::VecDeque<(u64, Vec<Complex32>)>,
+    history_blocks: usize,
+    /// Spectrum buffers to reuse.
+    spare: Vec<Vec<Complex32>>,
 }
 
 impl std::fmt::Debug for Channelizer {
@@ -602,7 +639,7 @@ impl std::fmt::Debug for Channelizer {
 impl Channelizer {
     /// A bank for an input at `input_rate_sps`, delivering each channel at `input_rate_sps / decim`,
     /// flat to `pass_hz` and 60 dB down from half the output rate (so `pass_hz` must be below
-    /// that), for channels at `offsets_hz` from the input's centre.
+    /// that), for channels at `offsets_hz` from the input's centre (more can be added later).
     pub fn new(
         input_rate_sps: f64,
         decim: usize,
@@ -634,9 +671,9 @@ impl Channelizer {
         }
         let taps = lowpass_for(input_rate_sps, pass_hz, stop_hz, 60.0)?;
         let l = taps.len();
-        // N = D · n_out with N ≥ 4 L, n_out even.
-        let mut n_out = (4 * l).div_ceil(decim).max(8);
-        n_out += n_out % 2;
+        // N = D · n_out with N ≥ 4 L and n_out a power of two (fast inverse FFTs; the forward
+        // FFT then has the factors of D and a power of two).
+        let n_out = (4 * l).div_ceil(decim).max(8).next_power_of_two();
         let n = n_out * decim;
         let skip = (l - 1).div_ceil(decim);
         let valid = n_out - skip;
@@ -658,24 +695,10 @@ impl Channelizer {
                 h.get(k).copied().unwrap_or_default() / n as f32
             })
             .collect();
-        let bin_hz = input_rate_sps / n as f64;
-        let mut bins = Vec::with_capacity(offsets_hz.len());
-        let mut residual_hz = Vec::with_capacity(offsets_hz.len());
-        for &f in offsets_hz {
-            if !(f.is_finite() && f.abs() < input_rate_sps / 2.0) {
-                return Err(FilterError::InvalidParameter {
-                    name: "offsets_hz",
-                    value: f,
-                });
-            }
-            let k = (f / bin_hz).round() as i64;
-            bins.push(k.rem_euclid(n as i64) as usize);
-            residual_hz.push(f - k as f64 * bin_hz);
-        }
         let scratch_len = fft
             .get_inplace_scratch_len()
             .max(ifft.get_inplace_scratch_len());
-        Ok(Channelizer {
+        let mut bank = Channelizer {
             input_rate_sps,
             n,
             n_out,
@@ -685,14 +708,82 @@ impl Channelizer {
             fft,
             ifft,
             resp,
-            bins,
-            residual_hz,
+            bins: Vec::with_capacity(offsets_hz.len()),
+            residual_hz: Vec::with_capacity(offsets_hz.len()),
             blocks: 0,
             buf: vec![Complex32::new(0.0, 0.0); n - hop],
             spec: vec![Complex32::new(0.0, 0.0); n],
             small: vec![Complex32::new(0.0, 0.0); n_out],
             scratch: vec![Complex32::new(0.0, 0.0); scratch_len],
-        })
+            history: std::collections::VecDeque::new(),
+            history_blocks: 0,
+            spare: Vec::new(),
+        };
+        for &f in offsets_hz {
+            bank.push_channel(f)?;
+        }
+        Ok(bank)
+    }
+
+    fn push_channel(&mut self, offset_hz: f64) -> Result<usize, FilterError> {
+        if !(offset_hz.is_finite() && offset_hz.abs() < self.input_rate_sps / 2.0) {
+            return Err(FilterError::InvalidParameter {
+                name: "offsets_hz",
+                value: offset_hz,
+            });
+        }
+        let bin_hz = self.input_rate_sps / self.n as f64;
+        let k = (offset_hz / bin_hz).round() as i64;
+        self.bins.push(k.rem_euclid(self.n as i64) as usize);
+        self.residual_hz.push(offset_hz - k as f64 * bin_hz);
+        Ok(self.bins.len() - 1)
+    }
+
+    /// Keeps the spectra of the last `blocks` blocks for channels added later (0 = none, the
+    /// default). Memory: `blocks × N` complex samples.
+    pub fn set_history_blocks(&mut self, blocks: usize) {
+        self.history_blocks = blocks;
+        while self.history.len() > blocks {
+            if let Some((_, s)) = self.history.pop_front() {
+                self.spare.push(s);
+            }
+        }
+    }
+
+    /// Blocks of spectrum history kept (see [`Channelizer::set_history_blocks`]).
+    pub fn history_blocks(&self) -> usize {
+        self.history_blocks
+    }
+
+    /// Adds a channel at `offset_hz` from the input's centre; it becomes channel number
+    /// [`Channelizer::channels`] − 1. The output of the blocks still held in the history (none
+    /// without [`Channelizer::set_history_blocks`]) is appended to `out` at once. Returns the
+    /// output index (see [`Channelizer::input_time`]) of the first sample this channel delivers,
+    /// in `out` now or from the next [`Channelizer::process`] on.
+    pub fn add_channel(
+        &mut self,
+        offset_hz: f64,
+        out: &mut Vec<Complex32>,
+    ) -> Result<u64, FilterError> {
+        let c = self.push_channel(offset_hz)?;
+        let valid = (self.hop / self.decim) as u64;
+        let Some(first_block) = self.history.front().map(|(b, _)| *b) else {
+            return Ok(self.blocks * valid);
+        };
+        let history = std::mem::take(&mut self.history);
+        for (b, spec) in &history {
+            self.extract(spec, c, *b, out);
+        }
+        self.history = history;
+        Ok(first_block * valid)
+    }
+
+    /// Removes channel `i` (later channels move down by one). Out-of-range indices are ignored.
+    pub fn remove_channel(&mut self, i: usize) {
+        if i < self.bins.len() {
+            self.bins.remove(i);
+            self.residual_hz.remove(i);
+        }
     }
 
     /// Number of channels.
@@ -705,9 +796,24 @@ impl Channelizer {
         self.input_rate_sps / self.decim as f64
     }
 
+    /// Decimation factor `D`.
+    pub fn decim(&self) -> usize {
+        self.decim
+    }
+
     /// FFT size `N`.
     pub fn fft_len(&self) -> usize {
         self.n
+    }
+
+    /// Input samples per block (the FFT advances by this much).
+    pub fn hop(&self) -> usize {
+        self.hop
+    }
+
+    /// Output index of the next sample [`Channelizer::process`] will deliver on every channel.
+    pub fn output_index(&self) -> u64 {
+        self.blocks * (self.hop / self.decim) as u64
     }
 
     /// Offset of channel `i`'s requested frequency from the bin centre it was mixed from, Hz:
@@ -721,12 +827,39 @@ impl Channelizer {
         m * self.decim as f64 - (self.taps_len as f64 - 1.0) / 2.0
     }
 
+    /// Appends channel `c`'s output for block `b` (whose spectrum is `spec`) to `out`.
+    fn extract(&mut self, spec: &[Complex32], c: usize, b: u64, out: &mut Vec<Complex32>) {
+        let (n, n_out, half) = (self.n, self.n_out, self.n_out / 2);
+        let valid = self.hop / self.decim;
+        let Some(&k) = self.bins.get(c) else { return };
+        // Block b starts at input time b·hop − (N − hop): the bin shift by k mixes relative to
+        // the block start, so rotate by exp(−j2π k (b·hop − (N − hop)) / N) to make it absolute.
+        let (kk, nn, bb) = (k as u128, n as u128, u128::from(b));
+        let pos = (kk * ((bb * self.hop as u128) % nn)) % nn;
+        let neg = (kk * (nn - self.hop as u128)) % nn;
+        let ph = ((pos + nn - neg) % nn) as f64 / n as f64;
+        let rot = Complex32::new((-TAU * ph).cos() as f32, (-TAU * ph).sin() as f32);
+        // Bins k … k + n_out/2 − 1 go to the first half, k − n_out/2 … k − 1 to the second.
+        let mut src = (k + n - half) % n;
+        let (lo, hi) = self.small.split_at_mut(half);
+        let (rlo, rhi) = self.resp.split_at(half);
+        for (s, r) in hi.iter_mut().zip(rhi).chain(lo.iter_mut().zip(rlo)) {
+            *s = spec.get(src).copied().unwrap_or_default() * *r;
+            src += 1;
+            if src == n {
+                src = 0;
+            }
+        }
+        self.ifft
+            .process_with_scratch(&mut self.small, &mut self.scratch);
+        out.extend(self.small.iter().skip(n_out - valid).map(|v| *v * rot));
+    }
+
     /// Channelizes `input`, appending each channel's samples to `outs[i]` (`outs` must hold at
     /// least [`Channelizer::channels`] vectors; extra ones are left alone). Returns `input.len()`.
     pub fn process(&mut self, input: &[Complex32], outs: &mut [Vec<Complex32>]) -> usize {
         self.buf.extend_from_slice(input);
-        let (n, n_out, half) = (self.n, self.n_out, self.n_out / 2);
-        let valid = self.hop / self.decim;
+        let n = self.n;
         let mut start = 0;
         while start + n <= self.buf.len() {
             if let Some(block) = self.buf.get(start..start + n) {
@@ -734,25 +867,22 @@ impl Channelizer {
             }
             self.fft
                 .process_with_scratch(&mut self.spec, &mut self.scratch);
-            // Block b starts at input time b·hop − (N − hop): the bin shift by k mixes relative to
-            // the block start, so rotate by exp(−j2π k (b·hop − (N − hop)) / N) to make it absolute.
-            let b = self.blocks as u128;
+            let spec = std::mem::take(&mut self.spec);
+            let b = self.blocks;
             for (c, out) in outs.iter_mut().enumerate().take(self.bins.len()) {
-                let k = self.bins.get(c).copied().unwrap_or(0) as u128;
-                let nn = n as u128;
-                let pos = (k * ((b * self.hop as u128) % nn)) % nn;
-                let neg = (k * (nn - self.hop as u128)) % nn;
-                let ph = ((pos + nn - neg) % nn) as f64 / n as f64;
-                let rot = Complex32::new((-TAU * ph).cos() as f32, (-TAU * ph).sin() as f32);
-                for (j, (s, r)) in self.small.iter_mut().zip(&self.resp).enumerate() {
-                    let off = if j < half { j } else { n - (n_out - j) };
-                    let bin = (self.bins.get(c).copied().unwrap_or(0) + off) % n;
-                    *s = self.spec.get(bin).copied().unwrap_or_default() * *r;
-                }
-                self.ifft
-                    .process_with_scratch(&mut self.small, &mut self.scratch);
-                out.extend(self.small.iter().skip(n_out - valid).map(|v| *v * rot));
+                self.extract(&spec, c, b, out);
             }
+            if self.history_blocks > 0 {
+                let mut keep = if self.history.len() >= self.history_blocks {
+                    self.history.pop_front().map(|(_, s)| s).unwrap_or_default()
+                } else {
+                    self.spare.pop().unwrap_or_default()
+                };
+                keep.clear();
+                keep.extend_from_slice(&spec);
+                self.history.push_back((b, keep));
+            }
+            self.spec = spec;
             self.blocks += 1;
             start += self.hop;
         }
@@ -987,6 +1117,35 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn channel_added_late_gets_history_and_matches() {
+        let rate = 4e6;
+        let x: Vec<Complex32> = (0..60_000)
+            .map(|i| Complex32::new((i as f32 * 0.37).sin(), (i as f32 * 0.11).cos()))
+            .collect();
+        let mut a = Channelizer::new(rate, 8, 150e3, &[0.6e6]).unwrap();
+        let mut b = Channelizer::new(rate, 8, 150e3, &[-1.0e6]).unwrap();
+        b.set_history_blocks(4);
+        let mut oa = vec![Vec::new()];
+        let mut ob = vec![Vec::new(), Vec::new()];
+        a.process(&x[..30_000], &mut oa);
+        b.process(&x[..30_000], &mut ob);
+        let first = b.add_channel(0.6e6, &mut ob[1]).unwrap();
+        assert!(first > 0 && first < b.output_index());
+        assert_eq!(ob[1].len() as u64, b.output_index() - first);
+        a.process(&x[30_000..], &mut oa);
+        b.process(&x[30_000..], &mut ob);
+        let late = &ob[1];
+        let full = &oa[0][first as usize..];
+        assert_eq!(late.len(), full.len());
+        for (p, q) in late.iter().zip(full) {
+            assert!((p - q).norm() < 1e-5, "{p} vs {q}");
+        }
+        b.remove_channel(0);
+        assert_eq!(b.channels(), 1);
+        assert_eq!(b.residual_hz(0), a.residual_hz(0));
     }
 
     #[test]

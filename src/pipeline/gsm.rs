@@ -8,9 +8,11 @@
 
 use crate::observation::{Observation, channel_powers};
 use crate::pipeline::Block;
+use num_complex::Complex32;
 use serde::Serialize;
 use serde_json::Value;
 use towerwatch_dsp::arfcn::{Band, Direction, channel_at};
+use towerwatch_dsp::filter::Channelizer;
 use towerwatch_dsp::gsm::coding::{ChannelCombination, ChannelKind};
 use towerwatch_dsp::gsm::l3::{
     self, ChannelDescription, ChannelFrequency, ChannelType, Control, Message, Reassembler,
@@ -44,6 +46,13 @@ pub struct GsmStageConfig {
     pub reveal_identities: bool,
     /// Include the L2 frame hex in message observations.
     pub include_hex: bool,
+    /// Inputs at this rate or above go through one FFT filter bank that delivers every carrier
+    /// at about 600 kS/s to its receiver (O(N log N) for all channels); narrower inputs feed
+    /// each receiver the stream itself (its own mixer and resampler), which is cheaper there.
+    pub channelizer_min_rate_sps: f64,
+    /// Worker threads for the receivers (1 = all in the analysis thread). More pays only with
+    /// many carriers: the receivers of a block are split between the threads.
+    pub threads: usize,
 }
 
 impl Default for GsmStageConfig {
@@ -59,6 +68,8 @@ impl Default for GsmStageConfig {
             fixed_carriers_hz: Vec::new(),
             reveal_identities: false,
             include_hex: true,
+            channelizer_min_rate_sps: 2e6,
+            threads: 1,
         }
     }
 }
@@ -137,6 +148,22 @@ struct CarrierRx {
     ded: DedicatedStats,
 }
 
+/// Output rate the filter bank aims at: the lowest power-of-two fraction of the input rate at
+/// or above this (600–625 kS/s for the usual SDR rates) leaves room for the receiver's own
+/// 170 kHz channel filter and its resampling to 4 samples per symbol.
+const BANK_MIN_OUTPUT_SPS: f64 = 500e3;
+/// The bank's flat band (the receiver's channel filter is flat to 100 kHz).
+const BANK_PASS_HZ: f64 = 130e3;
+
+/// The FFT filter bank that feeds every receiver of a wide input.
+struct Bank {
+    ch: Channelizer,
+    /// Stream index of the bank's input sample 0.
+    stream_start: u64,
+    /// One output vector per receiver, in the order of `GsmStage::receivers`.
+    outs: Vec<Vec<Complex32>>,
+}
+
 /// The GSM stage.
 pub struct GsmStage {
     cfg: GsmStageConfig,
@@ -151,6 +178,9 @@ pub struct GsmStage {
     /// Samples of the open discovery window (new receivers start from its first sample).
     history: Vec<num_complex::Complex32>,
     history_start: u64,
+    /// Decimation of the filter bank (0: no bank, each receiver reads the stream).
+    bank_decim: usize,
+    bank: Option<Bank>,
 }
 
 impl GsmStage {
@@ -161,7 +191,19 @@ impl GsmStage {
             ..WelchConfig::default()
         })
         .map_err(|e| e.to_string())?;
+        let mut bank_decim = 0;
+        if rate_sps >= cfg.channelizer_min_rate_sps {
+            let mut d = 1usize;
+            while rate_sps / (2 * d) as f64 >= BANK_MIN_OUTPUT_SPS {
+                d *= 2;
+            }
+            if d >= 2 {
+                bank_decim = d;
+            }
+        }
         Ok(GsmStage {
+            bank_decim,
+            bank: None,
             cfg,
             rate_sps,
             receivers: Vec::new(),
@@ -203,10 +245,42 @@ impl GsmStage {
                 self.rate_sps / 2e6
             ));
         }
-        let mut rc = RxConfig::new(self.rate_sps, offset);
+        let mut start_index = start_index;
+        let rc = match self.bank.as_mut() {
+            Some(bank) => {
+                let mut backlog = Vec::new();
+                let first = bank
+                    .ch
+                    .add_channel(offset, &mut backlog)
+                    .map_err(|e| e.to_string())?;
+                let i = bank.ch.channels() - 1;
+                let d = bank.ch.decim() as f64;
+                start_index = bank.stream_start + first * bank.ch.decim() as u64;
+                let mut rc = RxConfig::new(
+                    bank.ch.output_rate_sps(),
+                    bank.ch.residual_hz(i).unwrap_or(0.0),
+                );
+                rc.index_scale = d;
+                rc.index_origin = bank.ch.input_time(first as f64) + bank.stream_start as f64
+                    - start_index as f64;
+                bank.outs.push(backlog);
+                rc
+            }
+            None => RxConfig::new(self.rate_sps, offset),
+        };
+        let mut rc = rc;
         rc.carrier_hz = Some(ch.freq_hz);
         rc.timeslot_mask = 0x01;
-        let rx = Receiver::new(rc).map_err(|e| e.to_string())?;
+        let rx = match Receiver::new(rc) {
+            Ok(rx) => rx,
+            Err(e) => {
+                if let Some(bank) = self.bank.as_mut() {
+                    bank.outs.pop();
+                    bank.ch.remove_channel(bank.ch.channels().saturating_sub(1));
+                }
+                return Err(e.to_string());
+            }
+        };
         self.receivers.push(CarrierRx {
             band: ch.band,
             arfcn: ch.arfcn,
@@ -229,6 +303,7 @@ impl GsmStage {
     pub fn process(&mut self, block: &Block, out: &mut Vec<Observation>) -> Result<(), String> {
         if self.tuned_hz.is_nan() {
             self.tuned_hz = block.frequency_hz;
+            self.reset_bank(block.first_sample)?;
             for f in self.cfg.fixed_carriers_hz.clone() {
                 self.add_receiver(f, block.frequency_hz, block.first_sample)?;
             }
@@ -238,6 +313,11 @@ impl GsmStage {
             self.receivers.clear();
             self.tuned_hz = block.frequency_hz;
             self.next_discovery = block.first_sample;
+            self.reset_bank(block.first_sample)?;
+        }
+        if self.bank.is_some() {
+            self.process_banked(block, out);
+            return Ok(());
         }
         if self.cfg.fixed_carriers_hz.is_empty() {
             self.discover(block, out);
@@ -260,6 +340,78 @@ impl GsmStage {
         Ok(())
     }
 
+    /// A fresh filter bank (wide inputs only) whose input sample 0 is stream index `start`.
+    fn reset_bank(&mut self, start: u64) -> Result<(), String> {
+        if self.bank_decim == 0 {
+            return Ok(());
+        }
+        let mut ch = Channelizer::new(self.rate_sps, self.bank_decim, BANK_PASS_HZ, &[])
+            .map_err(|e| format!("filter bank: {e}"))?;
+        // Keep the spectra of the discovery window, so a carrier found in it is received from
+        // the window's start (as the narrow path replays its samples).
+        let window = self.cfg.discovery_s * self.rate_sps;
+        ch.set_history_blocks((window / ch.hop().max(1) as f64).ceil() as usize + 2);
+        if !self.cfg.fixed_carriers_hz.is_empty() {
+            ch.set_history_blocks(0);
+        }
+        self.bank = Some(Bank {
+            ch,
+            stream_start: start,
+            outs: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Wide input: one filter bank pass for all carriers, then every receiver on its channel
+    /// (split over `threads` worker threads when there are enough carriers to pay for it).
+    fn process_banked(&mut self, block: &Block, out: &mut Vec<Observation>) {
+        let end = block.first_sample + block.samples.len() as u64;
+        // The history must reach back to the start of the open discovery window (which ends
+        // at a block boundary, so it can hold up to one block more than `discovery_s`).
+        let window_start = if self.welch_samples == 0 {
+            self.next_discovery.max(block.first_sample)
+        } else {
+            self.history_start
+        };
+        if let Some(bank) = self.bank.as_mut() {
+            let need = end.saturating_sub(window_start) as usize / bank.ch.hop().max(1) + 2;
+            if self.cfg.fixed_carriers_hz.is_empty() && need > bank.ch.history_blocks() {
+                bank.ch.set_history_blocks(need);
+            }
+            bank.ch.process(&block.samples, &mut bank.outs);
+            let threads = self.cfg.threads.max(1);
+            let work = |rs: &mut [CarrierRx], os: &mut [Vec<Complex32>]| {
+                for (r, o) in rs.iter_mut().zip(os.iter_mut()) {
+                    r.events.clear();
+                    r.rx.process(o, &mut r.events);
+                    o.clear();
+                    r.fed_until = end;
+                }
+            };
+            if threads > 1 && self.receivers.len() >= 2 * threads {
+                let per = self.receivers.len().div_ceil(threads);
+                std::thread::scope(|sc| {
+                    for (rs, os) in self
+                        .receivers
+                        .chunks_mut(per)
+                        .zip(bank.outs.chunks_mut(per))
+                    {
+                        sc.spawn(move || work(rs, os));
+                    }
+                });
+            } else {
+                work(&mut self.receivers, &mut bank.outs);
+            }
+            for r in &mut self.receivers {
+                emit(r, self.rate_sps, &self.cfg, out);
+            }
+        }
+        if self.cfg.fixed_carriers_hz.is_empty() {
+            self.discover(block, out);
+        }
+        self.prune(end);
+    }
+
     fn discover(&mut self, block: &Block, out: &mut Vec<Observation>) {
         let end = block.first_sample + block.samples.len() as u64;
         if end <= self.next_discovery {
@@ -272,7 +424,9 @@ impl GsmStage {
             self.history_start = end - fresh.len() as u64;
         }
         self.welch.process(fresh);
-        self.history.extend_from_slice(fresh);
+        if self.bank.is_none() {
+            self.history.extend_from_slice(fresh);
+        }
         self.welch_samples += fresh.len() as u64;
         if (self.welch_samples as f64) < self.cfg.discovery_s * self.rate_sps {
             return;
@@ -332,9 +486,15 @@ impl GsmStage {
             }
         }
         // New receivers catch up on the discovery window, so nothing before it is lost.
-        for r in &mut self.receivers[before..] {
+        for (i, r) in self.receivers.iter_mut().enumerate().skip(before) {
             r.events.clear();
-            r.rx.process(&self.history, &mut r.events);
+            match self.bank.as_mut().and_then(|b| b.outs.get_mut(i)) {
+                Some(backlog) => {
+                    r.rx.process(backlog, &mut r.events);
+                    backlog.clear();
+                }
+                None => r.rx.process(&self.history, &mut r.events),
+            }
             r.fed_until = end;
             emit(r, self.rate_sps, &self.cfg, out);
         }
@@ -351,15 +511,23 @@ impl GsmStage {
         }
         let probe = (self.cfg.probe_s * self.rate_sps) as u64;
         let retry = (self.cfg.retry_after_s * self.rate_sps) as u64;
-        let rejected = &mut self.rejected;
-        self.receivers.retain(|r| {
-            let st = r.rx.stats();
-            let silent = st.fcch_found == 0 && now.saturating_sub(r.start_index) > probe;
+        let mut i = 0;
+        while i < self.receivers.len() {
+            let r = &self.receivers[i];
+            let silent = r.rx.stats().fcch_found == 0 && now.saturating_sub(r.start_index) > probe;
             if silent {
-                rejected.push((r.freq_hz, now + retry));
+                self.rejected.push((r.freq_hz, now + retry));
+                self.receivers.remove(i);
+                if let Some(bank) = self.bank.as_mut() {
+                    bank.ch.remove_channel(i);
+                    if i < bank.outs.len() {
+                        bank.outs.remove(i);
+                    }
+                }
+            } else {
+                i += 1;
             }
-            !silent
-        });
+        }
     }
 
     /// End of stream: flush receivers and report their counters.

@@ -77,6 +77,20 @@ pub struct RxConfig {
     pub backfill_frames: u32,
     /// Consecutive SCH decoding failures (one SCH per 10 or 11 frames) that mean loss of sync.
     pub max_sch_failures: u32,
+    /// Samples of the original stream per sample fed to this receiver (1 when fed the stream
+    /// itself; the decimation when fed one output of a [`crate::filter::Channelizer`]).
+    /// Event sample indices are `index_origin + index_scale × t`, `t` being the time in this
+    /// receiver's input samples, so they count samples of the original stream.
+    #[serde(default = "one")]
+    pub index_scale: f64,
+    /// Original-stream index (fractional) of this receiver's input sample 0 (see
+    /// [`RxConfig::index_scale`]; 0 when fed the stream itself).
+    #[serde(default)]
+    pub index_origin: f64,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl RxConfig {
@@ -91,6 +105,8 @@ impl RxConfig {
             timeslot_mask: 0xff,
             backfill_frames: 64,
             max_sch_failures: 6,
+            index_scale: 1.0,
+            index_origin: 0.0,
         }
     }
 }
@@ -395,6 +411,11 @@ impl Receiver {
                 "channel_offset_hz must lie inside the input band",
             ));
         }
+        if !(cfg.index_scale.is_finite() && cfg.index_scale > 0.0 && cfg.index_origin.is_finite()) {
+            return Err(RxError::Config(
+                "index_scale must be positive and index_origin finite",
+            ));
+        }
         if !(cfg.max_freq_offset_hz.is_finite() && cfg.max_freq_offset_hz >= 0.0) {
             return Err(RxError::Config(
                 "max_freq_offset_hz must be finite and non-negative",
@@ -514,16 +535,22 @@ impl Receiver {
     /// samples wait for the next call (or [`Receiver::flush`]).
     pub fn process(&mut self, input: &[Complex32], events: &mut Vec<RxEvent>) {
         self.stats.input_samples += input.len() as u64;
-        for &s in input {
-            if s.re.is_finite() && s.im.is_finite() {
-                self.clean.push(s);
-            } else {
-                self.stats.nonfinite_samples += 1;
-                self.clean.push(Complex32::new(0.0, 0.0));
+        let mut rest = input;
+        while !rest.is_empty() {
+            let take = (BLOCK - self.clean.len()).min(rest.len());
+            let (now, later) = rest.split_at(take);
+            let from = self.clean.len();
+            self.clean.extend_from_slice(now);
+            for s in self.clean.iter_mut().skip(from) {
+                if !(s.re.is_finite() && s.im.is_finite()) {
+                    self.stats.nonfinite_samples += 1;
+                    *s = Complex32::new(0.0, 0.0);
+                }
             }
             if self.clean.len() == BLOCK {
                 self.run_block(events);
             }
+            rest = later;
         }
     }
 
@@ -552,7 +579,7 @@ impl Receiver {
     }
 
     fn input_index(&self, channel_index: f64) -> u64 {
-        let t = self.ext.input_time(channel_index);
+        let t = self.cfg.index_origin + self.cfg.index_scale * self.ext.input_time(channel_index);
         if t.is_finite() && t > 0.0 {
             t.round() as u64
         } else {

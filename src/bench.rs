@@ -1,0 +1,576 @@
+//! `towerwatch bench`: real-time factor (signal seconds per CPU second) and peak memory of each
+//! processing stage, in one run.
+//!
+//! The parent process generates the test signals (synthetic scenes, written to temporary raw
+//! `cf32` files, so generating them is not part of any measurement), then runs every stage in a
+//! child process of the same binary (`towerwatch bench --stage NAME --input FILE`), so each
+//! stage's peak resident memory (`VmHWM`) is its own. A child reports one JSON line: signal
+//! seconds, CPU seconds (user + system of the whole process, every thread, from
+//! `/proc/self/stat`, counted from after its own set-up), wall seconds and peak RSS.
+
+use crate::pipeline::gsm::GsmStageConfig;
+use crate::pipeline::{Event, Pipeline, PipelineConfig, SpectrumStageConfig};
+use crate::source::{FileOptions, open_file};
+use crate::synth::{SynthOptions, load_scene};
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use num_complex::Complex32;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+use towerwatch_dsp::arfcn::{Band, Direction, channel_at};
+use towerwatch_dsp::filter::Channelizer;
+use towerwatch_dsp::gsm::rx::{Receiver, RxConfig, RxEvent};
+use towerwatch_dsp::gsm::synth::{Scene, SceneConfig};
+use towerwatch_dsp::signal::{Rng, add_noise};
+use towerwatch_dsp::spectrum::{Welch, WelchConfig, Window};
+
+/// Arguments of `towerwatch bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Multiply every stage's default signal length by this (1 = a run of about 3 minutes on
+    /// one core; 10 for steadier figures).
+    #[arg(long, default_value_t = 1.0)]
+    pub scale: f64,
+    /// Run only the stages whose names contain this text.
+    #[arg(long)]
+    pub only: Option<String>,
+    /// Where to write the generated signals (default: a new folder in the temp directory,
+    /// removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    pub work_dir: Option<PathBuf>,
+    /// Internal: run one stage in this process and print its JSON line.
+    #[arg(long, hide = true)]
+    pub stage: Option<String>,
+    /// Internal: the stage's input file.
+    #[arg(long, hide = true)]
+    pub input: Option<PathBuf>,
+    /// Internal: seconds of signal for the stage.
+    #[arg(long, hide = true)]
+    pub seconds: Option<f64>,
+}
+
+/// One stage's measurement.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StageResult {
+    /// Stage name.
+    pub stage: String,
+    /// Signal seconds processed.
+    pub signal_s: f64,
+    /// CPU seconds (user + system, all threads).
+    pub cpu_s: f64,
+    /// Wall-clock seconds.
+    pub wall_s: f64,
+    /// Peak resident memory of the stage's process, MB.
+    pub peak_rss_mb: f64,
+    /// What the stage found (a check that it did its work).
+    pub note: String,
+}
+
+/// The signal each stage runs on.
+#[derive(Debug, Clone, Copy)]
+enum Signal {
+    /// White noise generated in memory.
+    Noise { rate_sps: f64 },
+    /// One cell at 1 MS/s.
+    Single,
+    /// The five-cell `legit-neighbourhood` scene at 2.4 MS/s.
+    Five,
+    /// Twenty cells over 20 MHz at 20 MS/s.
+    Twenty,
+}
+
+struct StageDef {
+    name: &'static str,
+    what: &'static str,
+    signal: Signal,
+    seconds: f64,
+}
+
+const STAGES: &[StageDef] = &[
+    StageDef {
+        name: "psd-2.4M",
+        what: "Welch PSD, FFT 2048, 50 % overlap",
+        signal: Signal::Noise { rate_sps: 2.4e6 },
+        seconds: 60.0,
+    },
+    StageDef {
+        name: "psd-20M",
+        what: "Welch PSD, FFT 8192, 50 % overlap",
+        signal: Signal::Noise { rate_sps: 20e6 },
+        seconds: 10.0,
+    },
+    StageDef {
+        name: "chan-fcch-20M",
+        what: "filter bank + FCCH search on every 200 kHz channel",
+        signal: Signal::Twenty,
+        seconds: 2.0,
+    },
+    StageDef {
+        name: "decode-1M",
+        what: "decode one carrier (FCCH, SCH, BCCH, CCCH)",
+        signal: Signal::Single,
+        seconds: 30.0,
+    },
+    StageDef {
+        name: "scene5-2.4M",
+        what: "5-cell scene: discovery + decode",
+        signal: Signal::Five,
+        seconds: 10.0,
+    },
+    StageDef {
+        name: "scene20-20M",
+        what: "20-cell scene: discovery + decode, 1 thread",
+        signal: Signal::Twenty,
+        seconds: 2.0,
+    },
+    StageDef {
+        name: "scene20-20M-2t",
+        what: "the same on 2 receiver threads",
+        signal: Signal::Twenty,
+        seconds: 2.0,
+    },
+];
+
+/// Runs `towerwatch bench`.
+pub fn run(a: &BenchArgs) -> Result<u8> {
+    if let Some(stage) = &a.stage {
+        let r = run_stage(stage, a.input.as_deref(), a.seconds.unwrap_or(1.0))?;
+        println!("{}", serde_json::to_string(&r)?);
+        return Ok(0);
+    }
+    if !(a.scale.is_finite() && a.scale > 0.0) {
+        bail!("--scale must be positive");
+    }
+    let (dir, temporary) = match &a.work_dir {
+        Some(d) => (d.clone(), false),
+        None => (
+            std::env::temp_dir().join(format!("towerwatch-bench-{}", std::process::id())),
+            true,
+        ),
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let result = run_all(a, &dir);
+    if temporary {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    result
+}
+
+fn run_all(a: &BenchArgs, dir: &Path) -> Result<u8> {
+    let exe = std::env::current_exe().context("finding the towerwatch binary")?;
+    let selected: Vec<&StageDef> = STAGES
+        .iter()
+        .filter(|s| a.only.as_deref().is_none_or(|o| s.name.contains(o)))
+        .collect();
+    print_machine();
+    let mut files: Vec<(&'static str, PathBuf, f64)> = Vec::new();
+    let mut results = Vec::new();
+    for s in &selected {
+        let seconds = s.seconds * a.scale;
+        let input = match s.signal {
+            Signal::Noise { .. } => None,
+            sig => {
+                let key = match sig {
+                    Signal::Single => "single",
+                    Signal::Five => "five",
+                    _ => "twenty",
+                };
+                let have = files
+                    .iter()
+                    .find(|(k, _, secs)| *k == key && *secs >= seconds);
+                match have {
+                    Some((_, p, _)) => Some(p.clone()),
+                    None => {
+                        let longest = selected
+                            .iter()
+                            .filter(|t| {
+                                std::mem::discriminant(&t.signal) == std::mem::discriminant(&sig)
+                            })
+                            .map(|t| t.seconds * a.scale)
+                            .fold(seconds, f64::max);
+                        let p = generate(sig, longest, dir)?;
+                        files.push((key, p.clone(), longest));
+                        Some(p)
+                    }
+                }
+            }
+        };
+        eprintln!("bench: {} ({seconds} s of signal)…", s.name);
+        let mut cmd = std::process::Command::new(&exe);
+        cmd.arg("bench")
+            .arg("--stage")
+            .arg(s.name)
+            .arg("--seconds")
+            .arg(seconds.to_string());
+        if let Some(p) = &input {
+            cmd.arg("--input").arg(p);
+        }
+        let out = cmd
+            .output()
+            .with_context(|| format!("running stage {}", s.name))?;
+        if !out.status.success() {
+            bail!(
+                "stage {} failed: {}",
+                s.name,
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let line = text.lines().last().unwrap_or_default();
+        let r: StageResult = serde_json::from_str(line)
+            .with_context(|| format!("stage {} printed {line:?}", s.name))?;
+        results.push((s, r));
+    }
+    println!();
+    println!(
+        "{:<15} {:>9} {:>8} {:>8} {:>8} {:>9}  what (result)",
+        "stage", "signal s", "CPU s", "wall s", "RT (CPU)", "peak RSS"
+    );
+    for (s, r) in &results {
+        println!(
+            "{:<15} {:>9.2} {:>8.2} {:>8.2} {:>7.2}x {:>6.0} MB  {} ({})",
+            r.stage,
+            r.signal_s,
+            r.cpu_s,
+            r.wall_s,
+            r.signal_s / r.cpu_s.max(1e-9),
+            r.peak_rss_mb,
+            s.what,
+            r.note
+        );
+    }
+    println!(
+        "RT (CPU) = signal seconds per CPU second (user + system, all threads): above 1 keeps up \
+         on one core."
+    );
+    Ok(0)
+}
+
+fn print_machine() {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|t| t.split_whitespace().next().map(str::to_string))
+        .unwrap_or_default();
+    println!(
+        "towerwatch {} bench on {cpu}, {cores} cores available, load average {load}",
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+// ----------------------------------------------------------------------------------------------
+// Signals
+// ----------------------------------------------------------------------------------------------
+
+fn scene_path(name: &str) -> PathBuf {
+    let local = PathBuf::from("recordings/scenes").join(name);
+    if local.exists() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("recordings/scenes")
+        .join(name)
+}
+
+/// The scene for a signal, at its rate and centre.
+fn scene_config(sig: Signal) -> Result<SceneConfig> {
+    let path = scene_path("legit-neighbourhood.toml");
+    let (rate, centre) = match sig {
+        Signal::Single => (1e6, 939.0e6),
+        Signal::Five => (2.4e6, 938.7e6),
+        _ => (20e6, 945.0e6),
+    };
+    let opts = SynthOptions {
+        sample_rate_sps: Some(rate),
+        center_freq_hz: Some(centre),
+        drop_out_of_band: true,
+        ..SynthOptions::default()
+    };
+    let mut cfg = load_scene(&path, &opts)
+        .with_context(|| format!("loading {}", path.display()))?
+        .config;
+    match sig {
+        Signal::Single => cfg.cells.retain(|c| c.arfcn == 20),
+        Signal::Twenty => {
+            // Twenty cells spread over 935–955 MHz (ARFCN 4, 9, …, 99), four copies of the
+            // five cells with their own BSIC and frame numbers.
+            let base = cfg.cells.clone();
+            cfg.cells.clear();
+            for i in 0..20u16 {
+                let Some(c) = base.get(usize::from(i) % base.len()) else {
+                    break;
+                };
+                let mut c = c.clone();
+                c.name = format!("{}-{i}", c.name);
+                c.band = Band::PGsm900;
+                c.arfcn = 4 + 5 * i;
+                c.bsic = (c.bsic & 0o70) | (i % 8) as u8;
+                c.start_fn = c.start_fn.wrapping_add(u32::from(i) * 7);
+                cfg.cells.push(c);
+            }
+        }
+        _ => {}
+    }
+    Ok(cfg)
+}
+
+/// Generates `seconds` of a signal into a raw cf32 file named so that its rate and centre are
+/// read from the name.
+fn generate(sig: Signal, seconds: f64, dir: &Path) -> Result<PathBuf> {
+    let cfg = scene_config(sig)?;
+    let name = format!(
+        "{}_{:.0}Hz_{}sps.cf32",
+        match sig {
+            Signal::Single => "single",
+            Signal::Five => "five",
+            _ => "twenty",
+        },
+        cfg.center_freq_hz,
+        cfg.sample_rate_sps
+    );
+    let path = dir.join(name);
+    eprintln!(
+        "bench: generating {seconds} s of {} cells at {} MS/s → {}",
+        cfg.cells.len(),
+        cfg.sample_rate_sps / 1e6,
+        path.display()
+    );
+    let mut scene = Scene::new(&cfg).map_err(|e| anyhow!("scene: {e}"))?;
+    let total = (seconds * cfg.sample_rate_sps).round() as usize;
+    let file = std::fs::File::create(&path).with_context(|| format!("{}", path.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    let mut buf = vec![Complex32::new(0.0, 0.0); 1 << 16];
+    let mut bytes = Vec::with_capacity(buf.len() * 8);
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(buf.len());
+        let chunk = buf.get_mut(..n).unwrap_or_default();
+        scene.fill(chunk);
+        bytes.clear();
+        for v in chunk.iter() {
+            bytes.extend_from_slice(&v.re.to_le_bytes());
+            bytes.extend_from_slice(&v.im.to_le_bytes());
+        }
+        w.write_all(&bytes)?;
+        left -= n;
+    }
+    w.flush()?;
+    Ok(path)
+}
+
+// ----------------------------------------------------------------------------------------------
+// Stages (child process)
+// ----------------------------------------------------------------------------------------------
+
+/// CPU seconds (user + system) of this process so far, every thread included.
+fn cpu_s() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces, in parentheses): state is field 3;
+    // utime and stime are fields 14 and 15, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
+}
+
+/// Peak resident memory of this process, MB (`VmHWM`).
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn run_stage(stage: &str, input: Option<&Path>, seconds: f64) -> Result<StageResult> {
+    let def = STAGES
+        .iter()
+        .find(|s| s.name == stage)
+        .ok_or_else(|| anyhow!("unknown stage {stage}"))?;
+    let need_input = || input.ok_or_else(|| anyhow!("stage {stage} needs --input"));
+    let (signal_s, cpu, wall, note) = match def.signal {
+        Signal::Noise { rate_sps } => psd(rate_sps, seconds)?,
+        _ if stage.starts_with("chan-fcch") => chan_fcch(need_input()?, seconds)?,
+        Signal::Single => decode(need_input()?, seconds, Some(939.0e6), 1)?,
+        _ => {
+            let threads = if stage.ends_with("-2t") { 2 } else { 1 };
+            decode(need_input()?, seconds, None, threads)?
+        }
+    };
+    Ok(StageResult {
+        stage: stage.to_string(),
+        signal_s,
+        cpu_s: cpu,
+        wall_s: wall,
+        peak_rss_mb: peak_rss_mb(),
+        note,
+    })
+}
+
+type Measured = (f64, f64, f64, String);
+
+fn psd(rate_sps: f64, seconds: f64) -> Result<Measured> {
+    let fft_len = if rate_sps > 5e6 { 8192 } else { 2048 };
+    let mut x = vec![Complex32::new(0.0, 0.0); (rate_sps * 0.1) as usize];
+    add_noise(&mut Rng::new(1), 0.01, &mut x);
+    let mut w = Welch::new(WelchConfig {
+        fft_len,
+        overlap: 0.5,
+        window: Window::BlackmanHarris,
+    })
+    .map_err(|e| anyhow!("{e}"))?;
+    let blocks = (seconds / 0.1).round().max(1.0) as usize;
+    let (c0, t0) = (cpu_s(), Instant::now());
+    let mut spectra = 0;
+    for i in 0..blocks {
+        w.process(&x);
+        if (i + 1).is_multiple_of(10) {
+            spectra += usize::from(w.psd(rate_sps).is_some());
+            w.reset();
+        }
+    }
+    Ok((
+        blocks as f64 * 0.1,
+        cpu_s() - c0,
+        t0.elapsed().as_secs_f64(),
+        format!("{spectra} spectra"),
+    ))
+}
+
+/// Every 200 kHz channel of the input through one filter bank, each into a receiver (FCCH
+/// search, then SCH and TS0 once a carrier is found), all in this thread.
+fn chan_fcch(input: &Path, seconds: f64) -> Result<Measured> {
+    let mut src = open_file(input, &FileOptions::default())?;
+    let rate = src.info().sample_rate_sps;
+    let centre = src.info().center_freq_hz;
+    let mut d = 1;
+    while rate / (2 * d) as f64 >= 500e3 {
+        d *= 2;
+    }
+    let mut bank = Channelizer::new(rate, d, 130e3, &[]).map_err(|e| anyhow!("{e}"))?;
+    let mut outs = Vec::new();
+    let mut rxs = Vec::new();
+    let lo = centre - rate / 2.0 + 100e3;
+    let hi = centre + rate / 2.0 - 100e3;
+    let mut f = (lo / 200e3).ceil() * 200e3;
+    while f <= hi {
+        if let Some(ch) = channel_at(f, Direction::Downlink) {
+            let mut out = Vec::new();
+            let first = bank
+                .add_channel(ch.freq_hz - centre, &mut out)
+                .map_err(|e| anyhow!("{e}"))?;
+            let i = bank.channels() - 1;
+            let mut rc = RxConfig::new(bank.output_rate_sps(), bank.residual_hz(i).unwrap_or(0.0));
+            rc.timeslot_mask = 0x01;
+            rc.index_scale = d as f64;
+            rc.index_origin = bank.input_time(first as f64);
+            rxs.push(Receiver::new(rc).map_err(|e| anyhow!("{e}"))?);
+            outs.push(out);
+        }
+        f += 200e3;
+    }
+    let total = (seconds * rate) as u64;
+    let mut buf = vec![Complex32::new(0.0, 0.0); 1 << 16];
+    let mut events = Vec::new();
+    let mut read = 0u64;
+    let mut fcch = vec![false; rxs.len()];
+    let (c0, t0) = (cpu_s(), Instant::now());
+    while read < total {
+        let want = ((total - read) as usize).min(buf.len());
+        let n = src.read(buf.get_mut(..want).unwrap_or_default())?;
+        if n == 0 {
+            break;
+        }
+        read += n as u64;
+        bank.process(buf.get(..n).unwrap_or_default(), &mut outs);
+        for ((rx, o), seen) in rxs.iter_mut().zip(outs.iter_mut()).zip(fcch.iter_mut()) {
+            events.clear();
+            rx.process(o, &mut events);
+            o.clear();
+            *seen |= events
+                .iter()
+                .any(|e| matches!(e, RxEvent::FcchFound { .. }));
+        }
+    }
+    let cpu = cpu_s() - c0;
+    Ok((
+        read as f64 / rate,
+        cpu,
+        t0.elapsed().as_secs_f64(),
+        format!(
+            "{} channels, FCCH on {}",
+            rxs.len(),
+            fcch.iter().filter(|s| **s).count()
+        ),
+    ))
+}
+
+/// The real pipeline (source thread → analysis thread) over a file, as `towerwatch decode`.
+fn decode(input: &Path, seconds: f64, carrier_hz: Option<f64>, threads: usize) -> Result<Measured> {
+    let (c0, t0) = (cpu_s(), Instant::now());
+    let src = open_file(input, &FileOptions::default())?;
+    let rate = src.info().sample_rate_sps;
+    let cfg = PipelineConfig {
+        max_samples: Some((seconds * rate).round() as u64),
+        ..PipelineConfig::default()
+    };
+    let spectrum = SpectrumStageConfig {
+        interval_s: 1.0,
+        ..SpectrumStageConfig::default()
+    };
+    let gsm = GsmStageConfig {
+        fixed_carriers_hz: carrier_hz.into_iter().collect(),
+        max_carriers: 128,
+        threads,
+        ..GsmStageConfig::default()
+    };
+    let p = Pipeline::start(
+        src,
+        &cfg,
+        spectrum,
+        Some(gsm),
+        Arc::new(AtomicBool::new(false)),
+    )?;
+    let mut cells = std::collections::BTreeSet::new();
+    let mut frames = 0u64;
+    let mut samples = 0u64;
+    for ev in p.events.iter() {
+        match ev {
+            Event::Progress(n) => samples = n,
+            Event::Observation(o) => match *o {
+                crate::observation::Observation::Sync(s) => {
+                    cells.insert((s.arfcn, s.bsic));
+                }
+                crate::observation::Observation::SystemInfo(_)
+                | crate::observation::Observation::Ccch(_) => frames += 1,
+                _ => {}
+            },
+        }
+    }
+    p.finish()?;
+    Ok((
+        samples as f64 / rate,
+        cpu_s() - c0,
+        t0.elapsed().as_secs_f64(),
+        format!("{} cells synchronised, {frames} frames", cells.len()),
+    ))
+}
