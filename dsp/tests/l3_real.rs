@@ -311,7 +311,7 @@ fn sdcch8_frames_parse_as_lapdm() {
             None,
             Some("SI5".into()),
             Some("Unknown 06/27".into()),
-            Some("Unknown 06/35".into())
+            Some("Ciphering Mode Command".into())
         ]
     );
     for f in &frames {
