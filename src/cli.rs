@@ -831,6 +831,9 @@ fn spectrum(a: SpectrumArgs) -> Result<u8> {
 }
 
 fn record(a: RecordArgs) -> Result<u8> {
+    // The stop handler goes in before any file exists: a signal at any later moment finalises
+    // a valid, hashed pair.
+    let stop = stop_flag();
     let mut src = open_input(&a.input)?;
     let info = src.info().clone();
     let mut meta = WriterMeta::new(a.datatype.into(), info.sample_rate_sps, info.center_freq_hz);
@@ -843,7 +846,6 @@ fn record(a: RecordArgs) -> Result<u8> {
         .or_else(|| Some(info.description.clone()));
     meta.description = a.description.clone();
     let mut writer = SigmfWriter::create(&a.output, meta)?;
-    let stop = stop_flag();
     let limit = max_samples(&a.input, src.as_ref()).unwrap_or(u64::MAX);
     let mut buf = vec![num_complex::Complex32::new(0.0, 0.0); 1 << 16];
     let mut freq = src.frequency_hz();

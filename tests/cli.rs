@@ -255,3 +255,70 @@ fn sigint_during_record_leaves_a_valid_hashed_pair() {
         "{n} samples after ~0.7 s at 100 kS/s"
     );
 }
+
+/// SIGINT or SIGTERM at a random moment of a recording (from right after start to a few seconds
+/// in, across a checkpoint), several times: whenever a metadata file exists, `verify` passes on
+/// it; when the signal came before any file was made, there is no half pair either. The delays
+/// are drawn from the clock and printed, so a failure names its moment.
+#[cfg(unix)]
+#[test]
+fn sigterm_or_sigint_at_random_moments_leaves_verifiable_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    let mut x = seed | 1;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    // Fixed early/late moments plus random ones: 0–1500 ms, and one past the 5 s checkpoint.
+    let mut delays = vec![0u64, 5, 40];
+    delays.extend((0..4).map(|_| next() % 1500));
+    delays.push(5_000 + next() % 800);
+    let mut pairs = 0;
+    for (i, ms) in delays.into_iter().enumerate() {
+        let signal = if i % 2 == 0 { "-TERM" } else { "-INT" };
+        let base = dir.path().join(format!("rec{i}"));
+        let child = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
+            .args([
+                "record",
+                "synth:rate=200e3,freq=941e6,tone=10e3@-6,noise=-40,realtime=1",
+                "-o",
+                base.to_str().unwrap(),
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        let kill = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let out = child.wait_with_output().unwrap();
+        let what = format!("seed {seed}: kill {signal} after {ms} ms");
+        let meta = dir.path().join(format!("rec{i}.sigmf-meta"));
+        let data = dir.path().join(format!("rec{i}.sigmf-data"));
+        if !meta.exists() {
+            assert!(
+                !data.exists(),
+                "{what}: data file without metadata ({:?})",
+                out.status
+            );
+            continue;
+        }
+        pairs += 1;
+        let ok = towerwatch(&["verify", meta.to_str().unwrap()]);
+        assert!(
+            ok.status.success(),
+            "{what}: verify failed: {}\nrecord said: {}",
+            String::from_utf8_lossy(&ok.stderr),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(pairs >= 5, "only {pairs} recordings got as far as a file");
+}
