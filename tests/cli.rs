@@ -322,3 +322,50 @@ fn sigterm_or_sigint_at_random_moments_leaves_verifiable_pairs() {
     }
     assert!(pairs >= 5, "only {pairs} recordings got as far as a file");
 }
+
+/// `replay --loop --duration` runs a short input for longer than it lasts, and `--report-every`
+/// prints soak lines with the process's resident memory and the queue depths.
+#[test]
+fn replay_loop_runs_past_the_input_and_reports_memory() {
+    let out = towerwatch(&[
+        "replay",
+        "synth:rate=200e3,freq=941e6,tone=10e3@-6,noise=-40,seconds=0.1",
+        "--no-gsm",
+        "--loop",
+        "--duration",
+        "0.55",
+        "--report-every",
+        "0.0001",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary: serde_json::Value = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["type"] == "summary")
+        .unwrap();
+    assert_eq!(
+        summary["source"]["samples_read"].as_u64(),
+        Some(110_000),
+        "0.55 s at 200 kS/s from a 0.1 s input: {summary}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let soak: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "soak")
+        .collect();
+    assert!(!soak.is_empty(), "no soak lines: {stderr}");
+    let last = soak.last().unwrap();
+    assert!(last["rss_kib"].as_u64().unwrap() > 1000, "{last}");
+    assert!(last["queue_blocks_max"].as_u64().is_some(), "{last}");
+    assert!(
+        (last["stream_s"].as_f64().unwrap() - 0.55).abs() < 0.06,
+        "{last}"
+    );
+}

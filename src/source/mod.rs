@@ -140,6 +140,7 @@ pub trait SampleSource: Send {
 }
 
 pub mod file;
+pub mod looped;
 pub mod format;
 pub mod raw;
 pub mod scene;
