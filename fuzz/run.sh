@@ -31,7 +31,7 @@ for t in "${targets[@]}"; do
   esac
   echo "== $t: ${secs}s"
   if ! nice -n 19 cargo fuzz run -O --target-dir "$CARGO_TARGET_DIR" "$t" "$work/$t" "corpus/$t" -- \
-      -max_total_time="$secs" -print_final_stats=1 -jobs=1 -workers=1 -rss_limit_mb=4096 \
+      -max_total_time="$secs" -print_final_stats=1 -rss_limit_mb=4096 \
       "${extra[@]}" >"logs/$t.log" 2>&1; then
     echo "   FAILED: see fuzz/logs/$t.log and fuzz/artifacts/$t/"
     status=1
