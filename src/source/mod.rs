@@ -140,8 +140,8 @@ pub trait SampleSource: Send {
 }
 
 pub mod file;
-pub mod looped;
 pub mod format;
+pub mod looped;
 pub mod raw;
 pub mod scene;
 pub mod sigmf;
