@@ -404,6 +404,17 @@ struct ReplayArgs {
     tui: bool,
     #[command(flatten)]
     gps: crate::gps::GpsArgs,
+    /// Start the input again whenever it ends (soak runs; stop with --duration or Ctrl-C).
+    #[arg(long = "loop")]
+    looped: bool,
+    /// Stop after this many seconds of signal (wall-clock seconds with --realtime or a paced
+    /// `scene:…,realtime=1` source).
+    #[arg(long, value_name = "S", value_parser = parse_positive)]
+    duration: Option<f64>,
+    /// Every S seconds (wall clock), print a soak report line to stderr: resident memory (RSS
+    /// from /proc/self/status), queue depths, observations and drops.
+    #[arg(long, value_name = "S", value_parser = parse_positive)]
+    report_every: Option<f64>,
 }
 
 #[derive(Args, Debug)]
@@ -734,13 +745,29 @@ impl Progress {
     }
 }
 
-fn replay(a: ReplayArgs) -> Result<u8> {
+fn replay(mut a: ReplayArgs) -> Result<u8> {
     if a.tui && a.evidence.evidence_dir.is_some() {
         bail!(
             "--evidence-dir is not available with --tui yet (the dashboard's `e` key will export)"
         );
     }
-    let src = open_input(&a.input)?;
+    if let Some(d) = a.duration {
+        a.input.seconds = Some(a.input.seconds.map_or(d, |s| s.min(d)));
+    }
+    let mut src = open_input(&a.input)?;
+    if a.looped {
+        if a.input.device.is_some() {
+            bail!("--loop replays a recording or scene, not a live receiver");
+        }
+        let again = a.input.clone();
+        src = Box::new(crate::source::looped::LoopSource::new(
+            src,
+            Box::new(move || {
+                open_input(&again)
+                    .map_err(|e| crate::source::SourceError::Unsupported(e.to_string()))
+            }),
+        ));
+    }
     if a.tui && a.gps.any() {
         bail!(
             "the dashboard does not show GPS positions yet: drop --tui to get them on the JSON lines"
@@ -773,6 +800,7 @@ fn replay(a: ReplayArgs) -> Result<u8> {
             ..GsmStageConfig::default()
         }),
         gps: a.gps.open(a.input.device.is_none())?,
+        report_every_s: a.report_every,
     };
     let mut sink = open_sinks(&a.sinks, a.reveal_identities, src.as_ref())?;
     let mut engine = crate::alert::setup::engine(&a.detect)?;
@@ -841,6 +869,7 @@ fn evidence(a: EvidenceCmdArgs) -> Result<u8> {
             ..GsmStageConfig::default()
         }),
         gps: None,
+        report_every_s: None,
     };
     run_replay_detect(
         src,
@@ -934,6 +963,25 @@ struct RunOpts {
     gsm: Option<GsmStageConfig>,
     /// Positions for observation and alert lines (`position` and `gps` keys).
     gps: Option<crate::gps::PositionProvider>,
+    /// Print a soak report line to stderr this often (wall-clock seconds).
+    report_every_s: Option<f64>,
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+/// `VmRSS` and `VmHWM` of this process in KiB, from /proc/self/status (Linux; `None` elsewhere).
+pub fn memory_kib() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
 /// Run the pipeline, writing JSON lines (source, observations, summary) to the output and handing
@@ -999,7 +1047,32 @@ fn run_replay_detect(
     let pipeline = Pipeline::start(src, &cfg, spec, opts.gsm.clone(), stop)?;
     let mut progress = Progress::new(cfg.max_samples.or(info.total_samples), info.sample_rate_sps);
     let mut observations = 0u64;
+    let started = Instant::now();
+    let mut last_report = started;
+    let soak_line = |pipeline: &Pipeline, observations: u64| {
+        let c = &pipeline.counters;
+        let (rss, hwm) = memory_kib().unwrap_or((0, 0));
+        let samples = c.samples_read.load(Ordering::Relaxed);
+        serde_json::json!({
+            "type": "soak",
+            "elapsed_s": round1(started.elapsed().as_secs_f64()),
+            "stream_s": round1(samples as f64 / info.sample_rate_sps),
+            "rss_kib": rss,
+            "rss_peak_kib": hwm,
+            "queue_blocks": c.queue_depth.load(Ordering::Relaxed),
+            "queue_blocks_max": c.queue_depth_max.load(Ordering::Relaxed),
+            "events_queued": pipeline.events.len(),
+            "observations": observations,
+            "blocks_dropped": c.blocks_dropped.load(Ordering::Relaxed),
+        })
+    };
     for ev in pipeline.events.iter() {
+        if let Some(every) = opts.report_every_s
+            && last_report.elapsed().as_secs_f64() >= every
+        {
+            last_report = Instant::now();
+            eprintln!("{}", soak_line(&pipeline, observations));
+        }
         match ev {
             Event::Observation(o) => {
                 observations += 1;
@@ -1059,6 +1132,9 @@ fn run_replay_detect(
         }
     }
     progress.done();
+    if opts.report_every_s.is_some() {
+        eprintln!("{}", soak_line(&pipeline, observations));
+    }
     let report = pipeline.finish()?;
     if let (Some(r), Some(e)) = (evidence, engine.as_deref()) {
         let written = r.finish(&e.registry)?;
@@ -1215,6 +1291,9 @@ fn spectrum(a: SpectrumArgs) -> Result<u8> {
 }
 
 fn record(a: RecordArgs) -> Result<u8> {
+    // The stop handler goes in before any file exists: a signal at any later moment finalises
+    // a valid, hashed pair.
+    let stop = stop_flag();
     let mut src = open_input(&a.input)?;
     let info = src.info().clone();
     let mut meta = WriterMeta::new(a.datatype.into(), info.sample_rate_sps, info.center_freq_hz);
@@ -1227,7 +1306,6 @@ fn record(a: RecordArgs) -> Result<u8> {
         .or_else(|| Some(info.description.clone()));
     meta.description = a.description.clone();
     let mut writer = SigmfWriter::create(&a.output, meta)?;
-    let stop = stop_flag();
     let limit = max_samples(&a.input, src.as_ref()).unwrap_or(u64::MAX);
     let mut buf = vec![num_complex::Complex32::new(0.0, 0.0); 1 << 16];
     let mut freq = src.frequency_hz();
@@ -1454,6 +1532,7 @@ fn demo(a: DemoArgs) -> Result<u8> {
             speed: 1.0,
             gsm: Some(GsmStageConfig::default()),
             gps: a.gps.open(true)?,
+            report_every_s: None,
         };
         return run_replay(src, &input, &opts, |_| {});
     }
@@ -1540,6 +1619,7 @@ fn decode(a: DecodeArgs) -> Result<u8> {
             ..GsmStageConfig::default()
         }),
         gps: None,
+        report_every_s: None,
     };
     let mut cells: std::collections::BTreeMap<(u16, u64), CellReport> = Default::default();
     let key = |arfcn: u16, f: f64| (arfcn, f as u64);

@@ -288,3 +288,117 @@ fn demo_as_text_shows_the_blaster_alert() {
         );
     }
 }
+
+/// SIGINT or SIGTERM at a random moment of a recording (from right after start to a few seconds
+/// in, across a checkpoint), several times: whenever a metadata file exists, `verify` passes on
+/// it; when the signal came before any file was made, there is no half pair either. The delays
+/// are drawn from the clock and printed, so a failure names its moment.
+#[cfg(unix)]
+#[test]
+fn sigterm_or_sigint_at_random_moments_leaves_verifiable_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    let mut x = seed | 1;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    // Fixed early/late moments plus random ones: 0–1500 ms, and one past the 5 s checkpoint.
+    let mut delays = vec![0u64, 5, 40];
+    delays.extend((0..4).map(|_| next() % 1500));
+    delays.push(5_000 + next() % 800);
+    let mut pairs = 0;
+    for (i, ms) in delays.into_iter().enumerate() {
+        let signal = if i % 2 == 0 { "-TERM" } else { "-INT" };
+        let base = dir.path().join(format!("rec{i}"));
+        let child = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
+            .args([
+                "record",
+                "synth:rate=200e3,freq=941e6,tone=10e3@-6,noise=-40,realtime=1",
+                "-o",
+                base.to_str().unwrap(),
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+        let kill = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let out = child.wait_with_output().unwrap();
+        let what = format!("seed {seed}: kill {signal} after {ms} ms");
+        let meta = dir.path().join(format!("rec{i}.sigmf-meta"));
+        let data = dir.path().join(format!("rec{i}.sigmf-data"));
+        if !meta.exists() {
+            assert!(
+                !data.exists(),
+                "{what}: data file without metadata ({:?})",
+                out.status
+            );
+            continue;
+        }
+        pairs += 1;
+        let ok = towerwatch(&["verify", meta.to_str().unwrap()]);
+        assert!(
+            ok.status.success(),
+            "{what}: verify failed: {}\nrecord said: {}",
+            String::from_utf8_lossy(&ok.stderr),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert!(pairs >= 5, "only {pairs} recordings got as far as a file");
+}
+
+/// `replay --loop --duration` runs a short input for longer than it lasts, and `--report-every`
+/// prints soak lines with the process's resident memory and the queue depths.
+#[test]
+fn replay_loop_runs_past_the_input_and_reports_memory() {
+    let out = towerwatch(&[
+        "replay",
+        "synth:rate=200e3,freq=941e6,tone=10e3@-6,noise=-40,seconds=0.1",
+        "--no-gsm",
+        "--loop",
+        "--duration",
+        "0.55",
+        "--report-every",
+        "0.0001",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary: serde_json::Value = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["type"] == "summary")
+        .unwrap();
+    assert_eq!(
+        summary["source"]["samples_read"].as_u64(),
+        Some(110_000),
+        "0.55 s at 200 kS/s from a 0.1 s input: {summary}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let soak: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "soak")
+        .collect();
+    assert!(!soak.is_empty(), "no soak lines: {stderr}");
+    let last = soak.last().unwrap();
+    assert!(last["rss_kib"].as_u64().unwrap() > 1000, "{last}");
+    assert!(last["queue_blocks_max"].as_u64().is_some(), "{last}");
+    assert!(
+        (last["stream_s"].as_f64().unwrap() - 0.55).abs() < 0.06,
+        "{last}"
+    );
+}

@@ -960,12 +960,16 @@ fn has_identities(m: &Message) -> bool {
 pub fn frame_hex(data: &[u8; 23], m: &Message, reveal: bool) -> String {
     let mask = !reveal && has_identities(m);
     let l2_len = usize::from(data[0] >> 2).min(22);
+    let ids = crate::sink::gsmtap::identity_octets(data);
     data.iter()
         .enumerate()
         .map(|(i, b)| {
             // Octets 0..=3: pseudo length, PD, message type, page mode; then identities up to the
-            // L2 length (rest octets after that carry no identity).
-            if mask && i >= 4 && i <= l2_len {
+            // L2 length, and any octet the parser reads as an identity beyond it (malformed
+            // frames).
+            if mask
+                && ((i >= 4 && i <= l2_len) || ids[i] != crate::sink::gsmtap::IdentityOctet::Keep)
+            {
                 "**".to_string()
             } else {
                 format!("{b:02x}")
@@ -993,7 +997,25 @@ fn mask_value(v: Value) -> Value {
                     return Value::String(mask_identity(kind, inner));
                 }
             }
-            Value::Object(map.into_iter().map(|(k, v)| (k, mask_value(v))).collect())
+            Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| {
+                        // Paging Request 2/3 carry bare TMSIs (`tmsi1`, `tmsi2`, `tmsi: [..]`).
+                        let v = match (k.as_str(), v) {
+                            ("tmsi1" | "tmsi2", n @ Value::Number(_)) => {
+                                Value::String(mask_identity("Tmsi", &n))
+                            }
+                            ("tmsi", Value::Array(a)) => Value::Array(
+                                a.into_iter()
+                                    .map(|n| Value::String(mask_identity("Tmsi", &n)))
+                                    .collect(),
+                            ),
+                            (_, v) => mask_value(v),
+                        };
+                        (k, v)
+                    })
+                    .collect(),
+            )
         }
         Value::Array(a) => Value::Array(a.into_iter().map(mask_value).collect()),
         other => other,
@@ -1173,4 +1195,54 @@ pub struct DecodeStatsObs {
     pub freq_hz: f64,
     /// Counters.
     pub counters: CarrierCounters,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use towerwatch_dsp::gsm::l3::parse_ccch_frame;
+
+    fn hex(s: &str) -> [u8; 23] {
+        let v: Vec<u8> = s
+            .split_whitespace()
+            .map(|h| u8::from_str_radix(h, 16).unwrap())
+            .collect();
+        v.try_into().unwrap()
+    }
+
+    /// Fuzz crash l2l3_frames crash-5fc7f5b8: the TMSIs of Paging Request 2 (and 3) are bare
+    /// numbers in the message, not `MobileIdentity` values, and went to JSON in clear.
+    #[test]
+    fn fuzz_l2l3_frames_crash_5fc7f5b8_paging2_tmsi_in_clear_json() {
+        // The crash input itself.
+        let f = hex("49 06 22 a0 01 5b f9 3f 01 5c bf 9c 17 05 f4 01 5c ff 76 d1 2b 2b 2b");
+        let m = parse_ccch_frame(&f).unwrap();
+        let clear = masked_json(&m, true).to_string();
+        assert!(clear.contains("22804799"), "{clear}");
+        let masked = masked_json(&m, false).to_string();
+        assert!(
+            !masked.contains("22804799") && !masked.contains("22855580"),
+            "{masked}"
+        );
+        assert!(masked.contains("TMSI 0x****F93F"), "{masked}");
+        let f = hex("4d 06 24 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 2b 2b 2b");
+        let m = parse_ccch_frame(&f).unwrap();
+        let masked = masked_json(&m, false).to_string();
+        assert!(!masked.contains(&0x0102_0304u32.to_string()), "{masked}");
+        assert_eq!(masked.matches("TMSI 0x****").count(), 4, "{masked}");
+    }
+
+    /// The hex listing masks identities the parser reads past a short pseudo length.
+    #[test]
+    fn frame_hex_masks_identities_past_the_pseudo_length() {
+        let f = hex("0d 06 21 00 08 29 26 20 21 43 65 87 09 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b");
+        let m = parse_ccch_frame(&f).unwrap();
+        let h = frame_hex(&f, &m, false);
+        assert!(
+            h.starts_with("0d 06 21 00 08 ** ** ** ** ** ** ** ** 2b"),
+            "{h}"
+        );
+        assert!(frame_hex(&f, &m, true).contains("29 26 20"));
+    }
 }

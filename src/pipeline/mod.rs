@@ -109,6 +109,10 @@ pub struct Counters {
     pub blocks_dropped: AtomicU64,
     /// Samples in dropped blocks.
     pub samples_dropped: AtomicU64,
+    /// Blocks waiting in the source → analysis queue, as the analysis thread last saw it.
+    pub queue_depth: AtomicU64,
+    /// The largest `queue_depth` seen.
+    pub queue_depth_max: AtomicU64,
 }
 
 /// What the source thread reports when it ends.
@@ -458,6 +462,12 @@ impl Pipeline {
                     if let Some(t) = &tap {
                         t.push(block.first_sample, block.frequency_hz, &block.samples);
                     }
+                    let depth = handle.blocks.len() as u64;
+                    handle.counters.queue_depth.store(depth, Ordering::Relaxed);
+                    handle
+                        .counters
+                        .queue_depth_max
+                        .fetch_max(depth, Ordering::Relaxed);
                     stage.process(&block, &mut obs);
                     if let Some(g) = gsm_stage.as_mut()
                         && let Err(e) = g.process(&block, &mut obs)

@@ -237,55 +237,85 @@ const MT_PAGING2: u8 = 0x22;
 const MT_PAGING3: u8 = 0x24;
 const IEI_MOBILE_ID: u8 = 0x17;
 
+/// How an octet of an L2 frame is masked by [`mask_identities`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityOctet {
+    /// Not part of a subscriber identity.
+    Keep,
+    /// First octet of a Mobile Identity value: keeps its type and odd/even bits.
+    First,
+    /// Any other identity octet (digits, TMSI octets).
+    Identity,
+}
+
+/// Which octets of an L2 frame (pseudo-length octet first) the L3 parser reads as subscriber
+/// identities in a Paging Request (types 1, 2, 3; TS 44.018 §9.1.22–24). This follows the parser
+/// exactly (`towerwatch_dsp::gsm::l3`): mandatory identities are read wherever the pseudo length
+/// says the message ends, and an optional identity whose tag lies inside the pseudo length is read
+/// to its own length, so masking by the pseudo length alone would leave malformed frames readable.
+pub fn identity_octets(frame: &[u8; 23]) -> [IdentityOctet; 23] {
+    let mut out = [IdentityOctet::Keep; 23];
+    if frame[1] & 0x0f != PD_RR || frame[1] >> 4 != 0 {
+        return out;
+    }
+    // The parser's optional-IE condition: tag at body position < pseudo length − 2, i.e. frame
+    // index < 1 + pseudo length.
+    let end = 1 + usize::from(frame[0] >> 2);
+    match frame[2] {
+        MT_PAGING1 => {
+            // 3: page mode/channel needed; 4: MI1 length; 5..: MI1; then optional 0x17 TLV MI2.
+            let len = usize::from(frame[4]);
+            mark_mi(&mut out, 5, len);
+            let i = 5 + len;
+            if i < end && i + 1 < 23 && frame[i] == IEI_MOBILE_ID {
+                mark_mi(&mut out, i + 2, usize::from(frame[i + 1]));
+            }
+        }
+        MT_PAGING2 => {
+            // 4..8 TMSI1, 8..12 TMSI2, then optional 0x17 TLV MI3.
+            for o in &mut out[4..12] {
+                *o = IdentityOctet::Identity;
+            }
+            if 12 < end && frame[12] == IEI_MOBILE_ID {
+                mark_mi(&mut out, 14, usize::from(frame[13]));
+            }
+        }
+        MT_PAGING3 => {
+            // 4..20: four TMSIs.
+            for o in &mut out[4..20] {
+                *o = IdentityOctet::Identity;
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Mark a Mobile Identity value of `len` octets from `at` (clipped to the frame).
+fn mark_mi(out: &mut [IdentityOctet; 23], at: usize, len: usize) {
+    for (k, o) in out.iter_mut().skip(at).take(len).enumerate() {
+        *o = if k == 0 {
+            IdentityOctet::First
+        } else {
+            IdentityOctet::Identity
+        };
+    }
+}
+
 /// Overwrite the subscriber identities of a Paging Request (types 1, 2, 3; TS 44.018 §9.1.22–24)
 /// in an L2 frame (pseudo-length octet first) with `0xff`, keeping the structure parseable:
 /// IE tags and lengths stay, a Mobile Identity keeps its type and odd/even bits (low nibble of
 /// its first octet; the first digit becomes a filler `f`), every following identity octet
 /// becomes `0xff`. TMSIs (type 4) become `ff ff ff ff`. Other messages are returned unchanged.
+/// The octets masked are those [`identity_octets`] names.
 pub fn mask_identities(frame: &[u8; 23]) -> [u8; 23] {
     let mut f = *frame;
-    if f[1] & 0x0f != PD_RR {
-        return f;
-    }
-    let l2_len = usize::from(f[0] >> 2);
-    let end = (1 + l2_len).min(23); // octets 1..end carry the L3 message
-    // Mask a Mobile Identity value of `len` octets starting at `at`.
-    let mask_mi = |f: &mut [u8; 23], at: usize, len: usize| {
-        for (k, i) in (at..(at + len).min(end)).enumerate() {
-            f[i] = if k == 0 { 0xf0 | (f[i] & 0x0f) } else { 0xff };
+    for (b, kind) in f.iter_mut().zip(identity_octets(frame)) {
+        match kind {
+            IdentityOctet::Keep => {}
+            IdentityOctet::First => *b = 0xf0 | (*b & 0x0f),
+            IdentityOctet::Identity => *b = 0xff,
         }
-    };
-    match f[2] {
-        MT_PAGING1 => {
-            // 3: page mode/channel needed; 4: MI1 length; 5..: MI1; then optional 0x17 TLV MI2.
-            let mut i = 4;
-            if i < end {
-                let len = usize::from(f[i]);
-                mask_mi(&mut f, i + 1, len);
-                i += 1 + len;
-            }
-            if i + 1 < end && f[i] == IEI_MOBILE_ID {
-                let len = usize::from(f[i + 1]);
-                mask_mi(&mut f, i + 2, len);
-            }
-        }
-        MT_PAGING2 => {
-            // 4..8 TMSI1, 8..12 TMSI2, then optional 0x17 TLV MI3.
-            for b in f.iter_mut().take(12.min(end)).skip(4) {
-                *b = 0xff;
-            }
-            if 13 < end && f[12] == IEI_MOBILE_ID {
-                let len = usize::from(f[13]);
-                mask_mi(&mut f, 14, len);
-            }
-        }
-        MT_PAGING3 => {
-            // 4..20: four TMSIs.
-            for b in f.iter_mut().take(20.min(end)).skip(4) {
-                *b = 0xff;
-            }
-        }
-        _ => {}
     }
     f
 }
@@ -366,5 +396,40 @@ mod tests {
         // SI3 untouched.
         let f = hex("49 06 1b 2b d9 62 f2 20 01 3e c9 03 05 07 d0 00 02 00 00 00 00 00 00");
         assert_eq!(mask_identities(&f), f);
+    }
+
+    /// Found by reading the parser while fixing fuzz crash l2l3_frames crash-5fc7f5b8: a Paging
+    /// Request whose pseudo length ends before its identities still has them read by the parser,
+    /// so they must be masked too.
+    #[test]
+    fn paging_identities_masked_where_the_parser_reads_them() {
+        use towerwatch_dsp::gsm::l3::{Message, MobileIdentity, parse_ccch_frame};
+        // Pseudo length 3 (PD, MT, page mode only), but an IMSI follows in the frame.
+        let f = hex("0d 06 21 00 08 29 26 20 21 43 65 87 09 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b");
+        let Ok(Message::PagingRequest1(p)) = parse_ccch_frame(&f) else {
+            panic!("clear frame parses as paging 1")
+        };
+        assert!(
+            matches!(&p.identity1, MobileIdentity::Imsi(d) if d.len() == 15),
+            "{:?}",
+            p.identity1
+        );
+        let masked = mask_identities(&f);
+        assert_eq!(
+            &masked[5..13],
+            &[0xf9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
+        );
+        if let Ok(Message::PagingRequest1(m)) = parse_ccch_frame(&masked) {
+            assert_ne!(m.identity1, p.identity1);
+        }
+        // Paging 2: TMSIs past a short pseudo length, and an optional identity whose tag is the
+        // last octet inside the pseudo length.
+        let f = hex("31 06 22 00 11 22 33 44 55 66 77 88 17 05 f4 01 02 03 04 2b 2b 2b 2b");
+        let m = mask_identities(&f);
+        assert_eq!(&m[4..12], &[0xff; 8]);
+        assert_eq!(&m[12..14], &f[12..14]);
+        assert_eq!(&m[14..19], &[0xf4, 0xff, 0xff, 0xff, 0xff]);
+        let f = hex("05 06 22 00 11 22 33 44 55 66 77 88 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b");
+        assert_eq!(&mask_identities(&f)[4..12], &[0xff; 8]);
     }
 }

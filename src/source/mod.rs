@@ -141,6 +141,7 @@ pub trait SampleSource: Send {
 
 pub mod file;
 pub mod format;
+pub mod looped;
 pub mod raw;
 pub mod scene;
 pub mod sigmf;

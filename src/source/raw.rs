@@ -56,10 +56,20 @@ pub fn name_hints(path: &Path) -> NameHints {
     let toks: Vec<&str> = stem.split(['_', ' ']).filter(|t| !t.is_empty()).collect();
     if toks.first() == Some(&"gqrx") && stem.ends_with("_fc") {
         // gqrx_DATE_TIME_FREQ_RATE_fc
-        let nums: Vec<f64> = toks.iter().filter_map(|t| t.parse::<f64>().ok()).collect();
-        if nums.len() >= 4 {
-            h.freq_hz = Some(nums[nums.len() - 2]);
-            h.rate_sps = Some(nums[nums.len() - 1]);
+        // Plain decimal numbers only: `f64::from_str` also takes "inf", "NaN" and "1e400".
+        let nums: Vec<f64> = toks
+            .iter()
+            .filter(|t| t.chars().all(|c| c.is_ascii_digit() || c == '.'))
+            .filter_map(|t| t.parse::<f64>().ok())
+            .collect();
+        if let [.., freq, rate] = nums[..]
+            && nums.len() >= 4
+            && freq.is_finite()
+            && rate.is_finite()
+            && rate > 0.0
+        {
+            h.freq_hz = Some(freq);
+            h.rate_sps = Some(rate);
             h.format = Some(SampleFormat::Cf32Le);
             return h;
         }
@@ -99,6 +109,9 @@ pub fn name_hints(path: &Path) -> NameHints {
             after_freq = false;
         }
     }
+    // A huge number times a unit suffix overflows: such a hint is no hint.
+    h.rate_sps = h.rate_sps.filter(|r| r.is_finite() && *r > 0.0);
+    h.freq_hz = h.freq_hz.filter(|f| f.is_finite());
     h
 }
 
@@ -168,5 +181,26 @@ mod tests {
         assert_eq!(g.format, Some(SampleFormat::Cf32Le));
         let n = name_hints(Path::new("capture.cs8"));
         assert_eq!((n.freq_hz, n.rate_sps), (None, None));
+    }
+
+    /// Fuzz crash raw crash-0a3dda73: a gqrx-style name whose rate field is `00` (or `inf`,
+    /// `nan`) gave a rate hint of 0 / non-finite. Such a name now gives no gqrx hints at all.
+    #[test]
+    fn fuzz_raw_crash_0a3dda73_gqrx_zero_rate_is_no_hint() {
+        let h = name_hints(Path::new(
+            "gqrx_20240101_12\u{fffd}_941000000_2400 00_fc.raw",
+        ));
+        assert!(h.rate_sps.is_none_or(|r| r.is_finite() && r > 0.0), "{h:?}");
+        for name in [
+            "gqrx_20240101_120000_941000000_0_fc.raw",
+            "gqrx_20240101_120000_inf_nan_fc.raw",
+            "gqrx_20240101_120000_941000000_00_fc.raw",
+        ] {
+            let h = name_hints(Path::new(name));
+            assert_eq!(h.rate_sps, None, "{name}");
+            assert!(h.freq_hz.is_none_or(f64::is_finite), "{name}");
+        }
+        let g = name_hints(Path::new("gqrx_20240101_120000_941000000_2400000_fc.raw"));
+        assert_eq!((g.freq_hz, g.rate_sps), (Some(941e6), Some(2.4e6)));
     }
 }

@@ -144,7 +144,16 @@ impl SigmfMeta {
     pub fn load(path: &Path) -> Result<SigmfMeta, SourceError> {
         let (meta_path, data_path) = paths_for(path);
         let text = fs::read_to_string(&meta_path).map_err(|e| SourceError::io(&meta_path, e))?;
-        let v: Value = serde_json::from_str(&text)
+        Self::parse(&text, meta_path, data_path)
+    }
+
+    /// Parse and validate metadata text; the paths name the pair in errors and in the result.
+    pub fn parse(
+        text: &str,
+        meta_path: PathBuf,
+        data_path: PathBuf,
+    ) -> Result<SigmfMeta, SourceError> {
+        let v: Value = serde_json::from_str(text)
             .map_err(|e| SourceError::format(&meta_path, format!("not valid SigMF JSON: {e}")))?;
         let bad = |p: &str| SourceError::format(&meta_path, p.to_string());
         let global = v

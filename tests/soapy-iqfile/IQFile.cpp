@@ -102,6 +102,13 @@ struct Config {
     bool loop = false;
     double backlog_s = 0.5;
     unsigned long long total_samples = 0;
+    // Fault injection (tests): every Nth readStream call reports the fault instead of samples
+    // (0 = never); after `vanish_after` samples the device is gone: every read is a stream error.
+    unsigned long long fault_overflow_every = 0;
+    unsigned long long fault_timeout_every = 0;
+    unsigned long long fault_error_every = 0;
+    unsigned long long fault_vanish_after = 0;
+    bool vanish = false;
 
     static Config fromArgs(const SoapySDR::Kwargs &args) {
         Config c;
@@ -135,6 +142,19 @@ struct Config {
         if (!parseDouble(backlog, c.backlog_s) || c.backlog_s <= 0.0)
             throw std::runtime_error(who + "backlog '" + backlog + "' is not a positive number of seconds");
 
+        const auto count = [&](const char *key, unsigned long long &out) {
+            const std::string v = get(args, key, "0");
+            double d = 0.0;
+            if (!parseDouble(v, d) || d < 0.0 || d != static_cast<double>(static_cast<unsigned long long>(d)))
+                throw std::runtime_error(who + key + " '" + v + "' is not a count >= 0");
+            out = static_cast<unsigned long long>(d);
+        };
+        count("fault_overflow_every", c.fault_overflow_every);
+        count("fault_timeout_every", c.fault_timeout_every);
+        count("fault_error_every", c.fault_error_every);
+        c.vanish = args.count("fault_vanish_after") != 0;
+        count("fault_vanish_after", c.fault_vanish_after);
+
         struct stat st {};
         if (::stat(c.path.c_str(), &st) != 0)
             throw std::runtime_error(who + std::strerror(errno));
@@ -157,6 +177,7 @@ struct IQStream {
     unsigned long long pos = 0;       // next sample index to deliver (counts up across loops)
     Clock::time_point t0;             // realtime: when sample `origin` became available
     unsigned long long origin = 0;
+    unsigned long long reads = 0;     // readStream calls while active (fault injection)
 };
 
 class IQFileDevice : public SoapySDR::Device {
@@ -249,9 +270,23 @@ public:
             return SOAPY_SDR_TIMEOUT;
         }
 
+        // Injected faults, in the order a real driver could report them.
+        if (cfg_.vanish && s->pos >= cfg_.fault_vanish_after) return SOAPY_SDR_STREAM_ERROR;
+        s->reads += 1;
+        const auto every = [&](unsigned long long n) { return n != 0 && s->reads % n == 0; };
+        if (every(cfg_.fault_overflow_every)) {
+            // Samples lost in the device: skip a transfer's worth, as an overrun does.
+            s->pos += MTU_SAMPLES;
+            if (!cfg_.loop) s->pos = std::min(s->pos, cfg_.total_samples);
+            return SOAPY_SDR_OVERFLOW;
+        }
+        if (every(cfg_.fault_timeout_every)) return SOAPY_SDR_TIMEOUT;
+        if (every(cfg_.fault_error_every)) return SOAPY_SDR_STREAM_ERROR;
+
         const unsigned long long total = cfg_.total_samples;
         // Samples left before end of file (infinite when looping).
         unsigned long long left = cfg_.loop ? ~0ULL : total - std::min(total, s->pos);
+        if (cfg_.vanish) left = std::min(left, cfg_.fault_vanish_after - s->pos);
         size_t want = static_cast<size_t>(std::min<unsigned long long>({numElems, MTU_SAMPLES, left}));
 
         if (cfg_.realtime) {
