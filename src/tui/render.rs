@@ -189,15 +189,41 @@ pub fn render_header(s: &DashboardState, area: Rect, buf: &mut Buffer) {
         ),
         Playback::Ended => ("■ ended".to_string(), t.dim()),
     };
-    let rec = if !src.live {
-        "REC n/a".to_string()
-    } else if s.recording {
-        "REC ●on".to_string()
-    } else {
-        "REC off".to_string()
+    let rec = match (src.live, s.recording_s) {
+        (false, _) => "REC n/a".to_string(),
+        (true, Some(secs)) => format!("REC ● {secs:.1} s"),
+        (true, None) => "REC off".to_string(),
     };
-    let gps = s.gps_fix.clone().unwrap_or_else(|| "none".into());
     let drops_style = if s.blocks_dropped > 0 {
+        t.fg(Color::Red).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new()
+    };
+    let drops = format!("dropped {}", s.blocks_dropped);
+    let obs = format!(" │ obs {}", s.observations);
+    // The GPS field gets what is left of the line (a lost fix's reason is cut, not REC).
+    let fixed = format!("{time} │ {play} │ {drops} │ GPS  │ {rec}");
+    let room = usize::from(area.width).saturating_sub(fixed.chars().count());
+    let (gps, gps_style) = match &s.gps_fix {
+        None => ("none".to_string(), Style::new()),
+        Some(g) if g.starts_with("LOST") => {
+            (g.clone(), t.fg(Color::Red).add_modifier(Modifier::BOLD))
+        }
+        Some(g) => (g.clone(), t.fg(Color::Green)),
+    };
+    let gps = if gps.chars().count() > room {
+        let mut g: String = gps.chars().take(room.saturating_sub(1)).collect();
+        g.push('…');
+        g
+    } else {
+        gps
+    };
+    let obs = if gps.chars().count() + obs.chars().count() <= room {
+        obs
+    } else {
+        String::new()
+    };
+    let rec_style = if s.recording_s.is_some() {
         t.fg(Color::Red).add_modifier(Modifier::BOLD)
     } else {
         Style::new()
@@ -206,8 +232,12 @@ pub fn render_header(s: &DashboardState, area: Rect, buf: &mut Buffer) {
         Span::raw(format!("{time} │ ")),
         Span::styled(play, play_style),
         Span::raw(" │ "),
-        Span::styled(format!("dropped {}", s.blocks_dropped), drops_style),
-        Span::raw(format!(" │ GPS {gps} │ {rec} │ obs {}", s.observations)),
+        Span::styled(drops, drops_style),
+        Span::raw(" │ GPS "),
+        Span::styled(gps, gps_style),
+        Span::raw(" │ "),
+        Span::styled(rec, rec_style),
+        Span::raw(obs),
     ]);
     Paragraph::new(vec![line1, line2]).render(area, buf);
 }
@@ -911,7 +941,10 @@ pub fn render_help(s: &DashboardState, area: Rect, buf: &mut Buffer) {
         ("s", "sort the cell table: arfcn, power, score, offset"),
         ("r", "record on/off (live receivers)"),
         ("m", "mark the selected cell good / suspect / unmarked"),
-        ("e", "export the selected alert's evidence (JSON)"),
+        (
+            "e",
+            "export the selected alert's evidence bundle (IQ, frames, manifest)",
+        ),
         ("?", "this help; esc closes"),
     ];
     let mut lines: Vec<Line> = keys

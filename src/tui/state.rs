@@ -326,8 +326,8 @@ pub struct DashboardState {
     pub samples_done: u64,
     /// Blocks dropped by a live source.
     pub blocks_dropped: u64,
-    /// Recording on (live only).
-    pub recording: bool,
+    /// Seconds recorded so far while `r` recording is on (live only); `None`: not recording.
+    pub recording_s: Option<f64>,
     /// GPS fix, when a GPS exists.
     pub gps_fix: Option<String>,
     /// Latest spectrum.
@@ -354,7 +354,7 @@ impl DashboardState {
             playback,
             samples_done: 0,
             blocks_dropped: 0,
-            recording: false,
+            recording_s: None,
             gps_fix: None,
             spectrum: None,
             waterfall: VecDeque::new(),
