@@ -705,7 +705,7 @@ fn marking_a_cell_saves_it_in_the_baseline() {
             mnc_3digits: false,
             lac: 7777,
         });
-        row.summary.cell_identity = Some(u16::from(row.arfcn) + 1000);
+        row.summary.cell_identity = Some(row.arfcn + 1000);
     }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("baseline.toml");

@@ -166,9 +166,9 @@ impl BurstCounter {
                 }
             })
             .collect::<Vec<_>>();
-        for i in 0..channels.len() {
-            let off = channels[i].act.offset_hz;
-            channels[i].neighbours = (0..all.len())
+        for c in channels.iter_mut() {
+            let off = c.act.offset_hz;
+            c.neighbours = (0..all.len())
                 .filter(|&j| ((all[j].0 - off).abs() - 200e3).abs() < 20e3)
                 .collect();
         }

@@ -82,6 +82,11 @@ impl Default for Config {
     }
 }
 
+/// A burst count: (interval start, channel kHz → (bursts/s, busy fraction)).
+type ActivityWindow = (u64, BTreeMap<u64, (f64, f64)>);
+/// An uplink channel: band, ARFCN, power dBFS, (bursts/s, busy fraction) when counted.
+type UplinkRow = (Band, u16, f64, Option<(f64, f64)>);
+
 /// The detector.
 pub struct SimboxUplink {
     weight: f64,
@@ -90,7 +95,7 @@ pub struct SimboxUplink {
     /// Uplink channel (band, ARFCN) → stream time it became hot (continuously since).
     hot_since: BTreeMap<(Band, u16), f64>,
     /// The last burst count: (interval start, channel kHz → (bursts/s, busy fraction)).
-    activity: Option<(u64, BTreeMap<u64, (f64, f64)>)>,
+    activity: Option<ActivityWindow>,
 }
 
 /// Build from the configuration.
@@ -153,7 +158,7 @@ impl Detector for SimboxUplink {
             .map(|(_, m)| m);
         let bursts = |f: f64| activity.map(|m| m.get(&khz(f)).copied().unwrap_or((0.0, 0.0)));
         // Uplink channels in view: (band, uplink ARFCN, snr, (bursts/s, busy fraction)).
-        let mut ul: Vec<(Band, u16, f64, Option<(f64, f64)>)> = Vec::new();
+        let mut ul: Vec<UplinkRow> = Vec::new();
         for ch in &s.channels {
             for &b in &self.bands {
                 if let Some(n) = b.arfcn_at(ch.freq_hz, Direction::Uplink) {
@@ -174,7 +179,7 @@ impl Detector for SimboxUplink {
                 rate >= self.cfg.min_bursts_per_s && busy <= self.cfg.max_active_fraction
             })
         };
-        let hot: Vec<&(Band, u16, f64, Option<(f64, f64)>)> = ul
+        let hot: Vec<&UplinkRow> = ul
             .iter()
             .filter(|u| {
                 u.2 >= self.cfg.min_snr_db
