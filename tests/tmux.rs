@@ -234,10 +234,15 @@ fn scan_opens_the_dashboard() {
 #[test]
 fn demo_e_exports_a_verified_evidence_bundle() {
     let dir = tempfile::tempdir().unwrap();
-    let Some(t) = start_in(100, 30, true, &dashboard_command(), dir.path()) else {
+    // With a position: the header shows it and the bundle's manifest has it.
+    let cmd = format!("{} --position 52.5201,13.405", dashboard_command());
+    let Some(t) = start_in(100, 30, true, &cmd, dir.path()) else {
         return;
     };
     t.wait_for("the dashboard", 60, |s| s.contains("TOWERWATCH"));
+    t.wait_for("the GPS fix in the header", 10, |s| {
+        s.contains("GPS 52.52010,13.40500 FIXED")
+    });
     t.wait_for("the alert", 90, alerts_shown);
     t.keys(&["Tab"]);
     t.keys(&["e"]);
@@ -281,6 +286,52 @@ fn demo_e_exports_a_verified_evidence_bundle() {
         String::from_utf8_lossy(&v.stdout),
         String::from_utf8_lossy(&v.stderr)
     );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(b.join("manifest.json")).unwrap()).unwrap();
+    assert!(
+        (m["position"]["lat_deg"].as_f64().unwrap() - 52.5201).abs() < 1e-9,
+        "{m}"
+    );
+    assert_eq!(m["trigger"]["automatic"], false, "{m}");
+    t.keys(&["q"]);
+    let after = t.wait_for("exit", 30, |s| s.contains("EXITED"));
+    assert!(after.contains("EXITED 0"), "{after}");
+}
+
+/// `replay --tui --evidence-dir DIR`: an alert reaching high is bundled by itself (as without
+/// --tui), and the footer says where.
+#[test]
+fn replay_tui_evidence_dir_bundles_automatically() {
+    let rec = root().join("recordings/sms-blaster.sigmf-meta");
+    if !rec.exists() {
+        eprintln!("SKIPPED: no recording");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "{} replay {} --tui --evidence-dir out --post-trigger 0.2",
+        env!("CARGO_BIN_EXE_towerwatch"),
+        rec.display()
+    );
+    let Some(t) = start_in(120, 30, true, &cmd, dir.path()) else {
+        return;
+    };
+    let s = t.wait_for("the automatic bundle", 90, |s| {
+        s.contains("bundled: out/evidence-") || s.contains("bundle failed")
+    });
+    println!("{s}");
+    assert!(s.contains("alert 1 bundled: out/evidence-1-"), "{s}");
+    let b = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("manifest.json").is_file())
+        .expect("a bundle");
+    let v = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
+        .arg("verify")
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
     t.keys(&["q"]);
     let after = t.wait_for("exit", 30, |s| s.contains("EXITED"));
     assert!(after.contains("EXITED 0"), "{after}");

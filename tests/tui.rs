@@ -824,3 +824,52 @@ fn record_tap_writes_a_verified_sigmf_recording() {
         String::from_utf8_lossy(&v.stderr)
     );
 }
+
+/// `f` on the selected cell replaces the decode counters with its hot/cold indicator, fed from
+/// the spectrum's channel power: a power rising 4 dB/s reads `▲ +4.0 dB/s HOTTER`; `f` again
+/// closes it.
+#[test]
+fn finder_pane_follows_the_selected_cell() {
+    let mut s = state();
+    handle_key(&mut s, key(KeyCode::End)); // ARFCN 21
+    assert_eq!(handle_key(&mut s, key(KeyCode::Char('f'))), Action::None);
+    assert!(
+        s.view
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("finder on ARFCN 21")),
+        "{:?}",
+        s.view.message
+    );
+    for (w, h) in SIZES {
+        let t = text(&draw(&s, w, h));
+        assert!(t.contains("Finder ARFCN 21 (egsm)"), "{t}");
+        assert!(t.contains("waiting for the channel"), "{t}");
+        assert!(!t.contains(" Decode"), "{t}");
+    }
+    for i in 5..30 {
+        let t = f64::from(i) * 0.1;
+        let mut o = spectrum(t);
+        if let Observation::Spectrum(sp) = &mut o {
+            for c in sp.channels.iter_mut().filter(|c| c.arfcn == 21) {
+                c.power_dbfs = -60.0 + 4.0 * t;
+            }
+        }
+        s.apply(&o);
+    }
+    let r = s.finder.as_ref().unwrap().last.unwrap();
+    assert!((r.rate_db_per_s - 4.0).abs() < 1e-6, "{r:?}");
+    for (w, h) in SIZES {
+        let t = text(&draw(&s, w, h));
+        println!("{t}");
+        assert!(t.contains("▲ +4.0 dB/s HOTTER"), "{t}");
+        assert!(t.contains("-48.4 dBFS  avg"), "{t}");
+        assert!(t.contains("peak "), "{t}");
+        if h >= 48 {
+            assert!(t.contains("[#"), "bar\n{t}");
+        }
+    }
+    handle_key(&mut s, key(KeyCode::Char('f')));
+    assert!(s.finder.is_none());
+    assert!(text(&draw(&s, 80, 24)).contains(" Decode"));
+}

@@ -154,8 +154,9 @@ pub fn run(
                         // seconds have passed.
                         if let (Some(r), Some(e)) = (opts.recorder.as_mut(), engine.as_ref())
                             && r.has_pending()
+                            && let Some(m) = bundles_message(r.poll(&e.registry))
                         {
-                            state.view.message = Some(bundles_message(r.poll(&e.registry)));
+                            state.view.message = Some(m);
                         }
                         dirty = true;
                     }
@@ -316,17 +317,19 @@ fn recorded_message(r: Result<crate::pipeline::record::Finished, String>, rate_s
     }
 }
 
+/// The footer's word on automatic bundles (`None`: none written, nothing to say).
 fn bundles_message(
     r: Result<Vec<crate::evidence::Bundle>, crate::evidence::EvidenceError>,
-) -> String {
+) -> Option<String> {
     match r {
-        Ok(b) if b.is_empty() => "evidence bundle not due yet".into(),
-        Ok(b) => b
-            .iter()
-            .map(|b| format!("alert {} bundled: {}", b.alert_id, b.dir.display()))
-            .collect::<Vec<_>>()
-            .join("; "),
-        Err(e) => format!("evidence bundle failed: {e}"),
+        Ok(b) if b.is_empty() => None,
+        Ok(b) => Some(
+            b.iter()
+                .map(|b| format!("alert {} bundled: {}", b.alert_id, b.dir.display()))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Err(e) => Some(format!("evidence bundle failed: {e}")),
     }
 }
 

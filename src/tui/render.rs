@@ -109,7 +109,11 @@ pub fn draw(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     let [alerts, counters] =
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
     render_alerts(s, alerts, buf);
-    render_counters(s, counters, buf);
+    if s.finder.is_some() {
+        render_finder(s, counters, buf);
+    } else {
+        render_counters(s, counters, buf);
+    }
     render_footer(s, footer, buf);
     if s.view.details {
         render_details(s, area, buf);
@@ -701,6 +705,69 @@ pub fn render_counters(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     );
 }
 
+/// Finder pane (`f`): the followed cell's channel power, smoothed power, trend arrow and dB/s,
+/// and how far below the best level so far, with a bar.
+pub fn render_finder(s: &DashboardState, area: Rect, buf: &mut Buffer) {
+    let t = Theme::of(s);
+    let Some(f) = &s.finder else {
+        return;
+    };
+    let block = pane(format!(" Finder ARFCN {} ({}) ", f.arfcn, f.band), true, t);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let Some(r) = &f.last else {
+        put(
+            buf,
+            inner,
+            inner.x,
+            inner.y,
+            "waiting for the channel's power…",
+            t.dim(),
+        );
+        return;
+    };
+    let trend_style = match r.trend {
+        crate::finder::Trend::Hotter => t.fg(Color::Red).add_modifier(Modifier::BOLD),
+        crate::finder::Trend::Colder => t.fg(Color::Blue).add_modifier(Modifier::BOLD),
+        crate::finder::Trend::Steady => Style::new(),
+    };
+    let w = usize::from(inner.width);
+    let lines = [
+        (
+            format!("{:.1} dBFS  avg {:.1}", r.power_dbfs, r.smoothed_dbfs),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        (
+            format!(
+                "{} {:+.1} dB/s {}",
+                r.trend.arrow(),
+                r.rate_db_per_s,
+                r.trend.word()
+            ),
+            trend_style,
+        ),
+        (
+            format!(
+                "peak {:.1} ({:+.1} dB)",
+                r.peak_dbfs,
+                r.smoothed_dbfs - r.peak_dbfs
+            ),
+            Style::new(),
+        ),
+        (
+            format!("[{}]", crate::finder::bar(r, w.saturating_sub(2).min(40))),
+            trend_style,
+        ),
+    ];
+    for (i, (text, style)) in lines.iter().enumerate() {
+        let y = inner.y + i as u16;
+        if y >= inner.bottom() {
+            break;
+        }
+        put(buf, inner, inner.x, y, text, *style);
+    }
+}
+
 /// Footer: the filter being typed, the last command's message, or the key hints.
 pub fn render_footer(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     let t = Theme::of(s);
@@ -939,8 +1006,15 @@ pub fn render_help(s: &DashboardState, area: Rect, buf: &mut Buffer) {
         ("enter", "details of the selected alert or cell"),
         ("/", "filter the cell table (enter keeps, esc clears)"),
         ("s", "sort the cell table: arfcn, power, score, offset"),
-        ("r", "record on/off (live receivers)"),
+        (
+            "r",
+            "record on/off (live receivers: SigMF in the export directory)",
+        ),
         ("m", "mark the selected cell good / suspect / unmarked"),
+        (
+            "f",
+            "finder: hot/cold power of the selected cell (f again closes)",
+        ),
         (
             "e",
             "export the selected alert's evidence bundle (IQ, frames, manifest)",
