@@ -746,11 +746,6 @@ impl Progress {
 }
 
 fn replay(mut a: ReplayArgs) -> Result<u8> {
-    if a.tui && a.evidence.evidence_dir.is_some() {
-        bail!(
-            "--evidence-dir is not available with --tui yet (the dashboard's `e` key will export)"
-        );
-    }
     if let Some(d) = a.duration {
         a.input.seconds = Some(a.input.seconds.map_or(d, |s| s.min(d)));
     }
@@ -768,13 +763,19 @@ fn replay(mut a: ReplayArgs) -> Result<u8> {
             }),
         ));
     }
-    if a.tui && a.gps.any() {
-        bail!(
-            "the dashboard does not show GPS positions yet: drop --tui to get them on the JSON lines"
-        );
-    }
     if a.tui {
         let max = max_samples(&a.input, src.as_ref());
+        let engine = crate::alert::setup::engine(&a.detect)?;
+        if a.evidence.evidence_dir.is_some() && engine.is_none() {
+            bail!("--evidence-dir needs the detectors (drop --no-detect)");
+        }
+        // `e` exports into --evidence-dir (default: the working directory); with the flag,
+        // alerts reaching --evidence-severity are also bundled by themselves, as without --tui.
+        let evidence = a.evidence.evidence_dir.as_ref().map(|dir| {
+            let mut c = evidence_config(dir, &a.evidence.clip, &a.input, a.reveal_identities);
+            c.auto_severity = Some(a.evidence.evidence_severity);
+            c
+        });
         return crate::tui::launch(
             src,
             crate::tui::Launch {
@@ -784,8 +785,10 @@ fn replay(mut a: ReplayArgs) -> Result<u8> {
                 interval_s: a.interval.min(0.25),
                 gsm: (!a.no_gsm).then(GsmStageConfig::default),
                 stop: stop_flag(),
-                engine: crate::alert::setup::engine(&a.detect)?,
+                engine,
                 baseline_path: a.detect.baseline.clone(),
+                evidence,
+                gps: a.gps.open(a.input.device.is_none())?,
             },
         );
     }
@@ -1472,9 +1475,6 @@ pub const DEMO_SECONDS: f64 = 4.0;
 pub const DEMO_TUI_SECONDS: f64 = 120.0;
 
 fn demo(a: DemoArgs) -> Result<u8> {
-    if a.gps.any() && !a.json {
-        bail!("positions (--gpsd, --nmea, --position) are shown on the JSON lines: add --json");
-    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let scene = [PathBuf::from(DEMO_SCENE), root.join(DEMO_SCENE)]
         .into_iter()
@@ -1519,7 +1519,15 @@ fn demo(a: DemoArgs) -> Result<u8> {
                 stop: stop_flag(),
                 engine: crate::alert::setup::engine(&Default::default())?,
                 baseline_path: None,
+                evidence: None,
+                gps: a.gps.open(true)?,
             },
+        );
+    }
+    if a.gps.any() && !a.json {
+        bail!(
+            "positions (--gpsd, --nmea, --position) are shown on the JSON lines (--json) or in \
+             the dashboard (--tui)"
         );
     }
     if a.json {
@@ -1886,6 +1894,7 @@ fn scan_dashboard(
     stop: Arc<AtomicBool>,
     description: String,
     live: bool,
+    gps: Option<crate::gps::PositionProvider>,
 ) -> Result<u8> {
     use crate::pipeline::{Event, SourceReport};
     let info = src.info().clone();
@@ -1938,6 +1947,9 @@ fn scan_dashboard(
             stop,
             export_dir: PathBuf::from("."),
             baseline_path: None,
+            recorder: None,
+            gps,
+            record: None,
         },
         Some(engine),
     )
@@ -2177,7 +2189,7 @@ fn scan(a: ScanArgs) -> Result<u8> {
             "virtual tuner"
         };
         let description = format!("scan {} ({how})", a.band);
-        return scan_dashboard(src, cfg, stop, description, live);
+        return scan_dashboard(src, cfg, stop, description, live, gps);
     }
     let tty = std::io::stdout().is_terminal() && !a.json;
     let table = run_scan(src.as_mut(), cfg, &stop, |t| {

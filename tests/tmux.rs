@@ -62,6 +62,9 @@ fn tmux_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Each test's own tmux server.
+static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -76,6 +79,10 @@ fn start(width: u16, height: u16, no_color: bool) -> Option<Tmux> {
 }
 
 fn start_cmd(width: u16, height: u16, no_color: bool, command: &str) -> Option<Tmux> {
+    start_in(width, height, no_color, command, &root())
+}
+
+fn start_in(width: u16, height: u16, no_color: bool, command: &str, dir: &Path) -> Option<Tmux> {
     if !tmux_available() {
         eprintln!("SKIPPED: tmux is not installed (apt-get install -y tmux)");
         return None;
@@ -85,14 +92,18 @@ fn start_cmd(width: u16, height: u16, no_color: bool, command: &str) -> Option<T
         return None;
     }
     let t = Tmux {
-        socket: format!("towerwatch-test-{}-{width}", std::process::id()),
+        socket: format!(
+            "towerwatch-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ),
     };
     let nc = if no_color { "NO_COLOR=1 " } else { "" };
     // After the dashboard exits, show its exit code and whether canonical mode is back (raw mode
     // turns it off), then keep the pane open for the capture.
     let script = format!(
         "cd {} && {nc}{}; echo EXITED $?; stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon'; sleep 60",
-        root().display(),
+        dir.display(),
         command
     );
     let out = t.cmd(&[
@@ -215,5 +226,113 @@ fn scan_opens_the_dashboard() {
     assert!(s.contains("262-01") && s.contains("262-02"), "{s}");
     t.keys(&["q"]);
     let after = t.wait_for("exit", 20, |s| s.contains("EXITED"));
+    assert!(after.contains("EXITED 0"), "{after}");
+}
+
+/// `e` on the selected alert writes a real evidence bundle (IQ clip, frames, manifest) into the
+/// working directory, and `towerwatch verify` accepts it.
+#[test]
+fn demo_e_exports_a_verified_evidence_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    // With a position: the header shows it and the bundle's manifest has it.
+    let cmd = format!("{} --position 52.5201,13.405", dashboard_command());
+    let Some(t) = start_in(100, 30, true, &cmd, dir.path()) else {
+        return;
+    };
+    t.wait_for("the dashboard", 60, |s| s.contains("TOWERWATCH"));
+    t.wait_for("the GPS fix in the header", 10, |s| {
+        s.contains("GPS 52.52010,13.40500 FIXED")
+    });
+    t.wait_for("the alert", 90, alerts_shown);
+    t.keys(&["Tab"]);
+    t.keys(&["e"]);
+    let s = t.wait_for("the export message", 60, |s| {
+        s.contains("evidence bundle:") || s.contains("export failed")
+    });
+    println!("{s}");
+    assert!(s.contains("evidence bundle: ./evidence-1-"), "{s}");
+    let bundles: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("evidence-1-"))
+        })
+        .collect();
+    assert_eq!(bundles.len(), 1, "{bundles:?}");
+    let b = &bundles[0];
+    for f in [
+        "manifest.json",
+        "iq.sigmf-meta",
+        "iq.sigmf-data",
+        "frames.pcap",
+        "alert.json",
+    ] {
+        assert!(b.join(f).is_file(), "{} missing", f);
+    }
+    assert!(
+        std::fs::metadata(b.join("iq.sigmf-data")).unwrap().len() > 0,
+        "empty IQ clip"
+    );
+    let v = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
+        .arg("verify")
+        .arg(b)
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success(),
+        "verify failed:\n{}\n{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(b.join("manifest.json")).unwrap()).unwrap();
+    assert!(
+        (m["position"]["lat_deg"].as_f64().unwrap() - 52.5201).abs() < 1e-9,
+        "{m}"
+    );
+    assert_eq!(m["trigger"]["automatic"], false, "{m}");
+    t.keys(&["q"]);
+    let after = t.wait_for("exit", 30, |s| s.contains("EXITED"));
+    assert!(after.contains("EXITED 0"), "{after}");
+}
+
+/// `replay --tui --evidence-dir DIR`: an alert reaching high is bundled by itself (as without
+/// --tui), and the footer says where.
+#[test]
+fn replay_tui_evidence_dir_bundles_automatically() {
+    let rec = root().join("recordings/sms-blaster.sigmf-meta");
+    if !rec.exists() {
+        eprintln!("SKIPPED: no recording");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cmd = format!(
+        "{} replay {} --tui --evidence-dir out --post-trigger 0.2",
+        env!("CARGO_BIN_EXE_towerwatch"),
+        rec.display()
+    );
+    let Some(t) = start_in(120, 30, true, &cmd, dir.path()) else {
+        return;
+    };
+    let s = t.wait_for("the automatic bundle", 90, |s| {
+        s.contains("bundled: out/evidence-") || s.contains("bundle failed")
+    });
+    println!("{s}");
+    assert!(s.contains("alert 1 bundled: out/evidence-1-"), "{s}");
+    let b = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("manifest.json").is_file())
+        .expect("a bundle");
+    let v = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
+        .arg("verify")
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    t.keys(&["q"]);
+    let after = t.wait_for("exit", 30, |s| s.contains("EXITED"));
     assert!(after.contains("EXITED 0"), "{after}");
 }

@@ -217,6 +217,67 @@ fn header_shows_source_band_centre_rate_ppm_time_speed_drops_gps_recording() {
     }
 }
 
+/// The GPS field: a fix as `lat,lon quality`, a lost fix as `LOST (reason)`, from the same text
+/// the live loop makes out of the position provider; at 80 columns REC stays on the line (a long
+/// reason is cut instead).
+#[test]
+fn header_shows_a_gps_fix_and_a_lost_fix_at_80_columns() {
+    use towerwatch::gps::{Fix, FixQuality, PositionProvider, PositionStatus, Track};
+    let mut s = state();
+    let fixed = PositionProvider::Fixed(towerwatch::gps::parse_position("52.5201,13.405").unwrap());
+    s.gps_fix = Some(towerwatch::tui::gps_text(&fixed.at(Some(0.5))));
+    let t = pane(render::render_header, &s, 80, 2);
+    let l2 = t.lines().nth(1).unwrap();
+    assert!(l2.contains("GPS 52.52010,13.40500 FIXED │ REC n/a"), "{t}");
+    // A track: 3D fix at 0 s, then the receiver reports no fix from 1 s on.
+    let gga = |time: &str, q: u8| {
+        let body = format!("GPGGA,{time},5231.206,N,01324.300,E,{q},08,0.9,34.0,M,,M,,");
+        let ck = body.bytes().fold(0u8, |a, b| a ^ b);
+        format!("${body}*{ck:02X}")
+    };
+    let gsa = {
+        let body = "GPGSA,A,3,01,02,03,04,,,,,,,,,1.5,0.9,1.2";
+        let ck = body.bytes().fold(0u8, |a, b| a ^ b);
+        format!("${body}*{ck:02X}")
+    };
+    let lines = [gsa.clone(), gga("120000.00", 1), gga("120001.00", 0)];
+    let track = Track::from_lines(lines.iter().map(String::as_str), "nmea:test", 5.0);
+    let p = PositionProvider::Track(track);
+    match p.at(Some(0.5)) {
+        PositionStatus::Fix {
+            fix: Fix { quality, .. },
+            ..
+        } => {
+            assert!(matches!(quality, FixQuality::Fix3d | FixQuality::Fix2d))
+        }
+        other => panic!("{other:?}"),
+    }
+    s.gps_fix = Some(towerwatch::tui::gps_text(&p.at(Some(0.5))));
+    let t = pane(render::render_header, &s, 80, 2);
+    assert!(t.contains("GPS 52.52010,13.40500 "), "{t}");
+    s.gps_fix = Some(towerwatch::tui::gps_text(&p.at(Some(1.5))));
+    let t = pane(render::render_header, &s, 80, 2);
+    let l2 = t.lines().nth(1).unwrap();
+    assert!(
+        l2.contains("GPS LOST (receiver reports no fix) │ REC n/a"),
+        "{t}"
+    );
+    // A long reason is cut so that REC still shows.
+    s.gps_fix = Some(towerwatch::tui::gps_text(&PositionStatus::Lost {
+        reason: "gpsd:localhost:2947: Connection refused (os error 111), retrying".into(),
+        last_fix_age_s: None,
+    }));
+    let t = pane(render::render_header, &s, 80, 2);
+    let l2 = t.lines().nth(1).unwrap();
+    assert!(l2.contains("GPS LOST (gpsd:localhost"), "{t}");
+    assert!(l2.contains("… │ REC n/a"), "{t}");
+    // And live recording shows its length.
+    s.source.live = true;
+    s.recording_s = Some(12.34);
+    let t = pane(render::render_header, &s, 80, 2);
+    assert!(t.contains("REC ● 12.3 s"), "{t}");
+}
+
 #[test]
 fn header_pause_and_end_states() {
     let mut s = state();
@@ -667,4 +728,148 @@ fn marking_a_cell_saves_it_in_the_baseline() {
         engine.registry.baseline.find(&cgi).next().unwrap().status,
         CellStatus::Suspect
     );
+}
+
+/// The `r` recording tap: armed, it writes the analysis thread's blocks to a SigMF pair (0600),
+/// a retune makes a new capture, dropped blocks leave a gap annotation; disarmed, the pair is
+/// hashed and `towerwatch verify` accepts it; blocks after that are not recorded.
+#[test]
+fn record_tap_writes_a_verified_sigmf_recording() {
+    use num_complex::Complex32;
+    use towerwatch::pipeline::record::RecordTap;
+    use towerwatch::source::SampleFormat;
+    use towerwatch::source::sigmf::WriterMeta;
+    let dir = tempfile::tempdir().unwrap();
+    let tap = RecordTap::new(WriterMeta::new(SampleFormat::Ci16Le, 1e6, 938e6));
+    let block = |k: u64| -> Vec<Complex32> {
+        (0..1000)
+            .map(|i| Complex32::new(((k * 1000 + i) % 200) as f32 / 400.0, -0.25))
+            .collect()
+    };
+    // Not armed: nothing happens.
+    tap.push(0, 938e6, &block(0));
+    assert_eq!(tap.recorded_s(), None);
+    assert!(!tap.disarm(true));
+    let base = dir.path().join(towerwatch::pipeline::record::utc_stem());
+    let meta = tap.arm(&base, 938e6).unwrap();
+    assert!(tap.arm(&base, 938e6).is_err(), "second arm refused");
+    tap.push(1000, 938e6, &block(1));
+    tap.push(2000, 938e6, &block(2));
+    tap.push(4000, 938e6, &block(4)); // 3000..4000 dropped upstream
+    tap.push(5000, 940e6, &block(5)); // retuned
+    assert!((tap.recorded_s().unwrap() - 0.004).abs() < 1e-9);
+    assert!(tap.disarm(true));
+    assert_eq!(tap.recorded_s(), None);
+    tap.push(6000, 940e6, &block(6)); // after stopping: not recorded
+    let done = tap.take_finished().unwrap().unwrap();
+    assert_eq!(done.samples, 4000);
+    assert_eq!(done.meta_path, meta);
+    assert!(
+        meta.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("towerwatch-")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for ext in ["sigmf-meta", "sigmf-data"] {
+            let m = std::fs::metadata(meta.with_extension(ext)).unwrap();
+            assert_eq!(m.permissions().mode() & 0o777, 0o600, "{ext}");
+        }
+    }
+    assert_eq!(
+        std::fs::metadata(meta.with_extension("sigmf-data"))
+            .unwrap()
+            .len(),
+        4000 * 4
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta).unwrap()).unwrap();
+    assert_eq!(doc["global"]["core:sha512"].as_str().unwrap(), done.sha512);
+    assert_eq!(doc["global"]["core:datatype"], "ci16_le");
+    assert_eq!(doc["captures"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["captures"][1]["core:sample_start"], 3000);
+    assert_eq!(doc["captures"][1]["core:frequency"], 940e6);
+    assert!(doc["captures"][0]["core:datetime"].is_string());
+    let gap = &doc["annotations"][0];
+    assert_eq!(gap["core:label"], "gap");
+    assert_eq!(gap["core:sample_start"], 2000);
+    // The samples read back as written (16-bit quantisation).
+    let (mut r, _) = towerwatch::source::sigmf::open(&meta, true).unwrap();
+    let mut got = vec![Complex32::new(0.0, 0.0); 5000];
+    use towerwatch::source::SampleSource;
+    let mut n = 0;
+    loop {
+        let k = r.read(&mut got[n..]).unwrap();
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    assert_eq!(n, 4000);
+    let want: Vec<Complex32> = [1, 2, 4, 5].iter().flat_map(|&k| block(k)).collect();
+    for (a, b) in got[..n].iter().zip(&want) {
+        assert!((a - b).norm() < 1e-3, "{a} vs {b}");
+    }
+    let v = std::process::Command::new(env!("CARGO_BIN_EXE_towerwatch"))
+        .arg("verify")
+        .arg(&meta)
+        .output()
+        .unwrap();
+    assert!(
+        v.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+}
+
+/// `f` on the selected cell replaces the decode counters with its hot/cold indicator, fed from
+/// the spectrum's channel power: a power rising 4 dB/s reads `▲ +4.0 dB/s HOTTER`; `f` again
+/// closes it.
+#[test]
+fn finder_pane_follows_the_selected_cell() {
+    let mut s = state();
+    handle_key(&mut s, key(KeyCode::End)); // ARFCN 21
+    assert_eq!(handle_key(&mut s, key(KeyCode::Char('f'))), Action::None);
+    assert!(
+        s.view
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("finder on ARFCN 21")),
+        "{:?}",
+        s.view.message
+    );
+    for (w, h) in SIZES {
+        let t = text(&draw(&s, w, h));
+        assert!(t.contains("Finder ARFCN 21 (egsm)"), "{t}");
+        assert!(t.contains("waiting for the channel"), "{t}");
+        assert!(!t.contains(" Decode"), "{t}");
+    }
+    for i in 5..30 {
+        let t = f64::from(i) * 0.1;
+        let mut o = spectrum(t);
+        if let Observation::Spectrum(sp) = &mut o {
+            for c in sp.channels.iter_mut().filter(|c| c.arfcn == 21) {
+                c.power_dbfs = -60.0 + 4.0 * t;
+            }
+        }
+        s.apply(&o);
+    }
+    let r = s.finder.as_ref().unwrap().last.unwrap();
+    assert!((r.rate_db_per_s - 4.0).abs() < 1e-6, "{r:?}");
+    for (w, h) in SIZES {
+        let t = text(&draw(&s, w, h));
+        println!("{t}");
+        assert!(t.contains("▲ +4.0 dB/s HOTTER"), "{t}");
+        assert!(t.contains("-48.4 dBFS  avg"), "{t}");
+        assert!(t.contains("peak "), "{t}");
+        if h >= 48 {
+            assert!(t.contains("[#"), "bar\n{t}");
+        }
+    }
+    handle_key(&mut s, key(KeyCode::Char('f')));
+    assert!(s.finder.is_none());
+    assert!(text(&draw(&s, 80, 24)).contains(" Decode"));
 }

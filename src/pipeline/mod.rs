@@ -9,6 +9,7 @@
 //!   everything read so far is still analysed and reported.
 
 pub mod gsm;
+pub mod record;
 pub mod scan;
 
 use crate::observation::{Observation, spectrum_obs};
@@ -50,6 +51,9 @@ pub struct PipelineConfig {
     /// Pre-trigger IQ ring for evidence bundles: the analysis thread copies every block it
     /// analyses into it (see `crate::evidence`).
     pub iq_tap: Option<Arc<crate::evidence::IqRing>>,
+    /// Recording tap (the dashboard's `r`): the analysis thread hands it every block and it
+    /// writes them to a SigMF recording while armed.
+    pub record_tap: Option<Arc<record::RecordTap>>,
 }
 
 /// Pause and speed of a paced run, changed from another thread (the dashboard's space and +/-).
@@ -96,6 +100,7 @@ impl Default for PipelineConfig {
             max_samples: None,
             pace: None,
             iq_tap: None,
+            record_tap: None,
         }
     }
 }
@@ -448,6 +453,7 @@ impl Pipeline {
             .transpose()
             .map_err(|e| SourceError::Unsupported(format!("GSM settings: {e}")))?;
         let tap = cfg.iq_tap.clone();
+        let rec_tap = cfg.record_tap.clone();
         let handle = spawn_source(source, cfg, stop);
         let info = handle.info.clone();
         let counters = handle.counters.clone();
@@ -468,6 +474,9 @@ impl Pipeline {
                         .counters
                         .queue_depth_max
                         .fetch_max(depth, Ordering::Relaxed);
+                    if let Some(r) = &rec_tap {
+                        r.push(block.first_sample, block.frequency_hz, &block.samples);
+                    }
                     stage.process(&block, &mut obs);
                     if let Some(g) = gsm_stage.as_mut()
                         && let Err(e) = g.process(&block, &mut obs)

@@ -101,6 +101,10 @@ pub fn handle_key(s: &mut DashboardState, key: KeyEvent) -> Action {
                 }
             };
         }
+        KeyCode::Char('f') => {
+            let msg = s.toggle_finder();
+            s.view.message = Some(msg);
+        }
         KeyCode::Char('?') => v.help = true,
         KeyCode::Esc => v.filter.clear(),
         _ => {}

@@ -16,6 +16,7 @@ pub use crate::alert::Alert;
 pub use keys::{Action, handle_key};
 pub use state::{DashboardState, Playback, SourceSummary};
 
+use crate::observation::Observation;
 use crate::pipeline::{Event, Pace, Pipeline};
 use crossbeam_channel::TryRecvError;
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
@@ -42,6 +43,44 @@ pub struct TuiOptions {
     pub export_dir: PathBuf,
     /// Baseline file that `m` marks are saved to (`None`: marks last for this session).
     pub baseline_path: Option<PathBuf>,
+    /// Evidence recorder fed every observation and alert (its IQ ring must be the pipeline's
+    /// `iq_tap`); `e` exports a bundle from it. `None`: `e` writes the alert's JSON only.
+    pub recorder: Option<crate::evidence::Recorder>,
+    /// Position source shown in the header and put on the evidence track.
+    pub gps: Option<crate::gps::PositionProvider>,
+    /// Recording tap of a live source (the pipeline's `record_tap`): `r` arms and disarms it.
+    pub record: Option<Arc<crate::pipeline::record::RecordTap>>,
+}
+
+/// The header's GPS field from a position status: `52.52010,13.40500 3D` or `LOST (reason)`.
+pub fn gps_text(p: &crate::gps::PositionStatus) -> String {
+    use crate::gps::{FixQuality, PositionStatus};
+    match p {
+        PositionStatus::Fix { fix, .. } => format!(
+            "{:.5},{:.5} {}",
+            fix.lat_deg,
+            fix.lon_deg,
+            match fix.quality {
+                FixQuality::NoFix => "NOFIX",
+                FixQuality::Fix2d => "2D",
+                FixQuality::Fix3d => "3D",
+                FixQuality::Fixed => "FIXED",
+            }
+        ),
+        PositionStatus::Lost { reason, .. } => format!("LOST ({reason})"),
+    }
+}
+
+/// A GPS fix as an evidence track point (HDOP × ~5 m, a typical UERE, as a 1σ figure).
+fn track_point(time_s: f64, f: &crate::gps::Fix) -> crate::evidence::TrackPoint {
+    crate::evidence::TrackPoint {
+        time_s,
+        position: crate::evidence::Position {
+            lat_deg: f.lat_deg,
+            lon_deg: f.lon_deg,
+            accuracy_m: f.hdop.map(|h| h * 5.0),
+        },
+    }
 }
 
 /// True when colour is off (`NO_COLOR` set and not empty, per no-color.org).
@@ -64,7 +103,7 @@ impl Drop for RestoreGuard {
 /// into the engine's baseline (and its file). Returns the exit code.
 pub fn run(
     pipeline: Pipeline,
-    opts: TuiOptions,
+    mut opts: TuiOptions,
     mut engine: Option<crate::alert::Engine>,
 ) -> anyhow::Result<u8> {
     let playback = match &opts.pace {
@@ -92,11 +131,32 @@ pub fn run(
                 match pipeline.events.try_recv() {
                     Ok(Event::Observation(o)) => {
                         state.apply(&o);
+                        if let Some(r) = opts.recorder.as_mut() {
+                            r.observe(&o);
+                            // The GPS track goes into the bundles (one point per spectrum).
+                            if let (Some(g), Observation::Spectrum(sp)) = (&opts.gps, o.as_ref()) {
+                                let t = sp.time_s + sp.duration_s;
+                                if let Some(f) = g.at(Some(t)).fix() {
+                                    r.add_track_point(track_point(t, f));
+                                }
+                            }
+                        }
                         if let Some(e) = engine.as_mut() {
                             raised.extend(e.observe(&o));
                         }
                         for a in raised.drain(..) {
+                            if let Some(r) = opts.recorder.as_mut() {
+                                r.on_alert(&a);
+                            }
                             state.push_alert(a);
+                        }
+                        // Automatic bundles (--evidence-dir): written once their post-trigger
+                        // seconds have passed.
+                        if let (Some(r), Some(e)) = (opts.recorder.as_mut(), engine.as_ref())
+                            && r.has_pending()
+                            && let Some(m) = bundles_message(r.poll(&e.registry))
+                        {
+                            state.view.message = Some(m);
                         }
                         dirty = true;
                     }
@@ -120,6 +180,24 @@ pub fn run(
                 state.blocks_dropped = dropped;
                 dirty = true;
             }
+            if let Some(r) = &opts.record {
+                let secs = r.recorded_s();
+                if secs != state.recording_s {
+                    state.recording_s = secs;
+                    dirty = true;
+                }
+                if let Some(done) = r.take_finished() {
+                    state.view.message = Some(recorded_message(done, state.source.sample_rate_sps));
+                    dirty = true;
+                }
+            }
+            if let Some(g) = &opts.gps {
+                let fix = Some(gps_text(&g.at(Some(state.stream_time_s()))));
+                if fix != state.gps_fix {
+                    state.gps_fix = fix;
+                    dirty = true;
+                }
+            }
             let due = last_draw.is_none_or(|t| t.elapsed() >= frame);
             if dirty && due {
                 terminal.draw(|f| f.render_widget(&state, f.area()))?;
@@ -140,16 +218,17 @@ pub fn run(
                         Action::Quit => return Ok(()),
                         Action::TogglePause => toggle_pause(&mut state, opts.pace.as_deref()),
                         Action::Speed(step) => change_speed(&mut state, opts.pace.as_deref(), step),
-                        Action::Export => export(&mut state, &opts.export_dir),
+                        Action::Export => export(
+                            &mut state,
+                            opts.recorder.as_ref(),
+                            engine.as_ref(),
+                            &opts.export_dir,
+                        ),
                         Action::Mark => {
                             apply_mark(&mut state, engine.as_mut(), opts.baseline_path.as_deref())
                         }
                         Action::Record => {
-                            state.view.message = Some(if state.source.live {
-                                "recording from the dashboard is not wired yet: use `towerwatch record`".into()
-                            } else {
-                                "r records a live receiver; this is a replay".into()
-                            });
+                            toggle_record(&mut state, opts.record.as_deref(), &opts.export_dir)
                         }
                     }
                 }
@@ -165,9 +244,93 @@ pub fn run(
     }
     let report = pipeline.finish();
     drop(guard);
+    // A recording still on is finished (hashed) with everything the pipeline delivered.
+    if let Some(r) = &opts.record
+        && r.disarm(true)
+        && let Some(done) = r.take_finished()
+    {
+        eprintln!(
+            "towerwatch: {}",
+            recorded_message(done, opts.source.sample_rate_sps)
+        );
+    }
+    // Bundles still waiting for their post-trigger seconds are written with the IQ there is.
+    if let (Some(r), Some(e)) = (opts.recorder.as_mut(), engine.as_ref())
+        && r.has_pending()
+    {
+        match r.finish(&e.registry) {
+            Ok(b) => {
+                for b in b {
+                    eprintln!(
+                        "towerwatch: evidence bundle for alert {}: {}",
+                        b.alert_id,
+                        b.dir.display()
+                    );
+                }
+            }
+            Err(e) => eprintln!("towerwatch: evidence bundle failed: {e}"),
+        }
+    }
     result?;
     report?;
     Ok(0)
+}
+
+/// `r`: start or stop recording a live source into `dir`.
+fn toggle_record(
+    state: &mut DashboardState,
+    tap: Option<&crate::pipeline::record::RecordTap>,
+    dir: &std::path::Path,
+) {
+    let Some(tap) = tap.filter(|_| state.source.live) else {
+        state.view.message = Some(if state.source.live {
+            "a band scan retunes the receiver: record with `towerwatch record`".into()
+        } else {
+            "r records a live receiver; this is a replay".into()
+        });
+        return;
+    };
+    if tap.disarm(false) {
+        state.recording_s = None;
+        state.view.message = Some("recording stopped; writing its hash…".into());
+        return;
+    }
+    let base = dir.join(crate::pipeline::record::utc_stem());
+    state.view.message = Some(match tap.arm(&base, state.source.center_freq_hz) {
+        Ok(p) => {
+            state.recording_s = Some(0.0);
+            format!("recording to {} (r stops)", p.display())
+        }
+        Err(e) => format!("cannot record: {e}"),
+    });
+}
+
+fn recorded_message(r: Result<crate::pipeline::record::Finished, String>, rate_sps: f64) -> String {
+    match r {
+        Ok(f) => format!(
+            "recorded {:.1} s to {} (sha512 {}…)",
+            f.samples as f64 / rate_sps.max(1.0),
+            f.meta_path.display(),
+            f.sha512.get(..16).unwrap_or_default()
+        ),
+        Err(e) => e,
+    }
+}
+
+/// The footer's word on automatic bundles (`None`: none written, nothing to say).
+fn bundles_message(
+    r: Result<Vec<crate::evidence::Bundle>, crate::evidence::EvidenceError>,
+) -> Option<String> {
+    match r {
+        Ok(b) if b.is_empty() => None,
+        Ok(b) => Some(
+            b.iter()
+                .map(|b| format!("alert {} bundled: {}", b.alert_id, b.dir.display()))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        Err(e) => Some(format!("evidence bundle failed: {e}")),
+    }
 }
 
 fn toggle_pause(state: &mut DashboardState, pace: Option<&Pace>) {
@@ -254,12 +417,32 @@ pub fn apply_mark(
     });
 }
 
-/// Write the selected alert (reason, details, evidence) as JSON into `dir`.
-fn export(state: &mut DashboardState, dir: &std::path::Path) {
+/// Export the selected alert: an evidence bundle (IQ clip, frames, cells, spectrum, track,
+/// manifest) into `dir` when there is a recorder and a detection engine, else its JSON alone.
+fn export(
+    state: &mut DashboardState,
+    recorder: Option<&crate::evidence::Recorder>,
+    engine: Option<&crate::alert::Engine>,
+    dir: &std::path::Path,
+) {
     let Some(a) = state.selected_alert() else {
         state.view.message = Some("no alert to export".into());
         return;
     };
+    if let (Some(r), Some(e)) = (recorder, engine) {
+        state.view.message = Some(
+            match crate::evidence::export_alert(r, &e.registry, a.id, dir) {
+                Ok(b) => format!(
+                    "evidence bundle: {} ({:.1} s of IQ, {:.1} MB)",
+                    b.dir.display(),
+                    b.clip_s,
+                    b.bytes as f64 / 1e6
+                ),
+                Err(err) => format!("evidence export failed: {err}"),
+            },
+        );
+        return;
+    }
     let name = format!(
         "towerwatch-alert{}-{}-arfcn{}.json",
         a.id, a.cell.band, a.cell.arfcn
@@ -269,7 +452,7 @@ fn export(state: &mut DashboardState, dir: &std::path::Path) {
         .map_err(std::io::Error::other)
         .and_then(|v| std::fs::write(&path, v))
     {
-        Ok(()) => format!("evidence written to {}", path.display()),
+        Ok(()) => format!("alert JSON written to {}", path.display()),
         Err(e) => format!("export failed: {}: {e}", path.display()),
     };
     state.view.message = Some(msg);
@@ -293,6 +476,11 @@ pub struct Launch {
     pub engine: Option<crate::alert::Engine>,
     /// Baseline file that `m` marks are saved to.
     pub baseline_path: Option<PathBuf>,
+    /// Evidence settings: where `e` writes bundles (and, with `auto_severity`, automatic ones).
+    /// `None`: bundles go to the working directory, on request only.
+    pub evidence: Option<crate::evidence::EvidenceConfig>,
+    /// Position source for the header and the evidence track.
+    pub gps: Option<crate::gps::PositionProvider>,
 }
 
 /// Start the pipeline on `src` and run the dashboard over it.
@@ -301,11 +489,40 @@ pub fn launch(src: Box<dyn crate::source::SampleSource>, l: Launch) -> anyhow::R
     let info = src.info().clone();
     let paced = l.paced && !info.live;
     let pace = paced.then(|| Arc::new(Pace::new(l.speed)));
+    // Evidence needs the detectors (bundles are per alert).
+    let recorder = l.engine.as_ref().map(|_| {
+        let cfg = l.evidence.clone().unwrap_or_else(|| {
+            let mut c = crate::evidence::EvidenceConfig::new(PathBuf::from("."));
+            c.auto_severity = None;
+            c
+        });
+        crate::evidence::Recorder::new(cfg, &info)
+    });
+    let export_dir = l
+        .evidence
+        .as_ref()
+        .map_or_else(|| PathBuf::from("."), |c| c.out_dir.clone());
+    // `r` records a live source in its own sample encoding (as `towerwatch record` would).
+    let record = info.live.then(|| {
+        let mut m = crate::source::sigmf::WriterMeta::new(
+            crate::evidence::clip_format(&info),
+            info.sample_rate_sps,
+            info.center_freq_hz,
+        );
+        m.hw = info
+            .hardware
+            .clone()
+            .or_else(|| Some(info.description.clone()));
+        m.description = Some("recorded from the Towerwatch dashboard (r)".into());
+        Arc::new(crate::pipeline::record::RecordTap::new(m))
+    });
     let cfg = PipelineConfig {
         realtime: paced,
         speed: l.speed,
         max_samples: l.max_samples,
         pace: pace.clone(),
+        iq_tap: recorder.as_ref().map(|r| r.ring()),
+        record_tap: record.clone(),
         ..PipelineConfig::default()
     };
     let spec = SpectrumStageConfig {
@@ -325,8 +542,11 @@ pub fn launch(src: Box<dyn crate::source::SampleSource>, l: Launch) -> anyhow::R
         source,
         pace,
         stop: l.stop,
-        export_dir: PathBuf::from("."),
+        export_dir,
         baseline_path: l.baseline_path,
+        recorder,
+        gps: l.gps,
+        record,
     };
     run(pipeline, opts, l.engine)
 }

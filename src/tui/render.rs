@@ -109,7 +109,11 @@ pub fn draw(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     let [alerts, counters] =
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
     render_alerts(s, alerts, buf);
-    render_counters(s, counters, buf);
+    if s.finder.is_some() {
+        render_finder(s, counters, buf);
+    } else {
+        render_counters(s, counters, buf);
+    }
     render_footer(s, footer, buf);
     if s.view.details {
         render_details(s, area, buf);
@@ -189,15 +193,41 @@ pub fn render_header(s: &DashboardState, area: Rect, buf: &mut Buffer) {
         ),
         Playback::Ended => ("■ ended".to_string(), t.dim()),
     };
-    let rec = if !src.live {
-        "REC n/a".to_string()
-    } else if s.recording {
-        "REC ●on".to_string()
-    } else {
-        "REC off".to_string()
+    let rec = match (src.live, s.recording_s) {
+        (false, _) => "REC n/a".to_string(),
+        (true, Some(secs)) => format!("REC ● {secs:.1} s"),
+        (true, None) => "REC off".to_string(),
     };
-    let gps = s.gps_fix.clone().unwrap_or_else(|| "none".into());
     let drops_style = if s.blocks_dropped > 0 {
+        t.fg(Color::Red).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new()
+    };
+    let drops = format!("dropped {}", s.blocks_dropped);
+    let obs = format!(" │ obs {}", s.observations);
+    // The GPS field gets what is left of the line (a lost fix's reason is cut, not REC).
+    let fixed = format!("{time} │ {play} │ {drops} │ GPS  │ {rec}");
+    let room = usize::from(area.width).saturating_sub(fixed.chars().count());
+    let (gps, gps_style) = match &s.gps_fix {
+        None => ("none".to_string(), Style::new()),
+        Some(g) if g.starts_with("LOST") => {
+            (g.clone(), t.fg(Color::Red).add_modifier(Modifier::BOLD))
+        }
+        Some(g) => (g.clone(), t.fg(Color::Green)),
+    };
+    let gps = if gps.chars().count() > room {
+        let mut g: String = gps.chars().take(room.saturating_sub(1)).collect();
+        g.push('…');
+        g
+    } else {
+        gps
+    };
+    let obs = if gps.chars().count() + obs.chars().count() <= room {
+        obs
+    } else {
+        String::new()
+    };
+    let rec_style = if s.recording_s.is_some() {
         t.fg(Color::Red).add_modifier(Modifier::BOLD)
     } else {
         Style::new()
@@ -206,8 +236,12 @@ pub fn render_header(s: &DashboardState, area: Rect, buf: &mut Buffer) {
         Span::raw(format!("{time} │ ")),
         Span::styled(play, play_style),
         Span::raw(" │ "),
-        Span::styled(format!("dropped {}", s.blocks_dropped), drops_style),
-        Span::raw(format!(" │ GPS {gps} │ {rec} │ obs {}", s.observations)),
+        Span::styled(drops, drops_style),
+        Span::raw(" │ GPS "),
+        Span::styled(gps, gps_style),
+        Span::raw(" │ "),
+        Span::styled(rec, rec_style),
+        Span::raw(obs),
     ]);
     Paragraph::new(vec![line1, line2]).render(area, buf);
 }
@@ -671,6 +705,69 @@ pub fn render_counters(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     );
 }
 
+/// Finder pane (`f`): the followed cell's channel power, smoothed power, trend arrow and dB/s,
+/// and how far below the best level so far, with a bar.
+pub fn render_finder(s: &DashboardState, area: Rect, buf: &mut Buffer) {
+    let t = Theme::of(s);
+    let Some(f) = &s.finder else {
+        return;
+    };
+    let block = pane(format!(" Finder ARFCN {} ({}) ", f.arfcn, f.band), true, t);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    let Some(r) = &f.last else {
+        put(
+            buf,
+            inner,
+            inner.x,
+            inner.y,
+            "waiting for the channel's power…",
+            t.dim(),
+        );
+        return;
+    };
+    let trend_style = match r.trend {
+        crate::finder::Trend::Hotter => t.fg(Color::Red).add_modifier(Modifier::BOLD),
+        crate::finder::Trend::Colder => t.fg(Color::Blue).add_modifier(Modifier::BOLD),
+        crate::finder::Trend::Steady => Style::new(),
+    };
+    let w = usize::from(inner.width);
+    let lines = [
+        (
+            format!("{:.1} dBFS  avg {:.1}", r.power_dbfs, r.smoothed_dbfs),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        (
+            format!(
+                "{} {:+.1} dB/s {}",
+                r.trend.arrow(),
+                r.rate_db_per_s,
+                r.trend.word()
+            ),
+            trend_style,
+        ),
+        (
+            format!(
+                "peak {:.1} ({:+.1} dB)",
+                r.peak_dbfs,
+                r.smoothed_dbfs - r.peak_dbfs
+            ),
+            Style::new(),
+        ),
+        (
+            format!("[{}]", crate::finder::bar(r, w.saturating_sub(2).min(40))),
+            trend_style,
+        ),
+    ];
+    for (i, (text, style)) in lines.iter().enumerate() {
+        let y = inner.y + i as u16;
+        if y >= inner.bottom() {
+            break;
+        }
+        put(buf, inner, inner.x, y, text, *style);
+    }
+}
+
 /// Footer: the filter being typed, the last command's message, or the key hints.
 pub fn render_footer(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     let t = Theme::of(s);
@@ -909,9 +1006,19 @@ pub fn render_help(s: &DashboardState, area: Rect, buf: &mut Buffer) {
         ("enter", "details of the selected alert or cell"),
         ("/", "filter the cell table (enter keeps, esc clears)"),
         ("s", "sort the cell table: arfcn, power, score, offset"),
-        ("r", "record on/off (live receivers)"),
+        (
+            "r",
+            "record on/off (live receivers: SigMF in the export directory)",
+        ),
         ("m", "mark the selected cell good / suspect / unmarked"),
-        ("e", "export the selected alert's evidence (JSON)"),
+        (
+            "f",
+            "finder: hot/cold power of the selected cell (f again closes)",
+        ),
+        (
+            "e",
+            "export the selected alert's evidence bundle (IQ, frames, manifest)",
+        ),
         ("?", "this help; esc closes"),
     ];
     let mut lines: Vec<Line> = keys

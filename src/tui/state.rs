@@ -315,6 +315,19 @@ pub struct ViewState {
     pub no_color: bool,
 }
 
+/// The finder pane (`f`): a hot/cold indicator on one cell's channel power.
+#[derive(Debug, Clone)]
+pub struct FinderView {
+    /// Band of the cell followed.
+    pub band: Band,
+    /// Its ARFCN.
+    pub arfcn: u16,
+    /// The indicator, fed from spectrum observations.
+    pub indicator: crate::finder::HotCold,
+    /// Latest reading.
+    pub last: Option<crate::finder::Reading>,
+}
+
 /// Everything the dashboard draws.
 #[derive(Debug, Clone)]
 pub struct DashboardState {
@@ -326,8 +339,8 @@ pub struct DashboardState {
     pub samples_done: u64,
     /// Blocks dropped by a live source.
     pub blocks_dropped: u64,
-    /// Recording on (live only).
-    pub recording: bool,
+    /// Seconds recorded so far while `r` recording is on (live only); `None`: not recording.
+    pub recording_s: Option<f64>,
     /// GPS fix, when a GPS exists.
     pub gps_fix: Option<String>,
     /// Latest spectrum.
@@ -344,6 +357,8 @@ pub struct DashboardState {
     pub operators: Operators,
     /// View state.
     pub view: ViewState,
+    /// Finder pane, when on (it replaces the decode counters).
+    pub finder: Option<FinderView>,
 }
 
 impl DashboardState {
@@ -354,7 +369,7 @@ impl DashboardState {
             playback,
             samples_done: 0,
             blocks_dropped: 0,
-            recording: false,
+            recording_s: None,
             gps_fix: None,
             spectrum: None,
             waterfall: VecDeque::new(),
@@ -363,6 +378,7 @@ impl DashboardState {
             observations: 0,
             operators: Operators::default(),
             view: ViewState::default(),
+            finder: None,
         }
     }
 
@@ -492,6 +508,15 @@ impl DashboardState {
     fn apply_spectrum(&mut self, s: &SpectrumObs) {
         self.source.center_freq_hz = s.center_freq_hz;
         let t = s.time_s + s.duration_s;
+        if let Some(f) = self.finder.as_mut()
+            && let Some(ch) = s
+                .channels
+                .iter()
+                .find(|c| c.band == f.band && c.arfcn == f.arfcn)
+            && let Some(r) = f.indicator.update(t, ch.power_dbfs)
+        {
+            f.last = Some(r);
+        }
         for ch in &s.channels {
             if let Some(row) = self.cells.get_mut(&(ch.band, ch.arfcn)) {
                 row.power_dbfs = Some(ch.power_dbfs);
@@ -598,6 +623,32 @@ impl DashboardState {
         let row = self.cells.get_mut(&key)?;
         row.mark = row.mark.next();
         Some(format!("ARFCN {} marked {}", row.arfcn, row.state_label()))
+    }
+
+    /// `f`: follow the selected cell with the finder pane, or close it (on the same cell).
+    /// Returns the message for the footer.
+    pub fn toggle_finder(&mut self) -> String {
+        let Some(key) = self.selected_cell().map(|c| (c.band, c.arfcn)) else {
+            return "no cell selected".into();
+        };
+        if self
+            .finder
+            .as_ref()
+            .is_some_and(|f| (f.band, f.arfcn) == key)
+        {
+            self.finder = None;
+            return "finder closed".into();
+        }
+        self.finder = Some(FinderView {
+            band: key.0,
+            arfcn: key.1,
+            indicator: crate::finder::HotCold::default(),
+            last: None,
+        });
+        format!(
+            "finder on ARFCN {} ({}): walk, watch the trend; f closes",
+            key.1, key.0
+        )
     }
 
     /// Move the selection in the focused pane by `delta` rows.
