@@ -45,8 +45,7 @@ pub mod uplink;
 
 pub use cell::{
     BcchFrames, CellConfig, CellCounters, DedicatedBehaviour, DedicatedConfig, SENT_LOG,
-    SentDedicated, Ts0Channel,
-    bcch_si_for, ts0_channel,
+    SentDedicated, Ts0Channel, bcch_si_for, ts0_channel,
 };
 pub use messages::{CcchLoad, IdleCcch};
 pub use physics::{Physics, Tap};
