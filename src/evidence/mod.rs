@@ -47,7 +47,7 @@ use crate::source::{SampleFormat, SourceInfo};
 use manifest::FileEntry;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::Write;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -211,7 +211,7 @@ pub struct Recorder {
     base_unix_s: Option<f64>,
     frames: VecDeque<FrameRecord>,
     marks: VecDeque<BurstMark>,
-    levels: HashMap<(Band, u16), (f64, f64)>,
+    levels: crate::sink::CarrierLevels,
     history: BTreeMap<u64, Vec<Alert>>,
     pending: Vec<Trigger>,
     triggered: BTreeSet<u64>,
@@ -263,7 +263,7 @@ impl Recorder {
             base_unix_s,
             frames: VecDeque::new(),
             marks: VecDeque::new(),
-            levels: HashMap::new(),
+            levels: crate::sink::CarrierLevels::default(),
             history: BTreeMap::new(),
             pending: Vec::new(),
             triggered: BTreeSet::new(),
@@ -317,16 +317,9 @@ impl Recorder {
         if let Some(t) = obs_time(o) {
             self.now_s = self.now_s.max(t);
         }
+        self.levels.observe(o);
         match o {
-            Observation::Spectrum(s) => {
-                for c in &s.channels {
-                    let e = self.levels.entry((c.band, c.arfcn)).or_insert((0.0, 0.0));
-                    e.0 = c.power_dbfs;
-                }
-            }
             Observation::Carrier(c) => {
-                let e = self.levels.entry((c.band, c.arfcn)).or_insert((0.0, 0.0));
-                e.1 = c.snr_db;
                 self.marks.push_back(BurstMark {
                     sample_index: c.sample_index,
                     band: c.band,
@@ -349,11 +342,7 @@ impl Recorder {
                 ),
             }),
             Observation::SystemInfo(m) | Observation::Ccch(m) => {
-                let (sig, snr) = self
-                    .levels
-                    .get(&(m.band, m.arfcn))
-                    .copied()
-                    .unwrap_or((0.0, 0.0));
+                let (sig, snr) = self.levels.get(m.band, m.arfcn);
                 self.frames.push_back(FrameRecord {
                     sample_index: m.sample_index,
                     time_s: m.time_s,

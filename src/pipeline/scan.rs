@@ -514,14 +514,37 @@ pub fn run_scan_observed(
     };
     let mut total = 0u64;
     let mut step_start = 0u64;
-    let end_step = |stage: &mut GsmStage,
-                    welch: &mut Welch,
-                    sweep: &mut Sweep,
-                    obs: &mut Vec<Observation>,
-                    tuned: f64,
-                    (step_start, total): (u64, u64),
-                    on_obs: &mut dyn FnMut(&Observation, u64)| {
-        stage.finish(obs);
+    loop {
+        let stopped = stop.load(Ordering::Relaxed);
+        let n = if stopped {
+            0
+        } else {
+            block.samples.resize(block_len, Complex32::new(0.0, 0.0));
+            src.read(&mut block.samples)?
+        };
+        let finished = stopped || n == 0;
+        if !finished {
+            block.samples.truncate(n);
+            if sweep.settling() {
+                sweep.skip(n as u64);
+                continue;
+            }
+            // Sample indices (and so observation times) run on over the whole scan, not per step.
+            block.first_sample = total;
+            block.frequency_hz = tuned;
+            total += n as u64;
+            stage.process(&block, &mut obs).map_err(ScanError::Config)?;
+            welch.process(&block.samples);
+            for o in obs.drain(..) {
+                on_obs(&o, total);
+                sweep.observe(&o);
+            }
+            if !sweep.advance(n as u64) {
+                continue;
+            }
+        }
+        // End of a step (or of the scan): the receivers' last words and the step's spectrum.
+        stage.finish(&mut obs);
         if let Some(psd) = welch.psd(rate) {
             obs.push(Observation::Spectrum(crate::observation::spectrum_obs(
                 &psd,
@@ -536,61 +559,9 @@ pub fn run_scan_observed(
             on_obs(&o, total);
             sweep.observe(&o);
         }
-    };
-    loop {
-        if stop.load(Ordering::Relaxed) {
-            end_step(
-                &mut stage,
-                &mut welch,
-                &mut sweep,
-                &mut obs,
-                tuned,
-                (step_start, total),
-                on_obs,
-            );
+        if finished {
             break;
         }
-        block.samples.resize(block_len, Complex32::new(0.0, 0.0));
-        let n = src.read(&mut block.samples)?;
-        if n == 0 {
-            end_step(
-                &mut stage,
-                &mut welch,
-                &mut sweep,
-                &mut obs,
-                tuned,
-                (step_start, total),
-                on_obs,
-            );
-            break;
-        }
-        block.samples.truncate(n);
-        if sweep.settling() {
-            sweep.skip(n as u64);
-            continue;
-        }
-        // Sample indices (and so observation times) run on over the whole scan, not per step.
-        block.first_sample = total;
-        block.frequency_hz = tuned;
-        total += n as u64;
-        stage.process(&block, &mut obs).map_err(ScanError::Config)?;
-        welch.process(&block.samples);
-        for o in obs.drain(..) {
-            on_obs(&o, total);
-            sweep.observe(&o);
-        }
-        if !sweep.advance(n as u64) {
-            continue;
-        }
-        end_step(
-            &mut stage,
-            &mut welch,
-            &mut sweep,
-            &mut obs,
-            tuned,
-            (step_start, total),
-            on_obs,
-        );
         step_start = total;
         let action = sweep.next_step();
         on_step(sweep.table());

@@ -66,14 +66,40 @@ pub struct SinkReport {
     pub pcap_packets: u64,
 }
 
+/// Latest (signal dBFS, SNR dB) per carrier, for GSMTAP headers: the channel power from spectrum
+/// observations, the SNR from FCCH measurements; (0, 0) for a carrier not measured yet.
+#[derive(Debug, Clone, Default)]
+pub struct CarrierLevels(HashMap<(Band, u16), (f64, f64)>);
+
+impl CarrierLevels {
+    /// Remember the measurements an observation carries (others are ignored).
+    pub fn observe(&mut self, o: &Observation) {
+        match o {
+            Observation::Spectrum(s) => {
+                for c in &s.channels {
+                    self.0.entry((c.band, c.arfcn)).or_insert((0.0, 0.0)).0 = c.power_dbfs;
+                }
+            }
+            Observation::Carrier(c) => {
+                self.0.entry((c.band, c.arfcn)).or_insert((0.0, 0.0)).1 = c.snr_db;
+            }
+            _ => {}
+        }
+    }
+
+    /// (signal dBFS, SNR dB) of a carrier.
+    pub fn get(&self, band: Band, arfcn: u16) -> (f64, f64) {
+        self.0.get(&(band, arfcn)).copied().unwrap_or((0.0, 0.0))
+    }
+}
+
 /// Sends decoded frames to GSMTAP/UDP and/or a pcap file.
 pub struct GsmtapSink {
     udp: Option<(UdpSocket, SocketAddr)>,
     pcap: Option<pcap::PcapWriter>,
     reveal: bool,
     base_unix_s: f64,
-    /// Latest (signal dBFS, SNR dB) per carrier.
-    levels: HashMap<(Band, u16), (f64, f64)>,
+    levels: CarrierLevels,
     report: SinkReport,
     error: Option<SinkError>,
 }
@@ -113,7 +139,7 @@ impl GsmtapSink {
             pcap,
             reveal,
             base_unix_s,
-            levels: HashMap::new(),
+            levels: CarrierLevels::default(),
             report: SinkReport::default(),
             error: None,
         }))
@@ -121,23 +147,10 @@ impl GsmtapSink {
 
     /// Look at one observation: frames are sent, measurements remembered for the headers.
     pub fn observe(&mut self, o: &Observation) {
+        self.levels.observe(o);
         match o {
-            Observation::Spectrum(s) => {
-                for c in &s.channels {
-                    let e = self.levels.entry((c.band, c.arfcn)).or_insert((0.0, 0.0));
-                    e.0 = c.power_dbfs;
-                }
-            }
-            Observation::Carrier(c) => {
-                let e = self.levels.entry((c.band, c.arfcn)).or_insert((0.0, 0.0));
-                e.1 = c.snr_db;
-            }
             Observation::SystemInfo(m) | Observation::Ccch(m) => {
-                let (sig, snr) = self
-                    .levels
-                    .get(&(m.band, m.arfcn))
-                    .copied()
-                    .unwrap_or((0.0, 0.0));
+                let (sig, snr) = self.levels.get(m.band, m.arfcn);
                 let h = gsmtap::header_for(m, sig, snr);
                 let frame = if self.reveal {
                     m.raw
@@ -148,11 +161,7 @@ impl GsmtapSink {
                 self.send(&pkt, self.base_unix_s + m.time_s);
             }
             Observation::Dedicated(d) => {
-                let (sig, snr) = self
-                    .levels
-                    .get(&(d.band, d.arfcn))
-                    .copied()
-                    .unwrap_or((0.0, 0.0));
+                let (sig, snr) = self.levels.get(d.band, d.arfcn);
                 let h = gsmtap::header_for_dedicated(d, sig, snr);
                 let frame = if self.reveal {
                     d.raw
