@@ -1854,13 +1854,15 @@ fn print_cell(r: &CellReport) {
             );
             println!(
                 "  SDCCH        blocks ok {} failed {} idle {}  fill {}  malformed {}  \
-                 followed {}  not followed: hopping {} other ARFCN {} TCH {} other {}",
+                 followed {} (dropped when idle {})  not followed: hopping {} other ARFCN {} TCH {} \
+                 other {}",
                 d.blocks.blocks_ok,
                 d.blocks.blocks_failed,
                 d.blocks.blocks_idle,
                 d.fill_frames,
                 d.malformed,
                 d.assignments_followed,
+                d.blocks.unfollowed_idle,
                 nf.hopping,
                 nf.other_arfcn,
                 nf.tch,

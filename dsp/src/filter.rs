@@ -166,8 +166,10 @@ pub struct FreqShifter {
     sample_rate_sps: f64,
     freq_hz: f64,
     step_cycles: f64,
+    /// Exact phase (cycles) at sample `anchor` (the last frequency change).
     phase_cycles: f64,
-    /// Phasor for the current sample (re-derived from `phase_cycles` every 1024 samples).
+    anchor: u64,
+    /// Phasor for the current sample (re-derived from the exact phase every 1024 samples).
     rot: Complex32,
     /// Samples processed so far.
     count: u64,
@@ -193,6 +195,7 @@ impl FreqShifter {
             freq_hz,
             step_cycles: freq_hz / sample_rate_sps,
             phase_cycles: 0.0,
+            anchor: 0,
             rot: Complex32::new(1.0, 0.0),
             count: 0,
         })
@@ -207,9 +210,17 @@ impl FreqShifter {
     /// values are ignored.
     pub fn set_freq_hz(&mut self, freq_hz: f64) {
         if freq_hz.is_finite() {
+            self.phase_cycles = self.phase_now();
+            self.anchor = self.count;
             self.freq_hz = freq_hz;
             self.step_cycles = freq_hz / self.sample_rate_sps;
         }
+    }
+
+    /// Exact phase (cycles, in [0, 1)) of the next sample.
+    fn phase_now(&self) -> f64 {
+        let n = self.count.wrapping_sub(self.anchor) as f64;
+        (self.phase_cycles + self.step_cycles * n).rem_euclid(1.0)
     }
 
     /// Mixes `input` and appends the result to `out`. Returns `input.len()`.
@@ -225,7 +236,7 @@ impl FreqShifter {
         while !rest.is_empty() {
             let into = (self.count % 1024) as usize;
             if into == 0 {
-                let p = -TAU * self.phase_cycles;
+                let p = -TAU * self.phase_now();
                 self.rot = Complex32::new(p.cos() as f32, p.sin() as f32);
             }
             // Up to the next re-derivation: a tight loop the CPU can overlap with the phase
@@ -238,12 +249,6 @@ impl FreqShifter {
                 y
             }));
             self.rot = rot;
-            for _ in 0..now.len() {
-                self.phase_cycles += self.step_cycles;
-                if self.phase_cycles >= 1.0 || self.phase_cycles < 0.0 {
-                    self.phase_cycles = self.phase_cycles.rem_euclid(1.0);
-                }
-            }
             self.count = self.count.wrapping_add(now.len() as u64);
             rest = later;
         }
@@ -355,6 +360,68 @@ impl RationalResampler {
     /// represents, accounting for the filter delay.
     pub fn output_time(&self, m: f64) -> f64 {
         (m * self.down as f64 - (self.proto_len as f64 - 1.0) / 2.0) / self.up as f64
+    }
+
+    /// Number of outputs [`RationalResampler::process`] produces from the first `stream_len`
+    /// input samples of a stream (output `m` needs input `⌊m·down/up⌋`).
+    pub fn outputs_for(&self, stream_len: u64) -> u64 {
+        let n = u128::from(stream_len) * self.up as u128;
+        n.div_ceil(self.down as u128).min(u128::from(u64::MAX)) as u64
+    }
+
+    /// Input index of the oldest sample output `m` depends on (may be negative: zeros before
+    /// the stream's start).
+    pub fn first_input_for(&self, m: u64) -> i64 {
+        let s = (u128::from(m) * self.down as u128 / self.up as u128).min(i64::MAX as u128) as i64;
+        s + 1 - self.k as i64
+    }
+
+    /// Computes outputs `m0 … m0 + out.len() − 1` directly from the input stream (random
+    /// access, no state: the same values [`RationalResampler::process`] produces when fed the
+    /// stream from its start). The stream's samples from index `base` on are `re`/`im`; samples
+    /// before index 0 count as zero. Outputs whose inputs are not held come out as zero;
+    /// returns how many outputs were computed from held inputs.
+    pub fn outputs_at(
+        &self,
+        m0: u64,
+        re: &[f32],
+        im: &[f32],
+        base: u64,
+        out: &mut [Complex32],
+    ) -> usize {
+        let t = u128::from(m0) * self.down as u128;
+        let mut s = (t / self.up as u128).min(u128::from(u64::MAX / 2)) as u64;
+        let mut p = (t % self.up as u128) as usize;
+        let k = self.k as u64;
+        let mut good = 0;
+        for y in out.iter_mut() {
+            *y = Complex32::new(0.0, 0.0);
+            if let Some(h) = self.phases.get(p) {
+                if s + 1 >= k && s + 1 - k >= base {
+                    let from = (s + 1 - k - base) as usize;
+                    if let (Some(r), Some(i)) =
+                        (re.get(from..from + self.k), im.get(from..from + self.k))
+                    {
+                        *y = Complex32::new(dot_f32(h, r), dot_f32(h, i));
+                        good += 1;
+                    }
+                } else if base == 0 {
+                    // The window starts before the stream: its first taps meet zeros.
+                    let lead = (k - (s + 1).min(k)) as usize;
+                    if let Some(hh) = h.get(lead..) {
+                        let n = hh.len();
+                        if let (Some(r), Some(i)) = (re.get(..n), im.get(..n)) {
+                            *y = Complex32::new(dot_f32(hh, r), dot_f32(hh, i));
+                            good += 1;
+                        }
+                    }
+                }
+            }
+            p += self.down;
+            s += (p / self.up) as u64;
+            p %= self.up;
+        }
+        good
     }
 
     /// Resamples `input`, appending to `out`. Returns `input.len()`.
@@ -564,6 +631,30 @@ impl ChannelExtractor {
             Some(p) => p.output_time(t1),
             None => t1,
         }
+    }
+
+    /// The final resampler (whose input is the stream [`ChannelExtractor::process_front`] makes).
+    pub fn resampler(&self) -> &RationalResampler {
+        &self.resampler
+    }
+
+    /// Runs only the mixer and the pre-decimator, appending the stream the final resampler reads
+    /// to `re`/`im` (real and imaginary parts). With [`RationalResampler::outputs_at`] on
+    /// [`ChannelExtractor::resampler`] this extracts the channel lazily: only the output samples
+    /// asked for are computed, with the same values [`ChannelExtractor::process`] gives.
+    pub fn process_front(&mut self, input: &[Complex32], re: &mut Vec<f32>, im: &mut Vec<f32>) {
+        self.mixed.clear();
+        self.shifter.process(input, &mut self.mixed);
+        let stream = match &mut self.pre {
+            Some(p) => {
+                self.pre_out.clear();
+                p.process(&self.mixed, &mut self.pre_out);
+                &self.pre_out
+            }
+            None => &self.mixed,
+        };
+        re.extend(stream.iter().map(|v| v.re));
+        im.extend(stream.iter().map(|v| v.im));
     }
 
     /// Extracts the channel from `input`, appending output samples to `out`. Returns `input.len()`.
@@ -894,6 +985,45 @@ impl Channelizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lazy_outputs_equal_streaming_outputs() {
+        let mut rng = crate::signal::Rng::new(7);
+        let x: Vec<Complex32> = (0..5000).map(|_| rng.complex_gaussian(1.0)).collect();
+        let ext = ChannelExtractor::new(1e6, 0.0, 13e6 / 12.0, 100e3, 170e3).unwrap();
+        let mut streaming = ext.clone();
+        let mut want = Vec::new();
+        // Cut into uneven calls: the streaming output must not depend on that.
+        for c in x.chunks(777) {
+            streaming.process(c, &mut want);
+        }
+        let mut lazy = ext.clone();
+        let (mut re, mut im) = (Vec::new(), Vec::new());
+        lazy.process_front(&x, &mut re, &mut im);
+        let rs = lazy.resampler();
+        assert_eq!(rs.outputs_for(re.len() as u64), want.len() as u64);
+        let mut got = vec![Complex32::new(0.0, 0.0); want.len()];
+        assert_eq!(rs.outputs_at(0, &re, &im, 0, &mut got), want.len());
+        for (m, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!((g - w).norm() <= 1e-5 * (1.0 + w.norm()), "output {m}: {g} vs {w}");
+        }
+        // From a trimmed stream: the same values where the window is held, zeros (uncounted)
+        // where it is not.
+        let m0 = 3000u64;
+        let first = rs.first_input_for(m0);
+        assert!(first > 0);
+        let base = first as usize;
+        let mut part = vec![Complex32::new(9.0, 9.0); 100];
+        let good = rs.outputs_at(m0, &re[base..], &im[base..], base as u64, &mut part);
+        assert_eq!(good, 100);
+        for (k, g) in part.iter().enumerate() {
+            assert_eq!(*g, want[m0 as usize + k]);
+        }
+        let mut early = vec![Complex32::new(9.0, 9.0); 4];
+        let good = rs.outputs_at(m0 - 4, &re[base..], &im[base..], base as u64, &mut early);
+        assert!(good < 4);
+        assert!(early.iter().any(|v| *v == Complex32::new(0.0, 0.0)));
+    }
 
     fn tone(freq_hz: f64, rate: f64, n: usize) -> Vec<Complex32> {
         (0..n)

@@ -638,7 +638,12 @@ fn emit(r: &mut CarrierRx, rate_sps: f64, cfg: &GsmStageConfig, out: &mut Vec<Ob
             })),
             RxEvent::Burst(b) => {
                 let sample_index = b.sample_index;
-                if r.dec.push(ev).is_none() {
+                let pushed = r.dec.push(ev).is_some();
+                // The decoder may have stopped following an idle SDCCH timeslot.
+                if r.dec.timeslot_mask() != r.rx.timeslot_mask() {
+                    r.rx.set_timeslot_mask(r.dec.timeslot_mask());
+                }
+                if !pushed {
                     continue;
                 }
                 for f in std::mem::take(&mut r.dec.frames) {

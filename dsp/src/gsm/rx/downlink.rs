@@ -5,6 +5,7 @@ use super::{BurstKind, Receiver, RxConfig, RxError, RxEvent, RxStats};
 use crate::gsm::coding::{
     BlockAssembler, ChannelCombination, ChannelKind, block_position, xcch_decode_bursts,
 };
+use crate::gsm::HYPERFRAME;
 use crate::gsm::l3::{Message, parse_ccch_frame};
 use num_complex::Complex32;
 use serde::{Deserialize, Serialize};
@@ -68,7 +69,17 @@ pub struct DedicatedCounters {
     /// Follow requests refused (timeslot out of range, or a combination the timeslot cannot
     /// carry).
     pub follow_refused: u64,
+    /// Timeslots no longer followed because all their SDCCH/SACCH blocks stayed idle for
+    /// [`IDLE_UNFOLLOW_FRAMES`] (a new assignment to the timeslot follows it again).
+    #[serde(default)]
+    pub unfollowed_idle: u64,
 }
+
+/// TDMA frames (four 51-multiframes, about 0.94 s) of nothing but idle SDCCH/SACCH blocks after
+/// which a [`BlockDecoder`] stops following an SDCCH/8 timeslot. A connection keeps its SACCH
+/// busy (system information 5/6, measurement reports) and an assignment re-follows at once, so
+/// this loses nothing; it keeps the receiver from demodulating empty timeslots for ever.
+pub const IDLE_UNFOLLOW_FRAMES: u32 = 4 * 51;
 
 /// Turns the receiver's burst events into decoded frames: BCCH/CCCH on TS0 and, for timeslots
 /// it was told to follow ([`BlockDecoder::follow`]), SDCCH/SACCH.
@@ -81,6 +92,9 @@ pub struct BlockDecoder {
     asm: BlockAssembler,
     /// First frame of the block on each timeslot in which a dummy or empty burst was seen.
     idle_block: [Option<u32>; 8],
+    /// Per SDCCH/8 timeslot: frame of the last sign of activity (a block that was not idle, or
+    /// the follow request, stamped by the next burst: `None` until then).
+    last_active: [Option<u32>; 8],
     /// Decoded frames so far (callers may take them).
     pub frames: Vec<DecodedFrame>,
     /// Blocks whose Fire code checked.
@@ -97,6 +111,7 @@ impl BlockDecoder {
         BlockDecoder {
             asm: BlockAssembler::bcch(combined),
             idle_block: [None; 8],
+            last_active: [None; 8],
             frames: Vec::new(),
             blocks_ok: 0,
             blocks_failed: 0,
@@ -118,6 +133,12 @@ impl BlockDecoder {
         if !ok {
             self.dedicated.follow_refused += 1;
             return false;
+        }
+        if combination == ChannelCombination::Sdcch8
+            && let Some(a) = self.last_active.get_mut(usize::from(ts))
+        {
+            // Stamped with the frame number of the next burst on this timeslot.
+            *a = None;
         }
         if self.asm.timeslot(ts) != Some(combination) {
             self.asm.set_timeslot(ts, Some(combination));
@@ -161,6 +182,22 @@ impl BlockDecoder {
         let RxEvent::Burst(b) = ev else { return None };
         let ts = b.timeslot;
         let combination = self.asm.timeslot(ts)?;
+        if combination == ChannelCombination::Sdcch8
+            && let Some(a) = self.last_active.get_mut(usize::from(ts))
+        {
+            match *a {
+                None => *a = Some(b.frame_number),
+                Some(f) => {
+                    let h = u64::from(HYPERFRAME);
+                    let idle = (u64::from(b.frame_number) % h + h - u64::from(f) % h) % h;
+                    if idle > u64::from(IDLE_UNFOLLOW_FRAMES) {
+                        self.unfollow(ts);
+                        self.dedicated.unfollowed_idle += 1;
+                        return None;
+                    }
+                }
+            }
+        }
         let position = block_position(combination, b.frame_number);
         let dedicated = matches!(
             position,
@@ -190,6 +227,12 @@ impl BlockDecoder {
         {
             self.dedicated.blocks_idle += 1;
             return None;
+        }
+        if dedicated
+            && let Some(a) = self.last_active.get_mut(usize::from(ts))
+            && a.is_some()
+        {
+            *a = Some(b.frame_number);
         }
         match xcch_decode_bursts(&block.bursts) {
             Ok(data) => {

@@ -24,10 +24,10 @@ pub struct Training {
     pub pos: usize,
     /// Burst positions `n` whose observation is used (all 5 symbols it depends on are known).
     rows: Vec<usize>,
-    /// Regressor rows `[x(n+2), x(n+1), x(n), x(n−1), x(n−2)]`.
-    a: Vec<[f32; CHANNEL_TAPS]>,
-    /// Pseudo-inverse `(AᵀA)⁻¹Aᵀ`, one column per row.
-    pinv: Vec<[f32; CHANNEL_TAPS]>,
+    /// Regressor rows `[x(n+2), x(n+1), x(n), x(n−1), x(n−2)]` (each ±1).
+    a: Vec<[f64; CHANNEL_TAPS]>,
+    /// `(AᵀA)⁻¹` (symmetric).
+    inv: [[f64; CHANNEL_TAPS]; CHANNEL_TAPS],
 }
 
 /// Result of a least-squares channel fit.
@@ -127,14 +127,18 @@ impl Training {
                 }
             }
         }
-        // Columns of the pseudo-inverse: solve (AᵀA) p = a_row for each row.
-        let mut pinv = Vec::with_capacity(a.len());
-        for row in &a {
-            let b = [0, 1, 2, 3, 4].map(|i| f64::from(row[i]));
-            let p = solve5(ata, b)?;
-            pinv.push(p.map(|v| v as f32));
+        // (AᵀA)⁻¹, column by column.
+        let mut inv = [[0.0f64; 5]; 5];
+        for c in 0..5 {
+            let mut e = [0.0f64; 5];
+            e[c] = 1.0;
+            let col = solve5(ata, e)?;
+            for r in 0..5 {
+                inv[r][c] = col[r];
+            }
         }
-        Some(Training { pos, rows, a, pinv })
+        let a = a.iter().map(|row| row.map(f64::from)).collect();
+        Some(Training { pos, rows, a, inv })
     }
 
     /// Number of observations used.
@@ -145,30 +149,47 @@ impl Training {
     /// Least-squares fit of the channel to the symbol-spaced observations `r` (indexed by burst
     /// position, at least 148 long).
     pub fn fit(&self, r: &[Complex32]) -> ChannelFit {
-        let mut h = [Complex32::new(0.0, 0.0); CHANNEL_TAPS];
-        let mut power = 0.0f32;
-        for (&n, p) in self.rows.iter().zip(&self.pinv) {
-            let y = r.get(n).copied().unwrap_or_default();
-            power += y.norm_sqr();
-            for (hk, pk) in h.iter_mut().zip(p) {
-                *hk += y * *pk;
-            }
-        }
-        let mut resid = 0.0f32;
+        self.fit_strided(r, 1)
+    }
+
+    /// As [`Training::fit`], with burst position `n` read from `x[n · stride]` (e.g. every 4th
+    /// sample of a 4-samples-per-symbol stream). Missing samples count as zero.
+    ///
+    /// One pass over the observations: `b = Aᵀr`, `h = (AᵀA)⁻¹ b`, and the residual in closed
+    /// form, `|r − A h|² = |r|² − hᴴ b` (accumulated in f64, so the subtraction keeps its
+    /// precision up to SNRs far beyond what a receiver sees).
+    pub fn fit_strided(&self, x: &[Complex32], stride: usize) -> ChannelFit {
+        let mut b_re = [0.0f64; CHANNEL_TAPS];
+        let mut b_im = [0.0f64; CHANNEL_TAPS];
+        let mut power = 0.0f64;
         for (&n, row) in self.rows.iter().zip(&self.a) {
-            let y = r.get(n).copied().unwrap_or_default();
-            let mut e = y;
-            for (hk, ak) in h.iter().zip(row) {
-                e -= *hk * *ak;
+            let y = x.get(n * stride).copied().unwrap_or_default();
+            let (yr, yi) = (f64::from(y.re), f64::from(y.im));
+            power += yr * yr + yi * yi;
+            for k in 0..CHANNEL_TAPS {
+                b_re[k] += row[k] * yr;
+                b_im[k] += row[k] * yi;
             }
-            resid += e.norm_sqr();
         }
-        let m = self.rows.len() as f32;
-        let dof = (m - CHANNEL_TAPS as f32).max(1.0);
+        let mut h = [Complex32::new(0.0, 0.0); CHANNEL_TAPS];
+        let mut explained = 0.0f64;
+        for (k, hk) in h.iter_mut().enumerate() {
+            let (mut hr, mut hi) = (0.0f64, 0.0f64);
+            for j in 0..CHANNEL_TAPS {
+                hr += self.inv[k][j] * b_re[j];
+                hi += self.inv[k][j] * b_im[j];
+            }
+            // Re(conj(h_k) · b_k)
+            explained += hr * b_re[k] + hi * b_im[k];
+            *hk = Complex32::new(hr as f32, hi as f32);
+        }
+        let m = self.rows.len() as f64;
+        let dof = (m - CHANNEL_TAPS as f64).max(1.0);
+        let resid = (power - explained).max(power * 1e-12);
         ChannelFit {
             taps: h,
-            noise_power: resid / dof,
-            rx_power: power / m,
+            noise_power: (resid / dof) as f32,
+            rx_power: (power / m) as f32,
         }
     }
 }

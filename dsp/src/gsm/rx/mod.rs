@@ -57,6 +57,8 @@ const SYNC_RADIUS: i64 = 8;
 const SCH_RADIUS: i64 = 32;
 /// Samples one burst needs: 148 symbols plus the search radius either side.
 const BURST_SPAN: i64 = 148 * 4;
+/// Channel samples per unit of lazy extraction (see [`Receiver`]'s `ensure`).
+const CHUNK: usize = 64;
 
 /// Receiver configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -373,9 +375,23 @@ pub struct Receiver {
     cfg: RxConfig,
     ext: ChannelExtractor,
     fs: f64,
-    /// Channel samples; `buf[0]` is channel index `base`.
+    /// The stream the extractor's final resampler reads (mixed, pre-decimated), real parts…
+    pre_re: Vec<f32>,
+    /// …and imaginary parts; `pre_re[0]` is that stream's sample `pre_base`.
+    pre_im: Vec<f32>,
+    pre_base: u64,
+    /// Channel samples; `buf[0]` is channel index `base` (a multiple of [`CHUNK`]). Computed
+    /// lazily: only the chunks marked in `ready` hold their values (see `ensure`).
     buf: Vec<Complex32>,
     base: i64,
+    /// Per [`CHUNK`] of `buf`: whether it has been computed.
+    ready: Vec<bool>,
+    /// Lowest channel index that can still be computed (the extractor input from there on is
+    /// held, for back-fill); `buf` may start later and is extended back on demand.
+    floor: i64,
+    /// De-rotated channel samples from channel index `span_from` (see `load_span`).
+    span: Vec<Complex32>,
+    span_from: i64,
     clean: Vec<Complex32>,
     state: State,
     scanner: FcchScanner,
@@ -444,8 +460,15 @@ impl Receiver {
             cfg,
             ext,
             fs,
+            pre_re: Vec::new(),
+            pre_im: Vec::new(),
+            pre_base: 0,
             buf: Vec::new(),
             base: 0,
+            ready: Vec::new(),
+            floor: 0,
+            span: Vec::new(),
+            span_from: 0,
             clean: Vec::new(),
             state: State::FcchSearch { pos: 0, run: None },
             scanner,
@@ -563,11 +586,63 @@ impl Receiver {
 
     fn run_block(&mut self, events: &mut Vec<RxEvent>) {
         let clean = std::mem::take(&mut self.clean);
-        self.ext.process(&clean, &mut self.buf);
+        self.ext
+            .process_front(&clean, &mut self.pre_re, &mut self.pre_im);
         self.clean = clean;
         self.clean.clear();
+        // The channel samples now available; computed only when a state reads them.
+        let total = self.pre_base + self.pre_re.len() as u64;
+        let end = i64::try_from(self.ext.resampler().outputs_for(total)).unwrap_or(i64::MAX);
+        if end > self.end() {
+            let len = usize::try_from(end - self.base).unwrap_or(0);
+            self.buf.resize(len, Complex32::new(0.0, 0.0));
+            self.ready.resize(len.div_ceil(CHUNK), false);
+        }
         while self.step(events) {}
         self.trim();
+    }
+
+    /// Computes the channel samples `from … from + len − 1` (clipped to what is held) that are
+    /// not computed yet. The extraction is lazy because once synchronised the receiver reads
+    /// only the timeslots it demodulates (TS0 and any followed SDCCH: an eighth to a quarter of
+    /// the stream), so resampling everything, as a streaming filter would, wastes most of the
+    /// work. Values are those of the streaming extractor.
+    fn ensure(&mut self, from: i64, len: i64) {
+        let lo = from.max(self.floor);
+        let hi = from.saturating_add(len).min(self.end());
+        if lo >= hi {
+            return;
+        }
+        if lo < self.base {
+            // Back-fill reads before the dense buffer: extend it back (rare: once per sync).
+            let nb = lo.max(0) / CHUNK as i64 * CHUNK as i64;
+            let add = usize::try_from(self.base - nb).unwrap_or(0);
+            self.buf
+                .splice(0..0, std::iter::repeat_n(Complex32::new(0.0, 0.0), add));
+            self.ready
+                .splice(0..0, std::iter::repeat_n(false, add / CHUNK));
+            self.base = nb;
+        }
+        let c0 = ((lo - self.base) as usize) / CHUNK;
+        let c1 = ((hi - 1 - self.base) as usize) / CHUNK;
+        for c in c0..=c1 {
+            if self.ready.get(c).copied().unwrap_or(true) {
+                continue;
+            }
+            let a = c * CHUNK;
+            let b = ((c + 1) * CHUNK).min(self.buf.len());
+            let m0 = (self.base + a as i64) as u64;
+            if let Some(out) = self.buf.get_mut(a..b) {
+                self.ext
+                    .resampler()
+                    .outputs_at(m0, &self.pre_re, &self.pre_im, self.pre_base, out);
+            }
+            if b - a == CHUNK
+                && let Some(r) = self.ready.get_mut(c)
+            {
+                *r = true;
+            }
+        }
     }
 
     fn end(&self) -> i64 {
@@ -575,7 +650,7 @@ impl Receiver {
     }
 
     fn has(&self, from: i64, len: i64) -> bool {
-        from >= self.base && from + len <= self.end()
+        from >= self.floor && from + len <= self.end()
     }
 
     fn input_index(&self, channel_index: f64) -> u64 {
@@ -604,84 +679,124 @@ impl Receiver {
 
     fn trim(&mut self) {
         let back = i64::from(self.cfg.backfill_frames) * FRAME_SAMPLES;
-        let keep = match &self.state {
-            State::FcchSearch { pos, .. } => pos - 1000 - back,
-            State::SchSearch { fcch } => fcch.start - 1000 - back,
-            State::Synchronized(s) => s.frame_start as i64 - 1000,
+        // `now`: where the state reads; `keep`: what back-fill may still want.
+        let (now, keep) = match &self.state {
+            State::FcchSearch { pos, .. } => (pos - 1000, pos - 1000 - back),
+            State::SchSearch { fcch } => (fcch.start - 1000, fcch.start - 1000 - back),
+            State::Synchronized(s) => (s.frame_start as i64 - 1000, s.frame_start as i64 - 1000),
         };
-        let drop = keep - self.base;
-        if drop > 65_536 {
-            let d = (drop as usize).min(self.buf.len());
-            self.buf.drain(..d);
-            self.base += d as i64;
-            let base = self.base;
-            // Keep the newest retune that is at or before the new base, and all later ones.
+        // The extractor's input is kept back to `keep` (it is smaller than the channel stream
+        // and is all back-fill needs), the channel stream itself only back to `now`.
+        if keep - self.floor > 65_536 {
+            let need = self.ext.resampler().first_input_for(keep.max(0) as u64);
+            if need > 0 && need as u64 > self.pre_base {
+                let dp = ((need as u64 - self.pre_base) as usize).min(self.pre_re.len());
+                self.pre_re.drain(..dp);
+                self.pre_im.drain(..dp);
+                self.pre_base += dp as u64;
+            }
+            self.floor = keep;
+            let floor = self.floor;
+            // Keep the newest retune that is at or before the floor, and all later ones.
             let first_live = self
                 .mixer_history
                 .iter()
-                .rposition(|(i, _)| *i <= base)
+                .rposition(|(i, _)| *i <= floor)
                 .unwrap_or(0);
             self.mixer_history.drain(..first_live);
         }
+        let drop = now.max(self.floor) - self.base;
+        if drop > 65_536 {
+            let d = (drop as usize).min(self.buf.len()) / CHUNK * CHUNK;
+            self.buf.drain(..d);
+            self.ready.drain(..(d / CHUNK).min(self.ready.len()));
+            self.base += d as i64;
+        }
     }
 
-    /// Fills `self.r` with the symbol-spaced, de-rotated samples of a burst whose first bit is at
-    /// channel index `start`, correcting a residual frequency `fres_hz`.
-    fn load_symbols(&mut self, start: i64) -> bool {
-        if !self.has(start, BURST_SPAN) {
+    /// Fills `self.span` with the channel samples `from … from + len − 1`, de-rotated by GMSK's
+    /// quarter turn per symbol and by the residual carrier offset, so a burst whose first bit is
+    /// at any channel index `start` in it reads as `span[start − from + 4n]`, n = 0…147. (That
+    /// is the burst as the equaliser models it times one constant phase per `start`, which the
+    /// channel estimate absorbs, so one de-rotation serves every candidate start.)
+    fn load_span(&mut self, from: i64, len: i64) -> bool {
+        if len <= 0 || !self.has(from, len) {
             return false;
         }
-        let fres = self.freq.estimate().map_or(0.0, |(f, _)| f) - self.mixer_at(start);
-        let off = (start - self.base) as usize;
-        let step = -TAU * fres * SAMPLES_PER_SYMBOL as f64 / self.fs;
-        let derot = [
-            Complex32::new(1.0, 0.0),
-            Complex32::new(0.0, -1.0),
-            Complex32::new(-1.0, 0.0),
-            Complex32::new(0.0, 1.0),
-        ];
-        let inc = Complex32::new(step.cos() as f32, step.sin() as f32);
-        let mut phasor = Complex32::new(1.0, 0.0);
-        for n in 0..148 {
-            let rot = phasor * derot[n % 4];
-            phasor *= inc;
-            let v = self
-                .buf
-                .get(off + SAMPLES_PER_SYMBOL * n)
-                .copied()
-                .unwrap_or_default();
-            if let Some(r) = self.r.get_mut(n) {
-                *r = v * rot;
+        self.ensure(from, len);
+        let fres = self.freq.estimate().map_or(0.0, |(f, _)| f) - self.mixer_at(from);
+        let step = -TAU / 16.0 - TAU * fres / self.fs;
+        let inc = (step.cos(), step.sin());
+        let mut ph = (1.0f64, 0.0f64);
+        let off = (from - self.base) as usize;
+        self.span.clear();
+        if let Some(x) = self.buf.get(off..off + len as usize) {
+            for (n, v) in x.iter().enumerate() {
+                if n % 256 == 0 {
+                    // Re-derive the phasor now and then so rounding cannot build up.
+                    let p = step * n as f64;
+                    ph = (p.cos(), p.sin());
+                }
+                self.span
+                    .push(*v * Complex32::new(ph.0 as f32, ph.1 as f32));
+                ph = (ph.0 * inc.0 - ph.1 * inc.1, ph.0 * inc.1 + ph.1 * inc.0);
             }
         }
-        true
+        self.span_from = from;
+        self.span.len() == len as usize
     }
 
     /// Least-squares fit at every start within `radius` of `nominal`; the start with the smallest
     /// normalised residual wins.
     fn best_fit(&mut self, nominal: i64, radius: i64, which: Which) -> Option<(i64, ChannelFit)> {
+        if !self.load_span(nominal - radius, BURST_SPAN + 2 * radius) {
+            return None;
+        }
+        self.fit_span(nominal, radius, which)
+    }
+
+    /// [`Receiver::best_fit`] on the span already loaded (which must cover the search).
+    fn fit_span(&self, nominal: i64, radius: i64, which: Which) -> Option<(i64, ChannelFit)> {
+        let tr = match which {
+            Which::Sch => &self.tr_sch,
+            Which::Tsc(t) => self.tr_tsc.get(usize::from(t & 7))?,
+            Which::Dummy => &self.tr_dummy,
+        };
         let mut best: Option<(f32, i64, ChannelFit)> = None;
         for tau in -radius..=radius {
-            if !self.load_symbols(nominal + tau) {
+            let start = nominal + tau;
+            let Ok(off) = usize::try_from(start - self.span_from) else {
+                continue;
+            };
+            let Some(x) = self.span.get(off..) else {
+                continue;
+            };
+            if x.len() < 147 * SAMPLES_PER_SYMBOL + 1 {
                 continue;
             }
-            let tr = match which {
-                Which::Sch => &self.tr_sch,
-                Which::Tsc(t) => self.tr_tsc.get(usize::from(t & 7))?,
-                Which::Dummy => &self.tr_dummy,
-            };
-            let fit = tr.fit(&self.r);
+            let fit = tr.fit_strided(x, SAMPLES_PER_SYMBOL);
             let q = fit.noise_power / fit.rx_power.max(1e-30);
             if q.is_finite() && best.as_ref().is_none_or(|b| q < b.0) {
-                best = Some((q, nominal + tau, fit));
+                best = Some((q, start, fit));
             }
         }
         best.map(|(_, s, f)| (s, f))
     }
 
+    /// Equalises the burst starting at `start`, which must lie in the span the fit came from.
     fn equalize(&mut self, start: i64, fit: &ChannelFit) -> [f32; 148] {
         let mut soft = [0.0f32; 148];
-        if self.load_symbols(start) {
+        let Ok(off) = usize::try_from(start - self.span_from) else {
+            return soft;
+        };
+        let mut ok = true;
+        for (n, r) in self.r.iter_mut().enumerate() {
+            match self.span.get(off + SAMPLES_PER_SYMBOL * n) {
+                Some(v) => *r = *v,
+                None => ok = false,
+            }
+        }
+        if ok {
             self.mlse.equalize(&self.r, fit, &mut soft);
         }
         soft
@@ -701,6 +816,7 @@ impl Receiver {
             self.state = State::FcchSearch { pos, run };
             return false;
         }
+        self.ensure(pos, fcch::WIN as i64);
         let off = (pos - self.base) as usize;
         let score = match self.buf.get(off..) {
             Some(x) => self.scanner.score(x),
@@ -756,6 +872,7 @@ impl Receiver {
             self.state = State::FcchSearch { pos, run: Some(r) };
             return false;
         }
+        self.ensure(r.best_at - 360, 360 + 16 + fcch::BURST_SAMPLES as i64 + 8);
         let win_at = (r.best_at - self.base) as usize;
         let mut work = std::mem::take(&mut self.work);
         let m = fcch::locate_and_measure(&self.buf, win_at, r.best.freq_hz, self.fs, &mut work);
@@ -810,7 +927,7 @@ impl Receiver {
     fn step_sch(&mut self, fcch: Pending, events: &mut Vec<RxEvent>) -> bool {
         let nominal = fcch.start + FRAME_SAMPLES;
         if !self.has(nominal - SCH_RADIUS, BURST_SPAN + 2 * SCH_RADIUS) {
-            if nominal - SCH_RADIUS < self.base {
+            if nominal - SCH_RADIUS < self.floor {
                 self.state = State::FcchSearch {
                     pos: fcch.start + fcch::BURST_SAMPLES as i64,
                     run: None,
@@ -856,7 +973,7 @@ impl Receiver {
                     frame_number_ok: true,
                 });
                 // Back-fill: start earlier frames that are still buffered and not yet processed.
-                let earliest = self.base.max(self.processed_until) + 2 * SYNC_RADIUS;
+                let earliest = self.floor.max(self.processed_until) + 2 * SYNC_RADIUS;
                 let avail = ((start - earliest) / FRAME_SAMPLES).max(0);
                 let k = avail.min(i64::from(self.cfg.backfill_frames));
                 let first_fn = (fn_ + HYPERFRAME - (k as u32 % HYPERFRAME)) % HYPERFRAME;
@@ -902,7 +1019,7 @@ impl Receiver {
         let nominal_f = s.frame_start + (i64::from(s.ts) * TS_SAMPLES) as f64;
         let nominal = nominal_f.round() as i64;
         if !self.has(nominal - SYNC_RADIUS, BURST_SPAN + 2 * SYNC_RADIUS) {
-            if nominal - SYNC_RADIUS < self.base {
+            if nominal - SYNC_RADIUS < self.floor {
                 // Should not happen (the buffer is kept); resynchronise rather than panic.
                 self.lose_sync(&s, self.end(), SyncLossReason::SignalLost, events);
                 return true;
@@ -979,8 +1096,14 @@ impl Receiver {
                 .copied()
                 .flatten()
                 .unwrap_or(s.bsic & 7);
-            let a = self.best_fit(nominal, SYNC_RADIUS, Which::Tsc(tsc));
-            let d = self.best_fit(nominal, SYNC_RADIUS, Which::Dummy);
+            let (a, d) = if self.load_span(nominal - SYNC_RADIUS, BURST_SPAN + 2 * SYNC_RADIUS) {
+                (
+                    self.fit_span(nominal, SYNC_RADIUS, Which::Tsc(tsc)),
+                    self.fit_span(nominal, SYNC_RADIUS, Which::Dummy),
+                )
+            } else {
+                (None, None)
+            };
             let pick = match (a, d) {
                 (Some(a), Some(d)) => {
                     let qa = a.1.noise_power / a.1.rx_power.max(1e-30);
@@ -1083,6 +1206,7 @@ impl Receiver {
     fn track_fcch(&mut self, nominal: i64, events: &mut Vec<RxEvent>) {
         let fres = self.freq.estimate().map_or(0.0, |(f, _)| f) - self.mixer_at(nominal);
         let f0 = FCCH_OFFSET_HZ * self.fs / (SYMBOL_RATE_SPS * 4.0) + fres;
+        self.ensure(nominal, fcch::BURST_SAMPLES as i64);
         let off = (nominal - self.base) as usize;
         let mut work = std::mem::take(&mut self.work);
         let m = fcch::fine_estimate(&self.buf, off, f0, self.fs, &mut work);
