@@ -23,7 +23,8 @@ use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 use towerwatch_dsp::arfcn::{Band, Direction, channel_at};
 use towerwatch_dsp::filter::Channelizer;
-use towerwatch_dsp::gsm::rx::{Receiver, RxConfig, RxEvent};
+use towerwatch_dsp::gsm::rx::fcch_wide::SpectralFcch;
+use towerwatch_dsp::gsm::rx::{Receiver, RxConfig};
 use towerwatch_dsp::gsm::synth::{Scene, SceneConfig};
 use towerwatch_dsp::signal::{Rng, add_noise};
 use towerwatch_dsp::spectrum::{Welch, WelchConfig, Window};
@@ -105,7 +106,7 @@ const STAGES: &[StageDef] = &[
     },
     StageDef {
         name: "chan-fcch-20M",
-        what: "filter bank + FCCH search on every 200 kHz channel",
+        what: "filter bank + FCCH search on every 200 kHz channel (spectral), receivers where found",
         signal: Signal::Twenty,
         seconds: 2.0,
     },
@@ -456,8 +457,9 @@ fn psd(rate_sps: f64, seconds: f64) -> Result<Measured> {
     ))
 }
 
-/// Every 200 kHz channel of the input through one filter bank, each into a receiver (FCCH
-/// search, then SCH and TS0 once a carrier is found), all in this thread.
+/// Every 200 kHz channel of the input searched for FCCH on the filter bank's spectra
+/// ([`SpectralFcch`]); a channel that shows one gets extracted by the bank (from its spectrum
+/// history, so the burst that was seen is received) into a receiver (FCCH, SCH, TS0). One thread.
 fn chan_fcch(input: &Path, seconds: f64) -> Result<Measured> {
     let mut src = open_file(input, &FileOptions::default())?;
     let rate = src.info().sample_rate_sps;
@@ -467,16 +469,64 @@ fn chan_fcch(input: &Path, seconds: f64) -> Result<Measured> {
         d *= 2;
     }
     let mut bank = Channelizer::new(rate, d, 130e3, &[]).map_err(|e| anyhow!("{e}"))?;
-    let mut outs = Vec::new();
-    let mut rxs = Vec::new();
+    // Enough spectra to replay a whole FCCH burst (577 µs) from before it was recognised.
+    let block_s = bank.hop() as f64 / rate;
+    bank.set_history_blocks((1.5e-3 / block_s).ceil() as usize + 2);
     let lo = centre - rate / 2.0 + 100e3;
     let hi = centre + rate / 2.0 - 100e3;
     let mut f = (lo / 200e3).ceil() * 200e3;
+    let mut offsets = Vec::new();
     while f <= hi {
         if let Some(ch) = channel_at(f, Direction::Downlink) {
+            offsets.push(ch.freq_hz - centre);
+        }
+        f += 200e3;
+    }
+    let mut det = SpectralFcch::new(rate, bank.fft_len(), &offsets, 25e3)
+        .ok_or_else(|| anyhow!("FFT too short for a spectral FCCH search at {rate} S/s"))?;
+    let mut outs: Vec<Vec<Complex32>> = Vec::new();
+    let mut rxs: Vec<Receiver> = Vec::new();
+    // Per receiver: (channel, input sample when it was added).
+    let mut owner: Vec<(usize, u64)> = Vec::new();
+    let mut has_rx = vec![false; offsets.len()];
+    // A receiver that has not synchronised this long after its hit is dropped (a false hit),
+    // and its channel is not tried again for `cooldown` samples.
+    let give_up = (0.3 * rate) as u64;
+    let cooldown = rate as u64;
+    let mut retry_after = vec![0u64; offsets.len()];
+    let mut tried = 0usize;
+    let mut hits = Vec::new();
+    let total = (seconds * rate) as u64;
+    let mut buf = vec![Complex32::new(0.0, 0.0); 1 << 16];
+    let mut events = Vec::new();
+    let mut read = 0u64;
+    let mut synced = 0usize;
+    let (c0, t0) = (cpu_s(), Instant::now());
+    while read < total {
+        let want = ((total - read) as usize).min(buf.len());
+        let n = src.read(buf.get_mut(..want).unwrap_or_default())?;
+        if n == 0 {
+            break;
+        }
+        read += n as u64;
+        hits.clear();
+        bank.process_observed(buf.get(..n).unwrap_or_default(), &mut outs, |b, spec| {
+            det.push(b, spec, &mut hits)
+        });
+        for h in &hits {
+            let (Some(seen), Some(&off)) = (has_rx.get_mut(h.channel), offsets.get(h.channel))
+            else {
+                continue;
+            };
+            if *seen || retry_after.get(h.channel).is_some_and(|r| read < *r) {
+                continue;
+            }
+            *seen = true;
+            tried += 1;
+            owner.push((h.channel, read));
             let mut out = Vec::new();
             let first = bank
-                .add_channel(ch.freq_hz - centre, &mut out)
+                .add_channel(off, &mut out)
                 .map_err(|e| anyhow!("{e}"))?;
             let i = bank.channels() - 1;
             let mut rc = RxConfig::new(bank.output_rate_sps(), bank.residual_hz(i).unwrap_or(0.0));
@@ -486,30 +536,32 @@ fn chan_fcch(input: &Path, seconds: f64) -> Result<Measured> {
             rxs.push(Receiver::new(rc).map_err(|e| anyhow!("{e}"))?);
             outs.push(out);
         }
-        f += 200e3;
-    }
-    let total = (seconds * rate) as u64;
-    let mut buf = vec![Complex32::new(0.0, 0.0); 1 << 16];
-    let mut events = Vec::new();
-    let mut read = 0u64;
-    let mut fcch = vec![false; rxs.len()];
-    let (c0, t0) = (cpu_s(), Instant::now());
-    while read < total {
-        let want = ((total - read) as usize).min(buf.len());
-        let n = src.read(buf.get_mut(..want).unwrap_or_default())?;
-        if n == 0 {
-            break;
-        }
-        read += n as u64;
-        bank.process(buf.get(..n).unwrap_or_default(), &mut outs);
-        for ((rx, o), seen) in rxs.iter_mut().zip(outs.iter_mut()).zip(fcch.iter_mut()) {
+        for (rx, o) in rxs.iter_mut().zip(outs.iter_mut()) {
             events.clear();
             rx.process(o, &mut events);
             o.clear();
-            *seen |= events
-                .iter()
-                .any(|e| matches!(e, RxEvent::FcchFound { .. }));
         }
+        let mut i = 0;
+        while i < rxs.len() {
+            let (ch, since) = owner.get(i).copied().unwrap_or((usize::MAX, read));
+            let stale = rxs.get(i).is_some_and(|r| r.stats().sync_gained == 0)
+                && read.saturating_sub(since) > give_up;
+            if stale {
+                bank.remove_channel(i);
+                rxs.remove(i);
+                outs.remove(i);
+                owner.remove(i);
+                if let (Some(s), Some(r)) = (has_rx.get_mut(ch), retry_after.get_mut(ch)) {
+                    *s = false;
+                    *r = read + cooldown;
+                }
+            } else {
+                i += 1;
+            }
+        }
+    }
+    for rx in &rxs {
+        synced += usize::from(rx.stats().sync_gained > 0);
     }
     let cpu = cpu_s() - c0;
     Ok((
@@ -517,9 +569,10 @@ fn chan_fcch(input: &Path, seconds: f64) -> Result<Measured> {
         cpu,
         t0.elapsed().as_secs_f64(),
         format!(
-            "{} channels, FCCH on {}",
-            rxs.len(),
-            fcch.iter().filter(|s| **s).count()
+            "{} channels searched, {} FCCH hits tried, {} synchronised",
+            offsets.len(),
+            tried,
+            synced
         ),
     ))
 }

@@ -949,6 +949,19 @@ impl Channelizer {
     /// Channelizes `input`, appending each channel's samples to `outs[i]` (`outs` must hold at
     /// least [`Channelizer::channels`] vectors; extra ones are left alone). Returns `input.len()`.
     pub fn process(&mut self, input: &[Complex32], outs: &mut [Vec<Complex32>]) -> usize {
+        self.process_observed(input, outs, |_, _| {})
+    }
+
+    /// As [`Channelizer::process`], also handing each block's spectrum (block number, the
+    /// `N`-point FFT of the block in natural order) to `observe`, e.g. a
+    /// [`crate::gsm::rx::fcch_wide::SpectralFcch`] looking for carriers before any channel is
+    /// extracted.
+    pub fn process_observed(
+        &mut self,
+        input: &[Complex32],
+        outs: &mut [Vec<Complex32>],
+        mut observe: impl FnMut(u64, &[Complex32]),
+    ) -> usize {
         self.buf.extend_from_slice(input);
         let n = self.n;
         let mut start = 0;
@@ -960,6 +973,7 @@ impl Channelizer {
                 .process_with_scratch(&mut self.spec, &mut self.scratch);
             let spec = std::mem::take(&mut self.spec);
             let b = self.blocks;
+            observe(b, &spec);
             for (c, out) in outs.iter_mut().enumerate().take(self.bins.len()) {
                 self.extract(&spec, c, b, out);
             }

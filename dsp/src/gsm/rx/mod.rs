@@ -27,6 +27,7 @@
 mod downlink;
 pub mod equalizer;
 pub mod fcch;
+pub mod fcch_wide;
 
 pub use downlink::{
     BlockDecoder, DecodedFrame, DedicatedCounters, DownlinkDecode, SchRecord, decode_downlink,
