@@ -77,6 +77,23 @@ pub fn utc_stem() -> String {
     format!("towerwatch-{stamp}Z")
 }
 
+/// After a write error: keep what reached the disk as a valid, hashed pair and say so in one
+/// line naming the file and the cause.
+fn salvage(writer: SigmfWriter, e: &SourceError) -> String {
+    let path = writer.paths().0.display().to_string();
+    let rate = writer.sample_rate_sps();
+    let cause = e.to_string();
+    match writer.salvage(&cause) {
+        Ok(s) => format!(
+            "recording stopped: {cause}; the {} samples ({:.3} s) on disk are kept as a verifiable \
+             pair {path}",
+            s.samples,
+            s.samples as f64 / rate.max(1.0)
+        ),
+        Err(e2) => format!("recording stopped: {cause}; {path} could not be finished either: {e2}"),
+    }
+}
+
 impl RecordTap {
     /// A disarmed tap; every recording gets `template`'s metadata (encoding, rate, hardware),
     /// with the time it starts and the frequency it starts at.
@@ -167,10 +184,7 @@ impl RecordTap {
         if let Err(e) = res {
             self.armed.store(false, Ordering::Release);
             if let Some(a) = g.active.take() {
-                let path = a.writer.paths().0.display().to_string();
-                // Keep what was written a valid (hashed) pair if the disk still lets us.
-                let _ = a.writer.finish();
-                g.done = Some(Err(format!("recording {path} stopped: {e}")));
+                g.done = Some(Err(salvage(a.writer, &e)));
             }
         }
     }
@@ -185,10 +199,14 @@ impl RecordTap {
         };
         let inner = self.inner.clone();
         let finish = move || {
-            let meta_path = a.writer.paths().0.to_path_buf();
-            let samples = a.writer.samples_written();
-            let r = a
-                .writer
+            let mut writer = a.writer;
+            let meta_path = writer.paths().0.to_path_buf();
+            let samples = writer.samples_written();
+            if let Err(e) = writer.flush() {
+                lock(&inner).done = Some(Err(salvage(writer, &e)));
+                return;
+            }
+            let r = writer
                 .finish()
                 .map(|sha512| Finished {
                     meta_path: meta_path.clone(),
