@@ -309,6 +309,11 @@ struct InputArgs {
     /// Receiver frequency correction in ppm (live).
     #[arg(long, value_name = "PPM", allow_hyphen_values = true)]
     ppm: Option<f64>,
+    /// Live: when the receiver is lost (unplugged, stream failing), reopen it up to N times,
+    /// waiting 0.5 s, 1 s, 2 s … (at most 30 s) between attempts; 0 ends the stream at the loss.
+    /// The missed time is counted as lost samples. `record` never reconnects (see README).
+    #[arg(long, value_name = "N")]
+    reconnect_attempts: Option<u32>,
     /// Check a SigMF recording's SHA-512 before reading it.
     #[arg(long)]
     check_hash: bool,
@@ -693,8 +698,19 @@ fn open_device(_dev: &str, _a: &InputArgs) -> Result<Box<dyn SampleSource>> {
 
 #[cfg(feature = "soapy")]
 fn open_device(dev: &str, a: &InputArgs) -> Result<Box<dyn SampleSource>> {
-    crate::live::open_device(dev, a.profile.as_deref(), a.rate, a.freq, a.gain, a.ppm)
+    crate::live::open_device(
+        dev,
+        a.profile.as_deref(),
+        a.rate,
+        a.freq,
+        a.gain,
+        a.ppm,
+        a.reconnect_attempts.unwrap_or(DEFAULT_RECONNECT_ATTEMPTS),
+    )
 }
+
+/// Reconnect attempts per outage for live commands when `--reconnect-attempts` is not given.
+pub const DEFAULT_RECONNECT_ATTEMPTS: u32 = 10;
 
 fn max_samples(a: &InputArgs, src: &dyn SampleSource) -> Option<u64> {
     a.seconds
@@ -1319,7 +1335,20 @@ fn record(a: RecordArgs) -> Result<u8> {
     // The stop handler goes in before any file exists: a signal at any later moment finalises
     // a valid, hashed pair.
     let stop = stop_flag();
-    let mut src = open_input(&a.input)?;
+    // One recording is one continuous timeline: after a reconnect the samples would follow on
+    // without the outage in between, so a lost device ends the recording (valid and hashed,
+    // exit 2) instead of being spliced over. Run `record` again for the next file.
+    if a.input.reconnect_attempts.is_some_and(|n| n > 0) {
+        bail!(
+            "record does not reconnect: a lost receiver ends the recording (kept valid), so a \
+             recording never hides an outage; leave out --reconnect-attempts"
+        );
+    }
+    let input = InputArgs {
+        reconnect_attempts: Some(0),
+        ..a.input.clone()
+    };
+    let mut src = open_input(&input)?;
     let info = src.info().clone();
     let mut meta = WriterMeta::new(a.datatype.into(), info.sample_rate_sps, info.center_freq_hz);
     meta.datetime = Some(info.start_time.clone().unwrap_or_else(|| {
