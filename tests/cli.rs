@@ -553,7 +553,7 @@ fn child_record_tap_under_file_size_limit() {
     let len = std::fs::metadata(dir.path().join("tap.sigmf-data"))
         .unwrap()
         .len();
-    assert!(len > 0 && len % 8 == 0, "{len}");
+    assert!(len > 0 && len.is_multiple_of(8), "{len}");
     assert!(matches!(verify(&meta).unwrap(), HashCheck::Match(_)));
     let m = towerwatch::source::sigmf::SigmfMeta::load(&meta).unwrap();
     assert_eq!(m.annotations.last().unwrap().sample_start, len / 8);
