@@ -411,7 +411,15 @@ pub struct SigmfWriter {
     samples_written: u64,
     segments: Vec<Segment>,
     annotations: Vec<Annotation>,
+    /// Annotations refused because [`MAX_WRITER_ANNOTATIONS`] were held already.
+    annotations_dropped: u64,
 }
+
+/// Annotations one recording holds at most. A live recording that keeps falling behind adds a
+/// `gap` annotation per dropped run of blocks; uncapped, hours of that would grow memory and make
+/// every 5 s checkpoint rewrite an ever longer metadata file. Further annotations are counted in
+/// the global `towerwatch:annotations_dropped` instead.
+pub const MAX_WRITER_ANNOTATIONS: usize = 10_000;
 
 impl SigmfWriter {
     /// Create `BASE.sigmf-meta` and `BASE.sigmf-data` (any `.sigmf-*` suffix on `base` is ignored).
@@ -435,6 +443,7 @@ impl SigmfWriter {
             samples_written: 0,
             segments,
             annotations: Vec::new(),
+            annotations_dropped: 0,
         };
         w.write_meta(None)?;
         Ok(w)
@@ -480,9 +489,14 @@ impl SigmfWriter {
         }
     }
 
-    /// Add an annotation (written at `finish`, or at the next `checkpoint`).
+    /// Add an annotation (written at `finish`, or at the next `checkpoint`). Beyond
+    /// [`MAX_WRITER_ANNOTATIONS`] it is only counted.
     pub fn add_annotation(&mut self, a: Annotation) {
-        self.annotations.push(a);
+        if self.annotations.len() >= MAX_WRITER_ANNOTATIONS {
+            self.annotations_dropped += 1;
+        } else {
+            self.annotations.push(a);
+        }
     }
 
     /// Flush data and rewrite the metadata (without hash): what is on disk is a valid recording.
@@ -520,6 +534,7 @@ impl SigmfWriter {
             data,
             mut segments,
             mut annotations,
+            annotations_dropped,
             ..
         } = self;
         // `into_parts` gives the file back without flushing: the buffer is what failed.
@@ -540,6 +555,7 @@ impl SigmfWriter {
             samples_written: 0,
             segments: Vec::new(),
             annotations: Vec::new(),
+            annotations_dropped,
         };
         let mut retried = false;
         loop {
@@ -620,6 +636,12 @@ impl SigmfWriter {
         for (k, v) in &m.extra_global {
             g.insert(k.clone(), v.clone());
         }
+        if self.annotations_dropped > 0 {
+            g.insert(
+                "towerwatch:annotations_dropped".into(),
+                json!(self.annotations_dropped),
+            );
+        }
         let captures: Vec<Value> = self
             .segments
             .iter()
@@ -657,4 +679,31 @@ impl SigmfWriter {
 /// Convenience: the reader as a boxed source.
 pub fn open_boxed(path: &Path, check_hash: bool) -> Result<Box<dyn SampleSource>, SourceError> {
     Ok(Box::new(open(path, check_hash)?.0))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn annotations_are_capped_and_the_rest_counted() {
+        let dir = std::env::temp_dir().join(format!("towerwatch-ann-cap-{}", std::process::id()));
+        let base = dir.join("cap");
+        let mut w =
+            SigmfWriter::create(&base, WriterMeta::new(SampleFormat::Ci16Le, 1e6, 941e6)).unwrap();
+        w.write(&[Complex32::new(0.1, 0.1); 10]).unwrap();
+        for i in 0..MAX_WRITER_ANNOTATIONS as u64 + 5 {
+            w.add_annotation(Annotation {
+                sample_start: i % 10,
+                label: Some("gap".into()),
+                ..Annotation::default()
+            });
+        }
+        w.finish().unwrap();
+        let m = SigmfMeta::load(&base).unwrap();
+        assert_eq!(m.annotations.len(), MAX_WRITER_ANNOTATIONS);
+        assert_eq!(m.global["towerwatch:annotations_dropped"], json!(5));
+        let _ = fs::remove_dir_all(&dir);
+    }
 }
