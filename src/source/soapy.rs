@@ -170,8 +170,9 @@ pub enum PpmCorrection {
 
 /// An open device and its (active or not) stream.
 struct Conn {
-    device: Device,
+    // The stream first: fields drop in order, and a stream should go before its device.
     stream: RxStream<Complex32>,
+    device: Device,
 }
 
 /// A live SoapySDR receiver streaming CF32.
@@ -381,7 +382,7 @@ fn connect(name: &str, cfg: &LiveConfig) -> Result<(Conn, f64, PpmCorrection, us
         .rx_stream::<Complex32>(&[ch])
         .map_err(|e| soapy_err(name, "set up CF32 RX stream", e))?;
     let mtu = stream.mtu().unwrap_or(16384).clamp(1024, 1 << 20);
-    Ok((Conn { device, stream }, rate_sps, ppm_by, mtu))
+    Ok((Conn { stream, device }, rate_sps, ppm_by, mtu))
 }
 
 impl SoapySource {
@@ -670,6 +671,14 @@ fn check_config(name: &str, cfg: &LiveConfig) -> Result<(), SourceError> {
         return Err(bad(&format!(
             "stall timeout {} s (must be in (0, 3600])",
             cfg.stall_timeout_s
+        )));
+    }
+    let r = &cfg.reconnect;
+    let wait_ok = |s: f64| s.is_finite() && (0.0..=3600.0).contains(&s);
+    if !(wait_ok(r.initial_s) && wait_ok(r.max_s)) {
+        return Err(bad(&format!(
+            "reconnect waits {} s / {} s (must be in [0, 3600])",
+            r.initial_s, r.max_s
         )));
     }
     if let Some(p) = &cfg.profile {
