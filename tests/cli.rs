@@ -488,6 +488,11 @@ fn record_to_an_unwritable_path_fails_with_one_line() {
     assert_bad(&out, "a-file", "Not a directory");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot create the recording"), "{err}");
+    assert_eq!(
+        err.matches("Not a directory").count(),
+        1,
+        "said once: {err}"
+    );
     assert_eq!(std::fs::read(&file).unwrap(), b"not a directory");
 }
 
@@ -544,9 +549,17 @@ fn child_record_tap_under_file_size_limit() {
         tap.push(pushed * 10_000, 938e6, &block);
         pushed += 1;
     }
-    // The buffer (1 MiB) may hold everything until the final flush: stop it as the UI would.
-    tap.disarm(true);
-    let msg = tap.take_finished().unwrap().unwrap_err();
+    assert!(!tap.is_armed(), "the write error stopped the tap by itself");
+    assert!(!tap.disarm(true), "nothing left to stop");
+    // The pair is salvaged on a thread of its own (it re-reads the file): wait for it.
+    let t0 = std::time::Instant::now();
+    let msg = loop {
+        if let Some(r) = tap.take_finished() {
+            break r.unwrap_err();
+        }
+        assert!(t0.elapsed().as_secs() < 30, "no result from the tap");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
     assert!(msg.contains("tap.sigmf-data"), "{msg}");
     assert!(msg.contains("File too large"), "{msg}");
     assert!(!msg.contains('\n'), "{msg}");

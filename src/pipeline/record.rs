@@ -184,7 +184,44 @@ impl RecordTap {
         if let Err(e) = res {
             self.armed.store(false, Ordering::Release);
             if let Some(a) = g.active.take() {
-                g.done = Some(Err(salvage(a.writer, &e)));
+                drop(g);
+                // Salvaging reads the whole data file back to hash it: not under the lock the
+                // UI takes, and not on the analysis thread.
+                let inner = self.inner.clone();
+                let writer = a.writer;
+                self.run_finish(
+                    move || {
+                        let r = Err(salvage(writer, &e));
+                        lock(&inner).done = Some(r);
+                    },
+                    false,
+                );
+            }
+        }
+    }
+
+    /// Run `finish` (which stores the result in `done`) on a short-lived thread, or here when
+    /// `wait` is set or no thread can be started.
+    fn run_finish(&self, finish: impl FnOnce() + Send + 'static, wait: bool) {
+        if wait {
+            finish();
+            return;
+        }
+        // `spawn` hands the closure back to nobody on failure, so run it here instead.
+        let slot = Arc::new(Mutex::new(Some(finish)));
+        let s2 = slot.clone();
+        let spawned = std::thread::Builder::new()
+            .name("record-finish".into())
+            .spawn(move || {
+                let f = s2.lock().unwrap_or_else(|e| e.into_inner()).take();
+                if let Some(f) = f {
+                    f();
+                }
+            });
+        if spawned.is_err() {
+            let f = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(f) = f {
+                f();
             }
         }
     }
@@ -216,14 +253,7 @@ impl RecordTap {
                 .map_err(|e| format!("finishing {}: {e}", meta_path.display()));
             lock(&inner).done = Some(r);
         };
-        if wait {
-            finish();
-        } else if let Err(e) = std::thread::Builder::new()
-            .name("record-finish".into())
-            .spawn(finish)
-        {
-            lock(&self.inner).done = Some(Err(format!("cannot finish the recording: {e}")));
-        }
+        self.run_finish(finish, wait);
         true
     }
 
