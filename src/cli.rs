@@ -626,7 +626,11 @@ pub fn main() -> ExitCode {
         Err(e) => {
             let mut msg = format!("{e}");
             for cause in e.chain().skip(1) {
-                msg.push_str(&format!(": {cause}"));
+                // Our errors already print their source (`path: io error`); say it once.
+                let cause = cause.to_string();
+                if !msg.ends_with(&cause) {
+                    msg.push_str(&format!(": {cause}"));
+                }
             }
             eprintln!("towerwatch: error: {msg}");
             ExitCode::from(EXIT_ERROR)
