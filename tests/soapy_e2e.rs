@@ -751,10 +751,12 @@ fn child_vanished_device_is_reopened_and_stream_time_skips_the_outage() {
         elapsed.as_secs_f64()
     );
     assert!(got >= 75_000, "kept delivering after the loss: {got}");
-    assert_eq!(st.reconnects, 2, "{st:?}");
+    // At least two outages (the source thread reads ahead of this loop, so it may be in a
+    // third by the time the stop flag is seen), each at least the first back-off wait (0.2 s),
+    // and every one shows as a jump in the stream index.
+    assert!(st.reconnects >= 2, "{st:?}");
     assert_eq!(r.samples_dropped, 0, "{r:?}");
-    // Two outages, each at least the first back-off wait (0.2 s).
-    assert_eq!(jumps.len(), 2, "{jumps:?}");
+    assert_eq!(jumps.len() as u64, st.reconnects, "{jumps:?}");
     assert_eq!(jumps.iter().sum::<u64>(), st.samples_lost);
     assert!(
         jumps.iter().all(|&j| j as f64 >= 0.2 * RATE_SPS),
