@@ -309,6 +309,11 @@ struct InputArgs {
     /// Receiver frequency correction in ppm (live).
     #[arg(long, value_name = "PPM", allow_hyphen_values = true)]
     ppm: Option<f64>,
+    /// Live: when the receiver is lost (unplugged, stream failing), reopen it up to N times,
+    /// waiting 0.5 s, 1 s, 2 s … (at most 30 s) between attempts; 0 ends the stream at the loss.
+    /// The missed time is counted as lost samples. `record` never reconnects (see README).
+    #[arg(long, value_name = "N")]
+    reconnect_attempts: Option<u32>,
     /// Check a SigMF recording's SHA-512 before reading it.
     #[arg(long)]
     check_hash: bool,
@@ -591,15 +596,41 @@ fn stop_flag() -> Arc<AtomicBool> {
     flag
 }
 
+/// Make a file-size limit (RLIMIT_FSIZE, `ulimit -f`) fail the write with EFBIG instead of
+/// killing the process.
+///
+/// Why: a write that would take a file past the limit raises SIGXFSZ, and that signal's default
+/// action terminates the process (with a core dump) before `write` returns, so `record` would
+/// die with an unhashed pair and no message. A quota or a file-size limit must be reported like a
+/// full disk: the write error is named and the samples on disk are kept as a verifiable pair.
+/// Once any handler is installed the kernel still sends the signal but the write returns EFBIG.
+/// signal-hook's flag handler only stores to an atomic (async-signal-safe) and is safe Rust, so
+/// the workspace's `unsafe_code = "forbid"` stands; the flag itself is never read.
+#[cfg(unix)]
+fn report_file_size_limit_as_write_error() {
+    let raised = Arc::new(AtomicBool::new(false));
+    if let Err(e) = signal_hook::flag::register(signal_hook::consts::SIGXFSZ, raised) {
+        eprintln!(
+            "towerwatch: warning: cannot handle SIGXFSZ ({e}); a file-size limit will kill it"
+        );
+    }
+}
+
 /// Entry point used by `main`.
 pub fn main() -> ExitCode {
+    #[cfg(unix)]
+    report_file_size_limit_as_write_error();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             let mut msg = format!("{e}");
             for cause in e.chain().skip(1) {
-                msg.push_str(&format!(": {cause}"));
+                // Our errors already print their source (`path: io error`); say it once.
+                let cause = cause.to_string();
+                if !msg.ends_with(&cause) {
+                    msg.push_str(&format!(": {cause}"));
+                }
             }
             eprintln!("towerwatch: error: {msg}");
             ExitCode::from(EXIT_ERROR)
@@ -671,8 +702,19 @@ fn open_device(_dev: &str, _a: &InputArgs) -> Result<Box<dyn SampleSource>> {
 
 #[cfg(feature = "soapy")]
 fn open_device(dev: &str, a: &InputArgs) -> Result<Box<dyn SampleSource>> {
-    crate::live::open_device(dev, a.profile.as_deref(), a.rate, a.freq, a.gain, a.ppm)
+    crate::live::open_device(
+        dev,
+        a.profile.as_deref(),
+        a.rate,
+        a.freq,
+        a.gain,
+        a.ppm,
+        a.reconnect_attempts.unwrap_or(DEFAULT_RECONNECT_ATTEMPTS),
+    )
 }
+
+/// Reconnect attempts per outage for live commands when `--reconnect-attempts` is not given.
+pub const DEFAULT_RECONNECT_ATTEMPTS: u32 = 10;
 
 fn max_samples(a: &InputArgs, src: &dyn SampleSource) -> Option<u64> {
     a.seconds
@@ -1297,7 +1339,20 @@ fn record(a: RecordArgs) -> Result<u8> {
     // The stop handler goes in before any file exists: a signal at any later moment finalises
     // a valid, hashed pair.
     let stop = stop_flag();
-    let mut src = open_input(&a.input)?;
+    // One recording is one continuous timeline: after a reconnect the samples would follow on
+    // without the outage in between, so a lost device ends the recording (valid and hashed,
+    // exit 2) instead of being spliced over. Run `record` again for the next file.
+    if a.input.reconnect_attempts.is_some_and(|n| n > 0) {
+        bail!(
+            "record does not reconnect: a lost receiver ends the recording (kept valid), so a \
+             recording never hides an outage; leave out --reconnect-attempts"
+        );
+    }
+    let input = InputArgs {
+        reconnect_attempts: Some(0),
+        ..a.input.clone()
+    };
+    let mut src = open_input(&input)?;
     let info = src.info().clone();
     let mut meta = WriterMeta::new(a.datatype.into(), info.sample_rate_sps, info.center_freq_hz);
     meta.datetime = Some(info.start_time.clone().unwrap_or_else(|| {
@@ -1308,7 +1363,8 @@ fn record(a: RecordArgs) -> Result<u8> {
         .clone()
         .or_else(|| Some(info.description.clone()));
     meta.description = a.description.clone();
-    let mut writer = SigmfWriter::create(&a.output, meta)?;
+    let mut writer = SigmfWriter::create(&a.output, meta)
+        .with_context(|| format!("cannot create the recording {}", a.output.display()))?;
     let limit = max_samples(&a.input, src.as_ref()).unwrap_or(u64::MAX);
     let mut buf = vec![num_complex::Complex32::new(0.0, 0.0); 1 << 16];
     let mut freq = src.frequency_hz();
@@ -1321,33 +1377,67 @@ fn record(a: RecordArgs) -> Result<u8> {
         info.sample_rate_sps,
     );
     let mut last_checkpoint = Instant::now();
-    let result: Result<()> = (|| {
-        while writer.samples_written() < limit && !stop.load(Ordering::Relaxed) {
-            let want = (limit - writer.samples_written()).min(buf.len() as u64) as usize;
-            let n = src.read(&mut buf[..want])?;
-            if n == 0 {
+    // A source error ends the recording like the end of the input (the pair is finished and
+    // hashed, then the error is reported); a write error (disk full, file-size limit, I/O
+    // error) leaves the writer in an unknown state, so the pair is salvaged instead.
+    let mut source_error = None;
+    let mut write_error = None;
+    while writer.samples_written() < limit && !stop.load(Ordering::Relaxed) {
+        let want = (limit - writer.samples_written()).min(buf.len() as u64) as usize;
+        let n = match src.read(&mut buf[..want]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => {
+                source_error = Some(e);
                 break;
             }
-            if src.frequency_hz() != freq {
-                freq = src.frequency_hz();
-                writer.new_segment(freq);
-            }
-            writer.write(&buf[..n])?;
-            progress.update(writer.samples_written());
-            if last_checkpoint.elapsed().as_secs() >= 5 {
-                writer.checkpoint()?;
-                last_checkpoint = Instant::now();
-            }
+        };
+        if src.frequency_hz() != freq {
+            freq = src.frequency_hz();
+            writer.new_segment(freq);
         }
-        Ok(())
-    })();
+        let mut res = writer.write(&buf[..n]);
+        progress.update(writer.samples_written());
+        if res.is_ok() && last_checkpoint.elapsed().as_secs() >= 5 {
+            res = writer.checkpoint();
+            last_checkpoint = Instant::now();
+        }
+        if let Err(e) = res {
+            write_error = Some(e);
+            break;
+        }
+    }
+    if write_error.is_none()
+        && let Err(e) = writer.flush()
+    {
+        write_error = Some(e);
+    }
     progress.done();
     let (meta_path, _) = writer.paths();
     let meta_path = meta_path.to_path_buf();
+    if let Some(e) = write_error {
+        let cause = e.to_string();
+        return match writer.salvage(&cause) {
+            Ok(s) => Err(anyhow!(
+                "recording stopped: {cause}; the {} samples ({:.3} s) on disk are kept as a \
+                 verifiable pair {}",
+                s.samples,
+                s.samples as f64 / info.sample_rate_sps,
+                meta_path.display()
+            )),
+            Err(e2) => Err(anyhow!(
+                "recording stopped: {cause}; {} could not be finished either: {e2}",
+                meta_path.display()
+            )),
+        };
+    }
     let n = writer.samples_written();
-    // Finalise whatever was recorded, even after an error, so the pair stays valid and hashed.
+    // Finalise whatever was recorded, even after a source error, so the pair stays valid and
+    // hashed.
     let hash = writer.finish()?;
-    result?;
+    if let Some(e) = source_error {
+        return Err(e.into());
+    }
     eprintln!(
         "recorded {n} samples ({:.2} s) to {}; sha512 {}…",
         n as f64 / info.sample_rate_sps,

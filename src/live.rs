@@ -30,6 +30,7 @@ pub fn open_device(
     freq_hz: Option<f64>,
     gain_db: Option<f64>,
     ppm: Option<f64>,
+    reconnect_attempts: u32,
 ) -> Result<Box<dyn SampleSource>> {
     let profile = match profile {
         None => None,
@@ -76,5 +77,9 @@ pub fn open_device(
     }
     // Playback without loop=1 ends at end of file instead of failing as a stalled receiver.
     cfg.end_on_stall = iqfile && arg("loop").as_deref() != Some("1");
+    cfg.reconnect = crate::source::soapy::Reconnect {
+        attempts: reconnect_attempts,
+        ..crate::source::soapy::Reconnect::OFF
+    };
     Ok(Box::new(SoapySource::open(args, &cfg)?))
 }

@@ -179,6 +179,76 @@ fn sigmf_segments_keep_their_frequency_and_reads_do_not_cross_them() {
     assert_eq!(src.read(&mut buf).unwrap(), 0);
 }
 
+/// After a write error the writer can be in any state: part of a sample in the file, samples in
+/// its buffer that never reached the disk, a segment and an annotation past the end. `salvage`
+/// must leave a pair whose metadata, hash and length describe exactly the whole samples on disk.
+#[test]
+fn salvage_after_a_write_error_cuts_partial_samples_and_hashes_what_is_on_disk() {
+    use std::io::Write as _;
+    use towerwatch::source::sigmf::{Annotation, HashCheck, sha512_file, verify};
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("full");
+    let mut w =
+        SigmfWriter::create(&base, WriterMeta::new(SampleFormat::Cf32Le, RATE, CENTRE)).unwrap();
+    w.write(&tone(0.5)[..1000]).unwrap();
+    w.flush().unwrap();
+    w.add_annotation(Annotation {
+        sample_start: 500,
+        sample_count: Some(10_000),
+        label: Some("inside".into()),
+        ..Annotation::default()
+    });
+    // As the disk did with the write that failed: 3 bytes of the next sample reached the file.
+    let data = dir.path().join("full.sigmf-data");
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&data)
+        .unwrap()
+        .write_all(&[1, 2, 3])
+        .unwrap();
+    // Buffered but never written, and a retune after the last sample on disk.
+    w.write(&tone(0.5)[..100]).unwrap();
+    w.new_segment(942e6);
+    w.add_annotation(Annotation {
+        sample_start: 1100,
+        label: Some("past the end".into()),
+        ..Annotation::default()
+    });
+    let s = w.salvage("disk full (test)").unwrap();
+    assert_eq!(s.samples, 1000);
+    assert_eq!(s.cut_bytes, 3);
+    assert_eq!(s.unwritten_bytes, 800);
+    assert_eq!(std::fs::metadata(&data).unwrap().len(), 8000);
+    let meta = dir.path().join("full.sigmf-meta");
+    match verify(&meta).unwrap() {
+        HashCheck::Match(h) => assert_eq!(h, s.sha512),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sha512_file(&data).unwrap(), s.sha512);
+    let m = towerwatch::source::sigmf::SigmfMeta::load(&meta).unwrap();
+    assert_eq!(m.segments.len(), 1, "the retune after the end is gone");
+    let labels: Vec<_> = m.annotations.iter().map(|a| a.label.clone()).collect();
+    assert_eq!(
+        labels,
+        [Some("inside".to_string()), Some("write error".to_string())]
+    );
+    assert_eq!(
+        m.annotations[0].sample_count,
+        Some(500),
+        "clamped to the end"
+    );
+    assert_eq!(m.annotations[1].sample_start, 1000);
+    assert!(
+        m.annotations[1]
+            .comment
+            .as_deref()
+            .unwrap()
+            .contains("disk full (test)")
+    );
+    let src = open_file(&meta, &FileOptions::default()).unwrap();
+    assert_eq!(src.info().total_samples, Some(1000));
+}
+
 #[test]
 fn interrupted_recording_is_still_readable() {
     let dir = tempfile::tempdir().unwrap();

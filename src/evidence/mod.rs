@@ -72,6 +72,11 @@ pub const MAX_MARKS: usize = 100_000;
 pub const MAX_HISTORY: usize = 256;
 /// GPS track points remembered.
 pub const MAX_TRACK: usize = 100_000;
+/// Alerts whose history (and "bundle already scheduled" mark) is kept, and bundles listed in
+/// [`Recorder::written`], at most; the lowest (oldest) alert ids go first and are counted in
+/// [`Recorder::alerts_forgotten`]. An alert forgotten this way that escalates again gets a new
+/// bundle.
+pub const MAX_ALERTS_KEPT: usize = 1024;
 /// Annotations written per clip at most.
 pub const MAX_ANNOTATIONS: usize = 20_000;
 /// GSM symbol rate.
@@ -219,6 +224,7 @@ pub struct Recorder {
     position: Option<Position>,
     now_s: f64,
     written: Vec<Bundle>,
+    alerts_forgotten: u64,
 }
 
 /// The sample encoding a clip of this source is kept in: the source's own when it has a SigMF
@@ -271,6 +277,7 @@ impl Recorder {
             position: None,
             now_s: 0.0,
             written: Vec::new(),
+            alerts_forgotten: 0,
         }
     }
 
@@ -284,9 +291,14 @@ impl Recorder {
         &self.cfg
     }
 
-    /// Bundles written so far.
+    /// Bundles written so far (the last [`MAX_ALERTS_KEPT`]).
     pub fn written(&self) -> &[Bundle] {
         &self.written
+    }
+
+    /// Alerts whose history was dropped to stay within [`MAX_ALERTS_KEPT`].
+    pub fn alerts_forgotten(&self) -> u64 {
+        self.alerts_forgotten
     }
 
     /// Ids of the alerts seen so far.
@@ -383,6 +395,11 @@ impl Recorder {
             h.remove(1);
         }
         h.push(a.clone());
+        while self.history.len() > MAX_ALERTS_KEPT {
+            if self.history.pop_first().is_some() {
+                self.alerts_forgotten += 1;
+            }
+        }
         let wanted = self.cfg.auto_severity.is_some_and(|min| a.severity >= min)
             && a.event != AlertEvent::Cleared
             && self.cfg.only_alert.is_none_or(|id| id == a.id);
@@ -394,6 +411,9 @@ impl Recorder {
                 event: a.event,
                 automatic: true,
             });
+        }
+        while self.triggered.len() > MAX_ALERTS_KEPT {
+            self.triggered.pop_first();
         }
     }
 
@@ -433,6 +453,10 @@ impl Recorder {
         let mut out = Vec::new();
         for t in due {
             let b = write_bundle(self, registry, &t, &self.cfg.out_dir)?;
+            if self.written.len() >= MAX_ALERTS_KEPT {
+                // Rare (a thousand bundles) and short: shifting is fine.
+                self.written.remove(0);
+            }
             self.written.push(b.clone());
             out.push(b);
         }
@@ -1014,6 +1038,59 @@ fn write_bundle(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A long run raises alert after alert: the recorder keeps the histories of the last
+    /// [`MAX_ALERTS_KEPT`] only, counts the rest, and still schedules each new alert's bundle.
+    #[test]
+    fn alert_histories_are_capped_and_counted() {
+        #![allow(clippy::unwrap_used)]
+        let dir = std::env::temp_dir().join("towerwatch-evidence-cap-test");
+        let info = SourceInfo {
+            description: "test".into(),
+            sample_rate_sps: 1e6,
+            center_freq_hz: 941e6,
+            format: "cf32_le".into(),
+            start_time: None,
+            hardware: None,
+            total_samples: None,
+            segments: Vec::new(),
+            live: true,
+        };
+        let mut rec = Recorder::new(EvidenceConfig::new(dir), &info);
+        let n = MAX_ALERTS_KEPT as u64 + 100;
+        for id in 1..=n {
+            let a = Alert {
+                kind: "alert",
+                event: AlertEvent::Raised,
+                id,
+                time_s: id as f64,
+                raised_s: id as f64,
+                severity: Severity::High,
+                score: 10.0,
+                cell: crate::cells::CellKey {
+                    band: towerwatch_dsp::arfcn::Band::PGsm900,
+                    arfcn: 10,
+                    uplink: false,
+                    bsic: None,
+                    cgi: None,
+                },
+                summary: String::new(),
+                signatures: Vec::new(),
+                advice: String::new(),
+            };
+            rec.on_alert(&a);
+        }
+        let ids = rec.alert_ids();
+        assert_eq!(ids.len(), MAX_ALERTS_KEPT);
+        assert_eq!(ids.first().copied(), Some(101), "the oldest went first");
+        assert_eq!(rec.alerts_forgotten(), 100);
+        assert!(rec.triggered.len() <= MAX_ALERTS_KEPT);
+        assert_eq!(
+            rec.pending.len() as u64,
+            n,
+            "every alert still gets its bundle"
+        );
+    }
 
     #[test]
     fn location_estimate_is_near_the_strong_fixes() {

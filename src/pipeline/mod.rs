@@ -200,6 +200,7 @@ fn source_loop(
     // Pacing anchor: (wall time, stream index, speed); moved on pause and on speed changes.
     let mut anchor = (Instant::now(), 0u64, cfg.speed.max(1e-3));
     let mut index: u64 = 0;
+    let mut lost_before = source.stats().samples_lost;
     let mut report = SourceReport::default();
     loop {
         if stop.load(Ordering::Relaxed) {
@@ -220,6 +221,11 @@ fn source_loop(
         if n == 0 {
             break;
         }
+        // Samples a live source missed while reopening a lost device: the next block starts
+        // that much later in the stream (downstream sees the gap as it sees dropped blocks).
+        let lost = source.stats().samples_lost;
+        index += lost.saturating_sub(lost_before);
+        lost_before = lost;
         buf.truncate(n);
         let block = Block {
             samples: buf,

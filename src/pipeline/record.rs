@@ -77,6 +77,23 @@ pub fn utc_stem() -> String {
     format!("towerwatch-{stamp}Z")
 }
 
+/// After a write error: keep what reached the disk as a valid, hashed pair and say so in one
+/// line naming the file and the cause.
+fn salvage(writer: SigmfWriter, e: &SourceError) -> String {
+    let path = writer.paths().0.display().to_string();
+    let rate = writer.sample_rate_sps();
+    let cause = e.to_string();
+    match writer.salvage(&cause) {
+        Ok(s) => format!(
+            "recording stopped: {cause}; the {} samples ({:.3} s) on disk are kept as a verifiable \
+             pair {path}",
+            s.samples,
+            s.samples as f64 / rate.max(1.0)
+        ),
+        Err(e2) => format!("recording stopped: {cause}; {path} could not be finished either: {e2}"),
+    }
+}
+
 impl RecordTap {
     /// A disarmed tap; every recording gets `template`'s metadata (encoding, rate, hardware),
     /// with the time it starts and the frequency it starts at.
@@ -167,10 +184,44 @@ impl RecordTap {
         if let Err(e) = res {
             self.armed.store(false, Ordering::Release);
             if let Some(a) = g.active.take() {
-                let path = a.writer.paths().0.display().to_string();
-                // Keep what was written a valid (hashed) pair if the disk still lets us.
-                let _ = a.writer.finish();
-                g.done = Some(Err(format!("recording {path} stopped: {e}")));
+                drop(g);
+                // Salvaging reads the whole data file back to hash it: not under the lock the
+                // UI takes, and not on the analysis thread.
+                let inner = self.inner.clone();
+                let writer = a.writer;
+                self.run_finish(
+                    move || {
+                        let r = Err(salvage(writer, &e));
+                        lock(&inner).done = Some(r);
+                    },
+                    false,
+                );
+            }
+        }
+    }
+
+    /// Run `finish` (which stores the result in `done`) on a short-lived thread, or here when
+    /// `wait` is set or no thread can be started.
+    fn run_finish(&self, finish: impl FnOnce() + Send + 'static, wait: bool) {
+        if wait {
+            finish();
+            return;
+        }
+        // `spawn` hands the closure back to nobody on failure, so run it here instead.
+        let slot = Arc::new(Mutex::new(Some(finish)));
+        let s2 = slot.clone();
+        let spawned = std::thread::Builder::new()
+            .name("record-finish".into())
+            .spawn(move || {
+                let f = s2.lock().unwrap_or_else(|e| e.into_inner()).take();
+                if let Some(f) = f {
+                    f();
+                }
+            });
+        if spawned.is_err() {
+            let f = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(f) = f {
+                f();
             }
         }
     }
@@ -185,10 +236,14 @@ impl RecordTap {
         };
         let inner = self.inner.clone();
         let finish = move || {
-            let meta_path = a.writer.paths().0.to_path_buf();
-            let samples = a.writer.samples_written();
-            let r = a
-                .writer
+            let mut writer = a.writer;
+            let meta_path = writer.paths().0.to_path_buf();
+            let samples = writer.samples_written();
+            if let Err(e) = writer.flush() {
+                lock(&inner).done = Some(Err(salvage(writer, &e)));
+                return;
+            }
+            let r = writer
                 .finish()
                 .map(|sha512| Finished {
                     meta_path: meta_path.clone(),
@@ -198,14 +253,7 @@ impl RecordTap {
                 .map_err(|e| format!("finishing {}: {e}", meta_path.display()));
             lock(&inner).done = Some(r);
         };
-        if wait {
-            finish();
-        } else if let Err(e) = std::thread::Builder::new()
-            .name("record-finish".into())
-            .spawn(finish)
-        {
-            lock(&self.inner).done = Some(Err(format!("cannot finish the recording: {e}")));
-        }
+        self.run_finish(finish, wait);
         true
     }
 

@@ -109,6 +109,11 @@ pub struct SourceStats {
     pub timeouts: u64,
     /// Other recoverable stream errors.
     pub stream_errors: u64,
+    /// Times a lost device was reopened (live sources with reconnect on).
+    pub reconnects: u64,
+    /// Samples missed while a lost device was being reopened (outage length × rate). The stream
+    /// index skips over them, so stream time stays true across a reconnect.
+    pub samples_lost: u64,
 }
 
 /// Anything that yields complex baseband samples.

@@ -364,6 +364,40 @@ pub fn create_private(path: &Path) -> std::io::Result<File> {
     o.open(path)
 }
 
+/// What [`SigmfWriter::salvage`] left on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Salvaged {
+    /// Whole samples in the data file (what the metadata and hash describe).
+    pub samples: u64,
+    /// `core:sha512` of the data file as it now is.
+    pub sha512: String,
+    /// Bytes cut off the end of the data file: a partial sample, plus the reserve when the
+    /// metadata needed room on a full disk.
+    pub cut_bytes: u64,
+    /// Bytes that were still in the write buffer and never reached the file.
+    pub unwritten_bytes: u64,
+}
+
+/// Bytes of samples [`SigmfWriter::salvage`] gives up, once, to make room for the final metadata
+/// when the disk is full (the metadata is written to a new file and renamed over the old one).
+pub const SALVAGE_RESERVE_BYTES: u64 = 256 * 1024;
+
+/// SHA-512 of the first `len` bytes of a file (lower-case hex).
+fn sha512_prefix(path: &Path, len: u64) -> Result<String, SourceError> {
+    let f = File::open(path).map_err(|e| SourceError::io(path, e))?;
+    let mut r = f.take(len);
+    let mut h = Sha512::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = r.read(&mut buf).map_err(|e| SourceError::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex(&h.finalize()))
+}
+
 /// A crash-safe SigMF writer: the metadata is written first (without hash) so an interrupted
 /// recording is still a readable pair; `finish` adds `core:sha512` (hashed while writing) and
 /// replaces the metadata atomically (write to a temporary file, then rename).
@@ -377,7 +411,15 @@ pub struct SigmfWriter {
     samples_written: u64,
     segments: Vec<Segment>,
     annotations: Vec<Annotation>,
+    /// Annotations refused because [`MAX_WRITER_ANNOTATIONS`] were held already.
+    annotations_dropped: u64,
 }
+
+/// Annotations one recording holds at most. A live recording that keeps falling behind adds a
+/// `gap` annotation per dropped run of blocks; uncapped, hours of that would grow memory and make
+/// every 5 s checkpoint rewrite an ever longer metadata file. Further annotations are counted in
+/// the global `towerwatch:annotations_dropped` instead.
+pub const MAX_WRITER_ANNOTATIONS: usize = 10_000;
 
 impl SigmfWriter {
     /// Create `BASE.sigmf-meta` and `BASE.sigmf-data` (any `.sigmf-*` suffix on `base` is ignored).
@@ -401,6 +443,7 @@ impl SigmfWriter {
             samples_written: 0,
             segments,
             annotations: Vec::new(),
+            annotations_dropped: 0,
         };
         w.write_meta(None)?;
         Ok(w)
@@ -409,6 +452,11 @@ impl SigmfWriter {
     /// Paths of the metadata and data files.
     pub fn paths(&self) -> (&Path, &Path) {
         (&self.meta_path, &self.data_path)
+    }
+
+    /// Sample rate of the recording.
+    pub fn sample_rate_sps(&self) -> f64 {
+        self.meta.sample_rate_sps
     }
 
     /// Samples written so far.
@@ -441,9 +489,14 @@ impl SigmfWriter {
         }
     }
 
-    /// Add an annotation (written at `finish`, or at the next `checkpoint`).
+    /// Add an annotation (written at `finish`, or at the next `checkpoint`). Beyond
+    /// [`MAX_WRITER_ANNOTATIONS`] it is only counted.
     pub fn add_annotation(&mut self, a: Annotation) {
-        self.annotations.push(a);
+        if self.annotations.len() >= MAX_WRITER_ANNOTATIONS {
+            self.annotations_dropped += 1;
+        } else {
+            self.annotations.push(a);
+        }
     }
 
     /// Flush data and rewrite the metadata (without hash): what is on disk is a valid recording.
@@ -452,6 +505,102 @@ impl SigmfWriter {
             .flush()
             .map_err(|e| SourceError::io(&self.data_path, e))?;
         self.write_meta(None)
+    }
+
+    /// Push buffered samples to the data file. A full disk (ENOSPC), a file-size limit (EFBIG)
+    /// or an I/O error shows up here or in [`write`](Self::write); after either fails, close the
+    /// recording with [`salvage`](Self::salvage), not `finish`.
+    pub fn flush(&mut self) -> Result<(), SourceError> {
+        self.data
+            .flush()
+            .map_err(|e| SourceError::io(&self.data_path, e))
+    }
+
+    /// Close a recording after a write failed (disk full, file-size limit, I/O error) so that
+    /// what is on disk is a valid, hashed pair that `towerwatch verify` accepts.
+    ///
+    /// Samples still in the write buffer are discarded (the disk did not take them), the data
+    /// file is cut to whole samples (a failed write can leave part of one), the hash is computed
+    /// by reading the file back (the running hash may include bytes that never reached the disk),
+    /// capture segments and annotations past the end are dropped, and an annotation labelled
+    /// `write error` at the end records `cause`. If the final metadata cannot be written because
+    /// the disk is full, [`SALVAGE_RESERVE_BYTES`] (rounded to whole samples) are cut off the end
+    /// of the data to make room for it and it is tried once more.
+    pub fn salvage(self, cause: &str) -> Result<Salvaged, SourceError> {
+        let SigmfWriter {
+            meta,
+            meta_path,
+            data_path,
+            data,
+            mut segments,
+            mut annotations,
+            annotations_dropped,
+            ..
+        } = self;
+        // `into_parts` gives the file back without flushing: the buffer is what failed.
+        let (file, unwritten) = data.into_parts();
+        let unwritten = unwritten.map_or(0, |b| b.len()) as u64;
+        let frame = meta.datatype.bytes_per_sample() as u64;
+        let io = |e| SourceError::io(&data_path, e);
+        let on_disk = file.metadata().map_err(io)?.len();
+        let mut keep = on_disk - on_disk % frame;
+        let mut w = SigmfWriter {
+            meta,
+            meta_path,
+            data_path: data_path.clone(),
+            // Not written to again; only there so `write_meta` can run.
+            data: BufWriter::with_capacity(0, file.try_clone().map_err(io)?),
+            hasher: Sha512::new(),
+            bytes: Vec::new(),
+            samples_written: 0,
+            segments: Vec::new(),
+            annotations: Vec::new(),
+            annotations_dropped,
+        };
+        let mut retried = false;
+        loop {
+            file.set_len(keep).map_err(io)?;
+            // A failed sync does not change which bytes the file holds now; the hash below
+            // describes exactly those, so go on and write the metadata for them.
+            let _ = file.sync_all();
+            let samples = keep / frame;
+            let sha512 = sha512_prefix(&data_path, keep)?;
+            segments.retain(|s| s.sample_start == 0 || s.sample_start < samples);
+            annotations.retain(|a| a.sample_start <= samples);
+            for a in &mut annotations {
+                if let Some(c) = a.sample_count.as_mut() {
+                    *c = (*c).min(samples - a.sample_start);
+                }
+            }
+            w.segments = segments.clone();
+            w.annotations = annotations.clone();
+            w.annotations.push(Annotation {
+                sample_start: samples,
+                sample_count: Some(0),
+                label: Some("write error".into()),
+                comment: Some(format!("recording stopped here: {cause}")),
+                ..Annotation::default()
+            });
+            w.samples_written = samples;
+            match w.write_meta(Some(&sha512)) {
+                Ok(()) => {
+                    return Ok(Salvaged {
+                        samples,
+                        sha512,
+                        cut_bytes: on_disk - keep,
+                        unwritten_bytes: unwritten,
+                    });
+                }
+                Err(SourceError::Io { source, .. })
+                    if !retried && source.kind() == std::io::ErrorKind::StorageFull =>
+                {
+                    retried = true;
+                    let reserve = SALVAGE_RESERVE_BYTES - SALVAGE_RESERVE_BYTES % frame;
+                    keep = keep.saturating_sub(reserve);
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Flush, sync, and write the final metadata with `core:sha512`. Returns the hash.
@@ -486,6 +635,12 @@ impl SigmfWriter {
         }
         for (k, v) in &m.extra_global {
             g.insert(k.clone(), v.clone());
+        }
+        if self.annotations_dropped > 0 {
+            g.insert(
+                "towerwatch:annotations_dropped".into(),
+                json!(self.annotations_dropped),
+            );
         }
         let captures: Vec<Value> = self
             .segments
@@ -524,4 +679,31 @@ impl SigmfWriter {
 /// Convenience: the reader as a boxed source.
 pub fn open_boxed(path: &Path, check_hash: bool) -> Result<Box<dyn SampleSource>, SourceError> {
     Ok(Box::new(open(path, check_hash)?.0))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn annotations_are_capped_and_the_rest_counted() {
+        let dir = std::env::temp_dir().join(format!("towerwatch-ann-cap-{}", std::process::id()));
+        let base = dir.join("cap");
+        let mut w =
+            SigmfWriter::create(&base, WriterMeta::new(SampleFormat::Ci16Le, 1e6, 941e6)).unwrap();
+        w.write(&[Complex32::new(0.1, 0.1); 10]).unwrap();
+        for i in 0..MAX_WRITER_ANNOTATIONS as u64 + 5 {
+            w.add_annotation(Annotation {
+                sample_start: i % 10,
+                label: Some("gap".into()),
+                ..Annotation::default()
+            });
+        }
+        w.finish().unwrap();
+        let m = SigmfMeta::load(&base).unwrap();
+        assert_eq!(m.annotations.len(), MAX_WRITER_ANNOTATIONS);
+        assert_eq!(m.global["towerwatch:annotations_dropped"], json!(5));
+        let _ = fs::remove_dir_all(&dir);
+    }
 }

@@ -46,6 +46,47 @@ pub struct LiveConfig {
     /// When a stall happens: `true` = report end of stream (`read` returns 0; for file playback
     /// through `driver=iqfile`), `false` = report a device error (real receivers).
     pub end_on_stall: bool,
+    /// What to do when the device is lost.
+    pub reconnect: Reconnect,
+}
+
+/// Reopening a lost device: after a fatal stream error (the device unplugged, [`MAX_ERROR_RUN`]
+/// stream errors in a row, or a stall on a real receiver) the source closes the device, waits
+/// `initial_s`, `2·initial_s`, `4·initial_s` … (at most `max_s`) and opens the same args with the
+/// same settings (rate, current frequency, gain, ppm, antenna, channel), up to `attempts` times
+/// per outage. The samples the outage cost (its wall-clock length × the rate) are counted in
+/// [`SourceStats::samples_lost`] and the stream index skips over them, so stream time stays
+/// true. `attempts = 0`: a lost device ends the stream with its error, as before.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reconnect {
+    /// Attempts per outage (0 = never reconnect).
+    pub attempts: u32,
+    /// Wait before the first attempt, seconds.
+    pub initial_s: f64,
+    /// Longest wait between attempts, seconds.
+    pub max_s: f64,
+}
+
+impl Reconnect {
+    /// Never reconnect: a lost device ends the stream.
+    pub const OFF: Reconnect = Reconnect {
+        attempts: 0,
+        initial_s: 0.5,
+        max_s: 30.0,
+    };
+
+    /// The wait before attempt `k` (0-based): `initial_s · 2^k`, at most `max_s`.
+    pub fn delay(&self, k: u32) -> Duration {
+        let s = self.initial_s * 2f64.powi(k.min(60) as i32);
+        Duration::from_secs_f64(s.min(self.max_s).max(0.0))
+    }
+}
+
+impl Default for Reconnect {
+    /// The library default is [`Reconnect::OFF`]; the CLI asks for 10 attempts on live commands.
+    fn default() -> Self {
+        Reconnect::OFF
+    }
 }
 
 impl Default for LiveConfig {
@@ -61,6 +102,7 @@ impl Default for LiveConfig {
             read_timeout_s: 0.1,
             stall_timeout_s: 3.0,
             end_on_stall: false,
+            reconnect: Reconnect::OFF,
         }
     }
 }
@@ -126,10 +168,19 @@ pub enum PpmCorrection {
     Retune,
 }
 
+/// An open device and its (active or not) stream.
+struct Conn {
+    // The stream first: fields drop in order, and a stream should go before its device.
+    stream: RxStream<Complex32>,
+    device: Device,
+}
+
 /// A live SoapySDR receiver streaming CF32.
 pub struct SoapySource {
-    device: Device,
-    stream: RxStream<Complex32>,
+    /// `None` only while a lost device is being reopened.
+    conn: Option<Conn>,
+    /// The settings it was opened with (reused to reopen it).
+    cfg: LiveConfig,
     args: String,
     channel: usize,
     info: SourceInfo,
@@ -144,8 +195,12 @@ pub struct SoapySource {
     settle_s: f64,
     /// Samples still to discard after a retune.
     discard: u64,
-    /// Samples handed out so far (segment bookkeeping).
+    /// Stream position: samples handed out plus samples lost in outages.
     delivered: u64,
+    /// When the last samples arrived (the start of an outage, when one follows).
+    last_data_at: Instant,
+    /// Reconnect attempts made in the current outage (reset once samples flow again).
+    attempts_used: u32,
     /// Consecutive stream errors (not overflow/timeout) since the last good read.
     error_run: u32,
     scratch: Vec<Complex32>,
@@ -188,83 +243,15 @@ impl SoapySource {
             return Err(dev_err(name, "bad args", "contains a NUL character"));
         }
         check_config(name, cfg)?;
-
-        let device = Device::new(name).map_err(|e| soapy_err(name, "open failed", e))?;
-        let ch = cfg.channel;
-        let n_rx = device
-            .num_channels(Direction::Rx)
-            .map_err(|e| soapy_err(name, "cannot count RX channels", e))?;
-        if ch >= n_rx {
-            return Err(dev_err(
-                name,
-                "bad channel",
-                format!("RX channel {ch} requested, device has {n_rx}"),
-            ));
-        }
-        if let Some(antenna) = &cfg.antenna {
-            device
-                .set_antenna(Direction::Rx, ch, antenna.as_str())
-                .map_err(|e| soapy_err(name, &format!("set antenna {antenna}"), e))?;
-        }
-        device
-            .set_sample_rate(Direction::Rx, ch, cfg.sample_rate_sps)
-            .map_err(|e| {
-                soapy_err(
-                    name,
-                    &format!("set sample rate {} S/s", cfg.sample_rate_sps),
-                    e,
-                )
-            })?;
-        let rate_sps = device
-            .sample_rate(Direction::Rx, ch)
-            .map_err(|e| soapy_err(name, "read back sample rate", e))?;
-        if (rate_sps - cfg.sample_rate_sps).abs() > 1e-3 * cfg.sample_rate_sps {
-            return Err(dev_err(
-                name,
-                "sample rate",
-                format!(
-                    "asked for {} S/s, device runs at {rate_sps} S/s",
-                    cfg.sample_rate_sps
-                ),
-            ));
-        }
-
-        let has_corr = device
-            .list_frequencies(Direction::Rx, ch)
-            .map(|names| names.iter().any(|n| n == "CORR"))
-            .unwrap_or(false);
-        let ppm_by = if cfg.ppm == 0.0 {
-            PpmCorrection::None
-        } else if has_corr {
-            device
-                .set_component_frequency(Direction::Rx, ch, "CORR", cfg.ppm, ())
-                .map_err(|e| {
-                    soapy_err(
-                        name,
-                        &format!("set frequency correction {} ppm", cfg.ppm),
-                        e,
-                    )
-                })?;
-            PpmCorrection::Driver
-        } else {
-            PpmCorrection::Retune
-        };
-
-        configure_gain(&device, name, ch, cfg)?;
-
-        let stream = device
-            .rx_stream::<Complex32>(&[ch])
-            .map_err(|e| soapy_err(name, "set up CF32 RX stream", e))?;
-        let mtu = stream.mtu().unwrap_or(16384).clamp(1024, 1 << 20);
-
+        let (conn, rate_sps, ppm_by, mtu) = connect(name, cfg)?;
         let mut src = SoapySource {
             info: SourceInfo {
                 description: args.clone(),
                 sample_rate_sps: rate_sps,
                 center_freq_hz: cfg.frequency_hz,
-                format: native_format(&device, ch),
+                format: native_format(&conn.device, cfg.channel),
                 start_time: Some(humantime::format_rfc3339_seconds(SystemTime::now()).to_string()),
-                hardware: Some(hardware_name(&device, cfg.profile.as_ref())),
+                hardware: Some(hardware_name(&conn.device, cfg.profile.as_ref())),
                 total_samples: None,
                 segments: vec![Segment {
                     sample_start: 0,
@@ -272,8 +259,10 @@ impl SoapySource {
                 }],
                 live: true,
             },
+            conn: Some(conn),
+            cfg: cfg.clone(),
             args,
-            channel: ch,
+            channel: cfg.channel,
             freq_hz: cfg.frequency_hz,
             ppm: cfg.ppm,
             ppm_by,
@@ -285,20 +274,118 @@ impl SoapySource {
             settle_s: cfg.profile.as_ref().map_or(0.0, |p| p.retune_settle_s),
             discard: 0,
             delivered: 0,
+            last_data_at: Instant::now(),
+            attempts_used: 0,
             error_run: 0,
             scratch: vec![Complex32::new(0.0, 0.0); mtu],
-            device,
-            stream,
             profile: cfg.profile.clone(),
         };
-        // Tune before activating so the first samples are already at the right frequency.
-        src.tune(cfg.frequency_hz)?;
-        src.stream
-            .activate(None)
-            .map_err(|e| soapy_err(&src.args, "activate stream", e))?;
+        src.start(cfg.frequency_hz)?;
         Ok(src)
     }
 
+    /// Tune (before activating, so the first samples are already at the right frequency) and
+    /// start streaming.
+    fn start(&mut self, freq_hz: f64) -> Result<(), SourceError> {
+        self.tune(freq_hz)?;
+        let conn = self.conn_mut()?;
+        let r = conn.stream.activate(None);
+        r.map_err(|e| soapy_err(&self.args, "activate stream", e))
+    }
+
+    fn conn(&self) -> Result<&Conn, SourceError> {
+        self.conn
+            .as_ref()
+            .ok_or_else(|| dev_err(&self.args, "not connected", "the device is being reopened"))
+    }
+
+    fn conn_mut(&mut self) -> Result<&mut Conn, SourceError> {
+        match self.conn.as_mut() {
+            Some(c) => Ok(c),
+            None => Err(dev_err(
+                &self.args,
+                "not connected",
+                "the device is being reopened",
+            )),
+        }
+    }
+}
+
+/// Open the device and configure it (channel, antenna, rate, ppm, gain) and its CF32 stream,
+/// not yet tuned or active. Returns the connection, the actual rate, how ppm is applied and the
+/// stream MTU.
+fn connect(name: &str, cfg: &LiveConfig) -> Result<(Conn, f64, PpmCorrection, usize), SourceError> {
+    let device = Device::new(name).map_err(|e| soapy_err(name, "open failed", e))?;
+    let ch = cfg.channel;
+    let n_rx = device
+        .num_channels(Direction::Rx)
+        .map_err(|e| soapy_err(name, "cannot count RX channels", e))?;
+    if ch >= n_rx {
+        return Err(dev_err(
+            name,
+            "bad channel",
+            format!("RX channel {ch} requested, device has {n_rx}"),
+        ));
+    }
+    if let Some(antenna) = &cfg.antenna {
+        device
+            .set_antenna(Direction::Rx, ch, antenna.as_str())
+            .map_err(|e| soapy_err(name, &format!("set antenna {antenna}"), e))?;
+    }
+    device
+        .set_sample_rate(Direction::Rx, ch, cfg.sample_rate_sps)
+        .map_err(|e| {
+            soapy_err(
+                name,
+                &format!("set sample rate {} S/s", cfg.sample_rate_sps),
+                e,
+            )
+        })?;
+    let rate_sps = device
+        .sample_rate(Direction::Rx, ch)
+        .map_err(|e| soapy_err(name, "read back sample rate", e))?;
+    if (rate_sps - cfg.sample_rate_sps).abs() > 1e-3 * cfg.sample_rate_sps {
+        return Err(dev_err(
+            name,
+            "sample rate",
+            format!(
+                "asked for {} S/s, device runs at {rate_sps} S/s",
+                cfg.sample_rate_sps
+            ),
+        ));
+    }
+
+    let has_corr = device
+        .list_frequencies(Direction::Rx, ch)
+        .map(|names| names.iter().any(|n| n == "CORR"))
+        .unwrap_or(false);
+    let ppm_by = if cfg.ppm == 0.0 {
+        PpmCorrection::None
+    } else if has_corr {
+        device
+            .set_component_frequency(Direction::Rx, ch, "CORR", cfg.ppm, ())
+            .map_err(|e| {
+                soapy_err(
+                    name,
+                    &format!("set frequency correction {} ppm", cfg.ppm),
+                    e,
+                )
+            })?;
+        PpmCorrection::Driver
+    } else {
+        PpmCorrection::Retune
+    };
+
+    configure_gain(&device, name, ch, cfg)?;
+
+    let stream = device
+        .rx_stream::<Complex32>(&[ch])
+        .map_err(|e| soapy_err(name, "set up CF32 RX stream", e))?;
+    let mtu = stream.mtu().unwrap_or(16384).clamp(1024, 1 << 20);
+    Ok((Conn { stream, device }, rate_sps, ppm_by, mtu))
+}
+
+impl SoapySource {
     /// How the ppm correction was applied.
     pub fn ppm_applied_by(&self) -> PpmCorrection {
         self.ppm_by
@@ -306,14 +393,16 @@ impl SoapySource {
 
     /// Current gain in dB as the driver reports it.
     pub fn gain_db(&self) -> Result<f64, SourceError> {
-        self.device
+        self.conn()?
+            .device
             .gain(Direction::Rx, self.channel)
             .map_err(|e| soapy_err(&self.args, "read gain", e))
     }
 
     /// Frequency (Hz) the device reports it is tuned to (after any host-side ppm scaling).
     pub fn device_frequency_hz(&self) -> Result<f64, SourceError> {
-        self.device
+        self.conn()?
+            .device
             .frequency(Direction::Rx, self.channel)
             .map_err(|e| soapy_err(&self.args, "read frequency", e))
     }
@@ -323,7 +412,8 @@ impl SoapySource {
             PpmCorrection::Retune => freq_hz / (1.0 + self.ppm * 1e-6),
             PpmCorrection::None | PpmCorrection::Driver => freq_hz,
         };
-        self.device
+        self.conn()?
+            .device
             .set_frequency(Direction::Rx, self.channel, request_hz, ())
             .map_err(|e| soapy_err(&self.args, &format!("tune to {freq_hz} Hz"), e))?;
         self.freq_hz = freq_hz;
@@ -332,7 +422,9 @@ impl SoapySource {
 
     /// One `readStream` call. Ok(n > 0) samples; Ok(0) timeout or recoverable error (counted).
     fn read_once(&mut self, buf: &mut [Complex32]) -> Result<usize, SourceError> {
-        match self.stream.read(&mut [buf], self.read_timeout_us) {
+        let timeout_us = self.read_timeout_us;
+        let read = self.conn_mut()?.stream.read(&mut [buf], timeout_us);
+        match read {
             Ok(n) => {
                 self.error_run = 0;
                 Ok(n)
@@ -369,35 +461,17 @@ impl SampleSource for SoapySource {
     }
 
     fn read(&mut self, buf: &mut [Complex32]) -> Result<usize, SourceError> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        if self.ended {
-            return Ok(0);
-        }
-        let mut last_data = Instant::now();
         loop {
-            // Throw away samples still settling after a retune.
-            while self.discard > 0 {
-                let want = (self.discard as usize).min(self.scratch.len());
-                let mut scratch = std::mem::take(&mut self.scratch);
-                let got = self.read_once(&mut scratch[..want]);
-                self.scratch = scratch;
-                let got = got?;
-                if got > 0 {
-                    self.discard -= got as u64;
-                    last_data = Instant::now();
-                } else if last_data.elapsed() >= self.stall_timeout {
-                    return self.stalled();
+            match self.read_connected(buf) {
+                Ok(n) => {
+                    if n > 0 {
+                        self.last_data_at = Instant::now();
+                        self.attempts_used = 0;
+                    }
+                    return Ok(n);
                 }
-            }
-            let got = self.read_once(buf)?;
-            if got > 0 {
-                self.delivered += got as u64;
-                return Ok(got);
-            }
-            if last_data.elapsed() >= self.stall_timeout {
-                return self.stalled();
+                Err(e) if self.cfg.reconnect.attempts > 0 => self.reconnect(e)?,
+                Err(e) => return Err(e),
             }
         }
     }
@@ -433,6 +507,118 @@ impl SampleSource for SoapySource {
 }
 
 impl SoapySource {
+    /// One read from the open device; a fatal error (device gone) is returned as is.
+    fn read_connected(&mut self, buf: &mut [Complex32]) -> Result<usize, SourceError> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.ended {
+            return Ok(0);
+        }
+        let mut last_data = Instant::now();
+        loop {
+            // Throw away samples still settling after a retune.
+            while self.discard > 0 {
+                let want = (self.discard as usize).min(self.scratch.len());
+                let mut scratch = std::mem::take(&mut self.scratch);
+                let got = self.read_once(&mut scratch[..want]);
+                self.scratch = scratch;
+                let got = got?;
+                if got > 0 {
+                    self.discard -= got as u64;
+                    last_data = Instant::now();
+                } else if last_data.elapsed() >= self.stall_timeout {
+                    return self.stalled();
+                }
+            }
+            let got = self.read_once(buf)?;
+            if got > 0 {
+                self.delivered += got as u64;
+                return Ok(got);
+            }
+            if last_data.elapsed() >= self.stall_timeout {
+                return self.stalled();
+            }
+        }
+    }
+
+    /// The device is lost (`cause`): close it and reopen it with back-off, as
+    /// [`Reconnect`] says. Ok once it streams again (the outage counted in `samples_lost`);
+    /// the error once the attempts are used up.
+    fn reconnect(&mut self, cause: SourceError) -> Result<(), SourceError> {
+        let policy = self.cfg.reconnect.clone();
+        if self.attempts_used == 0 {
+            eprintln!(
+                "towerwatch: {cause}; the device is lost, reopening it (up to {} attempts)",
+                policy.attempts
+            );
+        }
+        // Close it first: a real receiver cannot be opened twice.
+        if let Some(mut c) = self.conn.take() {
+            let _ = c.stream.deactivate(None);
+        }
+        let mut last = cause;
+        while self.attempts_used < policy.attempts {
+            let k = self.attempts_used;
+            self.attempts_used += 1;
+            let wait = policy.delay(k);
+            eprintln!(
+                "towerwatch: device {}: reconnect attempt {}/{} in {:.2} s",
+                self.args,
+                k + 1,
+                policy.attempts,
+                wait.as_secs_f64()
+            );
+            std::thread::sleep(wait);
+            match self.reopen() {
+                Ok(()) => {
+                    let outage = self.last_data_at.elapsed();
+                    let lost = (outage.as_secs_f64() * self.info.sample_rate_sps).round() as u64;
+                    self.stats.reconnects += 1;
+                    self.stats.samples_lost += lost;
+                    self.delivered += lost;
+                    self.error_run = 0;
+                    eprintln!(
+                        "towerwatch: device {}: reconnected after {:.1} s without samples \
+                         ({lost} samples lost; stream time skips them)",
+                        self.args,
+                        outage.as_secs_f64()
+                    );
+                    return Ok(());
+                }
+                Err(e) => {
+                    eprintln!("towerwatch: reconnect attempt {} failed: {e}", k + 1);
+                    last = e;
+                }
+            }
+        }
+        let last = match last {
+            SourceError::Device { problem, .. } => problem,
+            other => other.to_string(),
+        };
+        Err(dev_err(
+            &self.args,
+            "lost",
+            format!(
+                "gave up after {} reconnect attempts, last: {last}",
+                policy.attempts
+            ),
+        ))
+    }
+
+    /// Open the device again with the same settings, tuned where it was.
+    fn reopen(&mut self) -> Result<(), SourceError> {
+        let (conn, _rate, ppm_by, _mtu) = connect(&self.args, &self.cfg)?;
+        self.conn = Some(conn);
+        self.ppm_by = ppm_by;
+        if let Err(e) = self.start(self.freq_hz) {
+            self.conn = None;
+            return Err(e);
+        }
+        self.discard = (self.settle_s * self.info.sample_rate_sps).round() as u64;
+        Ok(())
+    }
+
     fn stalled(&mut self) -> Result<usize, SourceError> {
         if self.end_on_stall {
             self.ended = true;
@@ -485,6 +671,14 @@ fn check_config(name: &str, cfg: &LiveConfig) -> Result<(), SourceError> {
         return Err(bad(&format!(
             "stall timeout {} s (must be in (0, 3600])",
             cfg.stall_timeout_s
+        )));
+    }
+    let r = &cfg.reconnect;
+    let wait_ok = |s: f64| s.is_finite() && (0.0..=3600.0).contains(&s);
+    if !(wait_ok(r.initial_s) && wait_ok(r.max_s)) {
+        return Err(bad(&format!(
+            "reconnect waits {} s / {} s (must be in [0, 3600])",
+            r.initial_s, r.max_s
         )));
     }
     if let Some(p) = &cfg.profile {
