@@ -1019,7 +1019,10 @@ mod tests {
         let mut got = vec![Complex32::new(0.0, 0.0); want.len()];
         assert_eq!(rs.outputs_at(0, &re, &im, 0, &mut got), want.len());
         for (m, (g, w)) in got.iter().zip(&want).enumerate() {
-            assert!((g - w).norm() <= 1e-5 * (1.0 + w.norm()), "output {m}: {g} vs {w}");
+            assert!(
+                (g - w).norm() <= 1e-5 * (1.0 + w.norm()),
+                "output {m}: {g} vs {w}"
+            );
         }
         // From a trimmed stream: the same values where the window is held, zeros (uncounted)
         // where it is not.

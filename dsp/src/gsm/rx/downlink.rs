@@ -2,10 +2,10 @@
 //! (SDCCH/SACCH) → 4-burst blocks → L2 frames.
 
 use super::{BurstKind, Receiver, RxConfig, RxError, RxEvent, RxStats};
+use crate::gsm::HYPERFRAME;
 use crate::gsm::coding::{
     BlockAssembler, ChannelCombination, ChannelKind, block_position, xcch_decode_bursts,
 };
-use crate::gsm::HYPERFRAME;
 use crate::gsm::l3::{Message, parse_ccch_frame};
 use num_complex::Complex32;
 use serde::{Deserialize, Serialize};

@@ -157,7 +157,11 @@ impl SpectralFcch {
                 c.last_peak = best.1;
                 if c.run == Self::MIN_RUN {
                     let (a, b) = (at(c.centre + best.1), at(c.centre + best.1 + 1));
-                    let frac = if a + b > 0.0 { f64::from(b / (a + b)) } else { 0.5 };
+                    let frac = if a + b > 0.0 {
+                        f64::from(b / (a + b))
+                    } else {
+                        0.5
+                    };
                     let tone_hz = (best.1 as f64 + frac) * self.bin_hz;
                     hits.push(FcchHit {
                         channel: i,
