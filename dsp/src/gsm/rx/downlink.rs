@@ -333,3 +333,62 @@ pub fn decode_downlink(
         rx: rx.stats(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gsm::rx::RxBurst;
+
+    fn burst(frame_number: u32, timeslot: u8, kind: BurstKind, soft: f32) -> RxEvent {
+        RxEvent::Burst(Box::new(RxBurst {
+            sample_index: 0,
+            frame_number,
+            timeslot,
+            kind,
+            soft_bits: [soft; 148],
+            snr_db: 20.0,
+            power_db: -20.0,
+            timing_offset_symbols: 0.0,
+        }))
+    }
+
+    #[test]
+    fn an_idle_sdcch_timeslot_is_dropped_and_an_assignment_brings_it_back() {
+        let mut dec = BlockDecoder::new(false);
+        assert!(dec.follow(1, ChannelCombination::Sdcch8));
+        assert_eq!(dec.timeslot_mask(), 0b11);
+        let start = 1000;
+        let mut dropped_at = None;
+        for f in start..start + 400 {
+            dec.push(&burst(f, 1, BurstKind::Dummy, 0.0));
+            if dropped_at.is_none() && dec.timeslot_mask() == 0b01 {
+                dropped_at = Some(f);
+            }
+        }
+        assert_eq!(dropped_at, Some(start + IDLE_UNFOLLOW_FRAMES + 1));
+        assert_eq!(dec.dedicated.unfollowed_idle, 1);
+        // A new assignment follows it again, with a fresh idle clock.
+        assert!(dec.follow(1, ChannelCombination::Sdcch8));
+        assert_eq!(dec.timeslot_mask(), 0b11);
+        for f in start + 400..start + 400 + IDLE_UNFOLLOW_FRAMES {
+            dec.push(&burst(f, 1, BurstKind::Dummy, 0.0));
+        }
+        assert_eq!(dec.timeslot_mask(), 0b11);
+    }
+
+    #[test]
+    fn a_busy_sdcch_timeslot_stays_followed() {
+        let mut dec = BlockDecoder::new(false);
+        assert!(dec.follow(3, ChannelCombination::Sdcch8));
+        // Normal bursts whose blocks fail to decode (as ciphered traffic does) are activity.
+        for f in 0..4 * IDLE_UNFOLLOW_FRAMES {
+            dec.push(&burst(f, 3, BurstKind::Normal, 1.0));
+        }
+        assert_eq!(dec.timeslot_mask(), 0b1001);
+        assert_eq!(dec.dedicated.unfollowed_idle, 0);
+        assert!(dec.dedicated.blocks_failed > 0);
+        // Frame numbers near the hyperframe wrap, and absurd ones from a listing, do not panic.
+        dec.push(&burst(u32::MAX, 3, BurstKind::Dummy, 0.0));
+        dec.push(&burst(HYPERFRAME - 1, 3, BurstKind::Dummy, 0.0));
+    }
+}
