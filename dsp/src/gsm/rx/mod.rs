@@ -1142,6 +1142,11 @@ impl Receiver {
                 let soft = if empty {
                     kind = BurstKind::Empty;
                     [0.0; 148]
+                } else if kind == BurstKind::Dummy && s.ts != 0 {
+                    // A dummy burst on TS1–7 only marks its sub-channel idle (its block is not
+                    // decoded), and its bits are the dummy burst's by this very classification:
+                    // report those, with a confidence from the fit, instead of running the MLSE.
+                    dummy_soft_bits(fit.snr_db())
                 } else {
                     self.equalize(start, &fit)
                 };
@@ -1232,6 +1237,18 @@ impl Receiver {
             synchronized: true,
         });
     }
+}
+
+/// Soft bits of the dummy burst (TS 45.002 §5.2.6) with a magnitude from the burst SNR (the
+/// log-likelihood ratio of one BPSK bit at that SNR, clipped like the equaliser's).
+fn dummy_soft_bits(snr_db: f32) -> [f32; 148] {
+    let llr = (4.0 * 10f32.powf(snr_db / 10.0)).clamp(0.0, 64.0);
+    let llr = if llr.is_finite() { llr } else { 0.0 };
+    let mut soft = [0.0f32; 148];
+    for (v, &b) in soft.iter_mut().zip(DUMMY_BURST.iter()) {
+        *v = if b != 0 { llr } else { -llr };
+    }
+    soft
 }
 
 /// Channel index where a burst's first bit is centred: the fitted start corrected by the energy
