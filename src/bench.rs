@@ -106,7 +106,7 @@ const STAGES: &[StageDef] = &[
     },
     StageDef {
         name: "chan-fcch-20M",
-        what: "filter bank + FCCH search on every 200 kHz channel (spectral), receivers where found",
+        what: "filter bank + FCCH search on every 200 kHz channel (spectral), SCH check where found",
         signal: Signal::Twenty,
         seconds: 2.0,
     },
@@ -459,7 +459,8 @@ fn psd(rate_sps: f64, seconds: f64) -> Result<Measured> {
 
 /// Every 200 kHz channel of the input searched for FCCH on the filter bank's spectra
 /// ([`SpectralFcch`]); a channel that shows one gets extracted by the bank (from its spectrum
-/// history, so the burst that was seen is received) into a receiver (FCCH, SCH, TS0). One thread.
+/// history, so the burst that was seen is received) into a receiver, which measures the burst and
+/// decodes the SCH, and is then retired (decoding the cells is `scene20`'s job). One thread.
 fn chan_fcch(input: &Path, seconds: f64) -> Result<Measured> {
     let mut src = open_file(input, &FileOptions::default())?;
     let rate = src.info().sample_rate_sps;
@@ -541,16 +542,23 @@ fn chan_fcch(input: &Path, seconds: f64) -> Result<Measured> {
             rx.process(o, &mut events);
             o.clear();
         }
+        // A receiver is done once it has the FCCH burst precisely and the SCH decoded (the
+        // carrier, its offset and BSIC are known: what a sweep wants); one that has not after
+        // `give_up` was a false hit.
         let mut i = 0;
         while i < rxs.len() {
             let (ch, since) = owner.get(i).copied().unwrap_or((usize::MAX, read));
-            let stale = rxs.get(i).is_some_and(|r| r.stats().sync_gained == 0)
-                && read.saturating_sub(since) > give_up;
-            if stale {
+            let found = rxs.get(i).is_some_and(|r| r.stats().sync_gained > 0);
+            let stale = !found && read.saturating_sub(since) > give_up;
+            if found || stale {
                 bank.remove_channel(i);
                 rxs.remove(i);
                 outs.remove(i);
                 owner.remove(i);
+            }
+            if found {
+                synced += 1;
+            } else if stale {
                 if let (Some(s), Some(r)) = (has_rx.get_mut(ch), retry_after.get_mut(ch)) {
                     *s = false;
                     *r = read + cooldown;
@@ -560,16 +568,13 @@ fn chan_fcch(input: &Path, seconds: f64) -> Result<Measured> {
             }
         }
     }
-    for rx in &rxs {
-        synced += usize::from(rx.stats().sync_gained > 0);
-    }
     let cpu = cpu_s() - c0;
     Ok((
         read as f64 / rate,
         cpu,
         t0.elapsed().as_secs_f64(),
         format!(
-            "{} channels searched, {} FCCH hits tried, {} synchronised",
+            "{} channels searched, {} FCCH hits tried, {} confirmed by SCH",
             offsets.len(),
             tried,
             synced
