@@ -58,6 +58,9 @@ const SYNC_RADIUS: i64 = 8;
 const SCH_RADIUS: i64 = 32;
 /// Samples one burst needs: 148 symbols plus the search radius either side.
 const BURST_SPAN: i64 = 148 * 4;
+/// A training-sequence fit at least this good (dB) marks a normal burst without testing the
+/// dummy burst.
+const NORMAL_BURST_CLEAR_DB: f32 = 10.0;
 /// Channel samples per unit of lazy extraction (see [`Receiver`]'s `ensure`).
 const CHUNK: usize = 64;
 
@@ -1098,10 +1101,19 @@ impl Receiver {
                 .flatten()
                 .unwrap_or(s.bsic & 7);
             let (a, d) = if self.load_span(nominal - SYNC_RADIUS, BURST_SPAN + 2 * SYNC_RADIUS) {
-                (
-                    self.fit_span(nominal, SYNC_RADIUS, Which::Tsc(tsc)),
-                    self.fit_span(nominal, SYNC_RADIUS, Which::Dummy),
-                )
+                let a = self.fit_span(nominal, SYNC_RADIUS, Which::Tsc(tsc));
+                // The dummy burst's middle differs from every training sequence in 12 or more
+                // of 26 bits, so a dummy burst fits a TSC no better than noise (about −5 dB).
+                // A clear TSC fit settles it; only otherwise is the (long) dummy fit tried.
+                let clear = a
+                    .as_ref()
+                    .is_some_and(|(_, f)| f.snr_db() >= NORMAL_BURST_CLEAR_DB);
+                let d = if clear {
+                    None
+                } else {
+                    self.fit_span(nominal, SYNC_RADIUS, Which::Dummy)
+                };
+                (a, d)
             } else {
                 (None, None)
             };
