@@ -4,6 +4,19 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// `towerwatch verify` passes on the SigMF pair `meta`; returns its sample count (`info`).
+fn verified_total_samples(meta: &Path) -> u64 {
+    let ok = towerwatch(&["verify", meta.to_str().unwrap()]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let info = towerwatch(&["info", "--json", meta.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
+    v["source"]["total_samples"].as_u64().unwrap()
+}
+
 fn towerwatch(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_towerwatch"))
         .args(args)
@@ -241,15 +254,7 @@ fn sigint_during_record_leaves_a_valid_hashed_pair() {
         String::from_utf8_lossy(&out.stderr)
     );
     let meta = dir.path().join("interrupted.sigmf-meta");
-    let ok = towerwatch(&["verify", meta.to_str().unwrap()]);
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    let info = towerwatch(&["info", "--json", meta.to_str().unwrap()]);
-    let v: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
-    let n = v["source"]["total_samples"].as_u64().unwrap();
+    let n = verified_total_samples(&meta);
     assert!(
         n > 20_000 && n < 200_000,
         "{n} samples after ~0.7 s at 100 kS/s"
@@ -450,15 +455,7 @@ fn record_hitting_a_file_size_limit_keeps_a_verifiable_pair() {
     assert!(len > 0 && len <= 200 * 1024, "{len} bytes");
     assert_eq!(len % 4, 0, "whole ci16 samples only: {len}");
     eprintln!("kept {len} bytes ({} samples) under ulimit -f 200", len / 4);
-    let ok = towerwatch(&["verify", meta.to_str().unwrap()]);
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
-    let info = towerwatch(&["info", "--json", meta.to_str().unwrap()]);
-    let v: serde_json::Value = serde_json::from_slice(&info.stdout).unwrap();
-    assert_eq!(v["source"]["total_samples"].as_u64(), Some(len / 4));
+    assert_eq!(verified_total_samples(&meta), len / 4);
     let doc: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&meta).unwrap()).unwrap();
     let last = doc["annotations"]
