@@ -1100,22 +1100,18 @@ impl Receiver {
                 .copied()
                 .flatten()
                 .unwrap_or(s.bsic & 7);
-            let (a, d) = if self.load_span(nominal - SYNC_RADIUS, BURST_SPAN + 2 * SYNC_RADIUS) {
-                let a = self.fit_span(nominal, SYNC_RADIUS, Which::Tsc(tsc));
-                // The dummy burst's middle differs from every training sequence in 12 or more
-                // of 26 bits, so a dummy burst fits a TSC no better than noise (about −5 dB).
-                // A clear TSC fit settles it; only otherwise is the (long) dummy fit tried.
-                let clear = a
-                    .as_ref()
-                    .is_some_and(|(_, f)| f.snr_db() >= NORMAL_BURST_CLEAR_DB);
-                let d = if clear {
-                    None
-                } else {
-                    self.fit_span(nominal, SYNC_RADIUS, Which::Dummy)
-                };
-                (a, d)
+            let a = self.best_fit(nominal, SYNC_RADIUS, Which::Tsc(tsc));
+            // The dummy burst's middle differs from every training sequence in 12 or more of 26
+            // bits, so a dummy burst fits a TSC no better than noise (about −5 dB). A clear TSC
+            // fit settles it; only otherwise is the (long) dummy fit tried, on the span
+            // `best_fit` just loaded (`has` above guarantees the load).
+            let clear = a
+                .as_ref()
+                .is_some_and(|(_, f)| f.snr_db() >= NORMAL_BURST_CLEAR_DB);
+            let d = if clear {
+                None
             } else {
-                (None, None)
+                self.fit_span(nominal, SYNC_RADIUS, Which::Dummy)
             };
             let pick = match (a, d) {
                 (Some(a), Some(d)) => {
