@@ -2,7 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::run_ok;
 
 fn shared_recordings() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/recordings");
@@ -12,19 +13,6 @@ fn shared_recordings() -> Option<PathBuf> {
         eprintln!("skipping: ../shared/recordings absent");
         None
     }
-}
-
-fn run(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// Truth lines `FN COUNTER:  hex` → (FN, hex).
@@ -48,7 +36,7 @@ fn decode_real_capture_finds_bsic_and_truth_frames() {
         return;
     };
     let file = rec.join("gsmsp-941.0MHz-500k.sigmf-meta");
-    let text = run(&["decode", file.to_str().unwrap(), "--reveal-identities"]);
+    let text = run_ok(&["decode", file.to_str().unwrap(), "--reveal-identities"]);
     assert!(text.contains("BSIC         32 (NCC 4, BCC 0)"), "{text}");
     let frames: Vec<(u32, String)> = text
         .lines()
@@ -69,7 +57,7 @@ fn decode_real_capture_finds_bsic_and_truth_frames() {
         );
     }
     // Identities are masked unless asked for.
-    let masked = run(&["decode", file.to_str().unwrap()]);
+    let masked = run_ok(&["decode", file.to_str().unwrap()]);
     assert!(
         !masked.contains("05 f4 24 02 81 0b"),
         "TMSI leaked: {masked}"
@@ -83,7 +71,7 @@ fn decode_bursts_reproduces_gr_gsm_frames_and_cell_identity() {
         return;
     };
     let file = rec.join("vf-call6-arfcn725.bursts.txt");
-    let text = run(&[
+    let text = run_ok(&[
         "decode-bursts",
         file.to_str().unwrap(),
         "--sdcch8",
@@ -123,7 +111,7 @@ fn all_cells_of_a_generated_5_cell_scene_at_2_4_msps_are_found_with_their_identi
     let scene =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings/scenes/legit-neighbourhood.toml");
     let spec = format!("scene:{},seconds=3,rate=2.4e6", scene.display());
-    let text = run(&["decode", &spec]);
+    let text = run_ok(&["decode", &spec]);
     for (arfcn, bsic, cell) in [
         (
             16,

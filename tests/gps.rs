@@ -4,7 +4,8 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-use std::process::Command;
+mod common;
+use common::{succeed, towerwatch};
 use std::time::{Duration, Instant};
 use towerwatch::gps::nmea::{self, NmeaDecoder, NmeaError, Sentence};
 use towerwatch::gps::{FixQuality, GpsEvent, GpsSource, PositionStatus, parse_position};
@@ -333,10 +334,6 @@ fn nmea_file_is_paced_by_its_sentence_times() {
     assert!(GpsSource::nmea(&dir.path().join("absent"), 5.0).is_err());
 }
 
-fn towerwatch() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_towerwatch"))
-}
-
 fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(out)
         .lines()
@@ -348,15 +345,8 @@ fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
 fn replay_lines_carry_positions_and_show_a_lost_fix() {
     let spec = "synth:rate=1e6,freq=941e6,tone=200e3@-20,noise=-70,seconds=6";
     // A fixed position: every observation carries it.
-    let out = towerwatch()
-        .args(["replay", spec, "--no-gsm", "--position", "52.52,13.405"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        succeed(towerwatch().args(["replay", spec, "--no-gsm", "--position", "52.52,13.405"]));
     let lines = json_lines(&out.stdout);
     let spectra: Vec<_> = lines.iter().filter(|v| v["type"] == "spectrum").collect();
     assert_eq!(spectra.len(), 6);
@@ -396,15 +386,10 @@ fn replay_lines_carry_positions_and_show_a_lost_fix() {
     }
     t.push_str("$GPGGA,080005.00,5231.205,N,01324.300,E,1,09,0.9,40.0,M,,M,,*00\n");
     std::fs::write(&p, t).unwrap();
-    let out = towerwatch()
-        .args(["replay", spec, "--no-gsm", "--gps-stale", "1.2", "--nmea"])
-        .arg(&p)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        towerwatch()
+            .args(["replay", spec, "--no-gsm", "--gps-stale", "1.2", "--nmea"])
+            .arg(&p),
     );
     let lines = json_lines(&out.stdout);
     let spectra: Vec<_> = lines.iter().filter(|v| v["type"] == "spectrum").collect();
@@ -475,16 +460,11 @@ fn replay_log_feeds_locate() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let out = towerwatch()
-        .arg("locate")
-        .arg(&log)
-        .args(["--arfcn", "31", "--band", "gsm900", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        towerwatch()
+            .arg("locate")
+            .arg(&log)
+            .args(["--arfcn", "31", "--band", "gsm900", "--json"]),
     );
     let est: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(est["samples"], 6);
@@ -501,23 +481,15 @@ fn find_follows_a_rising_cell() {
     // drive-by: the rogue cell on ARFCN 21 rises by 2 dB/s from 0.05 s.
     let root = env!("CARGO_MANIFEST_DIR");
     let spec = format!("scene:{root}/recordings/scenes/drive-by.toml,seconds=3");
-    let out = towerwatch()
-        .args([
-            "find",
-            "gsm900:21",
-            &spec,
-            "--fast",
-            "--json",
-            "--position",
-            "52.5,13.4",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(towerwatch().args([
+        "find",
+        "gsm900:21",
+        &spec,
+        "--fast",
+        "--json",
+        "--position",
+        "52.5,13.4",
+    ]));
     let lines = json_lines(&out.stdout);
     assert!(lines.len() >= 10, "{} readings", lines.len());
     let last = lines.last().unwrap();
@@ -577,7 +549,7 @@ fn track_times_survive_midnight_and_a_late_date() {
 fn nmea_device_stand_in_fifo_is_read_as_lines_arrive() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("gps.fifo");
-    let ok = Command::new("mkfifo").arg(&fifo).status();
+    let ok = std::process::Command::new("mkfifo").arg(&fifo).status();
     if !ok.is_ok_and(|s| s.success()) {
         eprintln!("skipping: mkfifo not available");
         return;

@@ -4,7 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt::Write as _;
-use std::process::Command;
+mod common;
+use common::{succeed, towerwatch};
 use towerwatch::gps::{PositionStatus, Track, nmea};
 use towerwatch::locate::{
     Enu, LocateConfig, LocateError, Method, Sample, distance_m, locate, path_loss_db,
@@ -305,20 +306,15 @@ fn locate_command_writes_geojson_and_kml() {
     std::fs::write(&csv_path, csv).unwrap();
     let gj = dir.path().join("out.geojson");
     let kml = dir.path().join("out.kml");
-    let out = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
-        .arg("locate")
-        .arg(&csv_path)
-        .arg("--geojson")
-        .arg(&gj)
-        .arg("--kml")
-        .arg(&kml)
-        .arg("--json")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        towerwatch()
+            .arg("locate")
+            .arg(&csv_path)
+            .arg("--geojson")
+            .arg(&gj)
+            .arg("--kml")
+            .arg(&kml)
+            .arg("--json"),
     );
     let est: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let (lat, lon) = (
@@ -366,11 +362,7 @@ fn locate_command_writes_geojson_and_kml() {
 
     // A CSV with a broken line is an error naming the line, exit status 2.
     std::fs::write(&csv_path, "lat,lon,power\n52.5,13.4,-50\n52.5,abc,-40\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
-        .arg("locate")
-        .arg(&csv_path)
-        .output()
-        .unwrap();
+    let out = towerwatch().arg("locate").arg(&csv_path).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 3"));
 }
@@ -448,30 +440,20 @@ power_profile = [{}]
     let scene_path = dir.path().join("drive.toml");
     std::fs::write(&scene_path, scene).unwrap();
     let log = dir.path().join("drive.jsonl");
-    let out = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
-        .arg("replay")
-        .arg(format!("scene:{}", scene_path.display()))
-        .args(["--no-gsm", "--interval", "0.1", "-o"])
-        .arg(&log)
-        .arg("--nmea")
-        .arg(&track)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        towerwatch()
+            .arg("replay")
+            .arg(format!("scene:{}", scene_path.display()))
+            .args(["--no-gsm", "--interval", "0.1", "-o"])
+            .arg(&log)
+            .arg("--nmea")
+            .arg(&track),
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
-        .arg("locate")
-        .arg(&log)
-        .args(["--arfcn", "21", "--band", "gsm900", "--json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        towerwatch()
+            .arg("locate")
+            .arg(&log)
+            .args(["--arfcn", "21", "--band", "gsm900", "--json"]),
     );
     let est: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let err = distance_m(

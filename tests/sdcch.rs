@@ -4,26 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::Command;
+mod common;
+use common::run_ok;
 
 const TEXT: &str = "Your parcel is on hold. Pay 1.99 EUR fee: http://dhl-post.example/p";
 
 fn scene_spec(seconds: f64) -> String {
     let scene = Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings/scenes/sms-blaster.toml");
     format!("scene:{},seconds={seconds}", scene.display())
-}
-
-fn run(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
 }
 
 /// The section of `decode` output about ARFCN `arfcn`.
@@ -41,7 +29,7 @@ const PACKED_START: &str = "d9 77 5d 0e";
 #[test]
 fn decode_lists_the_blasters_sdcch_frames_masked_and_clear_when_revealed() {
     let spec = scene_spec(4.0);
-    let masked = run(&["decode", &spec]);
+    let masked = run_ok(&["decode", &spec]);
     let s = section(&masked, 21);
     for name in [
         "Identity Request",
@@ -65,7 +53,7 @@ fn decode_lists_the_blasters_sdcch_frames_masked_and_clear_when_revealed() {
         assert!(!other.contains("## dedicated"), "{other}");
     }
 
-    let clear = run(&["decode", &spec, "--reveal-identities"]);
+    let clear = run_ok(&["decode", &spec, "--reveal-identities"]);
     let s = section(&clear, 21);
     assert!(s.contains(PACKED_START), "{s}");
     assert!(s.contains("05 18 01"), "Identity Request frame:\n{s}");
@@ -89,10 +77,7 @@ fn replay_json_never_holds_the_sms_text_or_an_imsi_unless_revealed() {
             out.display().to_string(),
         ];
         args.extend(extra.map(str::to_string));
-        let o = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
-            .args(&args)
-            .output()
-            .unwrap();
+        let o = common::towerwatch().args(&args).output().unwrap();
         assert!(
             o.status.code().is_some_and(|c| c == 0 || c == 10),
             "{}",
