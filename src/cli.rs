@@ -1,6 +1,7 @@
 //! Command-line interface (clap). Exit codes: 0 success; 2 error (bad input file, bad arguments,
 //! device failure) with a one-line message on stderr; 10 reserved for "replay raised an alert".
 
+use crate::monitor::Monitor;
 use crate::observation::Observation;
 use crate::pipeline::gsm::GsmStageConfig;
 use crate::pipeline::{Event, Pipeline, PipelineConfig, SpectrumStageConfig};
@@ -844,12 +845,12 @@ fn replay(mut a: ReplayArgs) -> Result<u8> {
             reveal_identities: a.reveal_identities,
             ..GsmStageConfig::default()
         }),
-        gps: a.gps.open(a.input.device.is_none())?,
         report_every_s: a.report_every,
     };
+    let gps = a.gps.open(a.input.device.is_none())?;
     let mut sink = open_sinks(&a.sinks, a.reveal_identities, src.as_ref())?;
-    let mut engine = crate::alert::setup::engine(&a.detect)?;
-    let mut recorder = a.evidence.evidence_dir.as_ref().map(|dir| {
+    let engine = crate::alert::setup::engine(&a.detect)?;
+    let recorder = a.evidence.evidence_dir.as_ref().map(|dir| {
         let mut c = evidence_config(dir, &a.evidence.clip, &a.input, a.reveal_identities);
         c.auto_severity = Some(a.evidence.evidence_severity);
         crate::evidence::Recorder::new(c, src.info())
@@ -857,12 +858,11 @@ fn replay(mut a: ReplayArgs) -> Result<u8> {
     if recorder.is_some() && engine.is_none() {
         bail!("--evidence-dir needs the detectors (drop --no-detect)");
     }
-    let code = run_replay_detect(
+    let (code, _) = run_replay_detect(
         src,
         &a.input,
-        &opts,
-        engine.as_mut(),
-        recorder.as_mut(),
+        opts,
+        Monitor::new(engine, recorder, gps),
         |o| {
             if let Some(s) = sink.as_mut() {
                 s.observe(o);
@@ -894,8 +894,8 @@ fn evidence(a: EvidenceCmdArgs) -> Result<u8> {
     let mut c = evidence_config(&a.output, &a.clip, &a.input, a.reveal_identities);
     c.auto_severity = Some(a.severity);
     c.only_alert = Some(a.alert);
-    let mut recorder = crate::evidence::Recorder::new(c, src.info());
-    let mut engine = crate::alert::setup::engine(&crate::alert::setup::DetectArgs {
+    let recorder = crate::evidence::Recorder::new(c, src.info());
+    let engine = crate::alert::setup::engine(&crate::alert::setup::DetectArgs {
         no_detect: false,
         ..a.detect.clone()
     })?;
@@ -913,17 +913,18 @@ fn evidence(a: EvidenceCmdArgs) -> Result<u8> {
             reveal_identities: a.reveal_identities,
             ..GsmStageConfig::default()
         }),
-        gps: None,
         report_every_s: None,
     };
-    run_replay_detect(
+    let (_, monitor) = run_replay_detect(
         src,
         &a.input,
-        &opts,
-        engine.as_mut(),
-        Some(&mut recorder),
+        opts,
+        Monitor::new(engine, Some(recorder), None),
         |_| {},
     )?;
+    let Some(recorder) = monitor.recorder() else {
+        bail!("internal: the evidence recorder went missing");
+    };
     if recorder.written().is_empty() {
         let seen = recorder.alert_ids();
         let desc = a
@@ -1006,8 +1007,6 @@ struct RunOpts {
     realtime: bool,
     speed: f64,
     gsm: Option<GsmStageConfig>,
-    /// Positions for observation and alert lines (`position` and `gps` keys).
-    gps: Option<crate::gps::PositionProvider>,
     /// Print a soak report line to stderr this often (wall-clock seconds).
     report_every_s: Option<f64>,
 }
@@ -1034,10 +1033,29 @@ pub fn memory_kib() -> Option<(u64, u64)> {
 fn run_replay(
     src: Box<dyn SampleSource>,
     input: &InputArgs,
-    opts: &RunOpts,
+    opts: RunOpts,
+    gps: Option<crate::gps::PositionProvider>,
     each: impl FnMut(&Observation),
 ) -> Result<u8> {
-    run_replay_detect(src, input, opts, None, None, each)
+    let (code, _) = run_replay_detect(src, input, opts, Monitor::new(None, None, gps), each)?;
+    Ok(code)
+}
+
+/// One JSON line; observation and alert lines carry the position (`position` and `gps` keys)
+/// when there is a position source.
+fn write_located(
+    out: &mut dyn Write,
+    gps: Option<&crate::gps::PositionProvider>,
+    v: &impl serde::Serialize,
+) -> Result<()> {
+    match gps {
+        None => write_json_line(out, v),
+        Some(g) => {
+            let mut v = serde_json::to_value(v)?;
+            g.annotate(&mut v);
+            write_json_line(out, &v)
+        }
+    }
 }
 
 /// Report bundles written: a `{"type":"evidence",…}` line each, and a line on stderr.
@@ -1059,23 +1077,26 @@ fn report_bundles(out: &mut dyn Write, bundles: &[crate::evidence::Bundle]) -> R
     Ok(())
 }
 
-/// [`run_replay`] with the detection engine: its alert events follow the observation that caused
-/// them (`{"type":"alert",...}`), an `alert_summary` line precedes the summary, and the exit
-/// status is 10 when an alert above info was raised.
+/// [`run_replay`] with the monitor (detection engine, evidence recorder, position): its alert
+/// events follow the observation that caused them (`{"type":"alert",...}`), an `alert_summary`
+/// line precedes the summary, and the exit status is 10 when an alert above info was raised.
 fn run_replay_detect(
     src: Box<dyn SampleSource>,
     input: &InputArgs,
-    opts: &RunOpts,
-    mut engine: Option<&mut crate::alert::Engine>,
-    mut evidence: Option<&mut crate::evidence::Recorder>,
+    opts: RunOpts,
+    mut monitor: Monitor,
     mut each: impl FnMut(&Observation),
-) -> Result<u8> {
+) -> Result<(u8, Monitor)> {
     let info = src.info().clone();
     let cfg = PipelineConfig {
         realtime: opts.realtime,
         speed: opts.speed,
         max_samples: max_samples(input, src.as_ref()),
-        iq_tap: evidence.as_ref().map(|r| r.ring()),
+        taps: monitor
+            .recorder()
+            .map(|r| r.ring() as Arc<dyn crate::pipeline::BlockTap>)
+            .into_iter()
+            .collect(),
         ..PipelineConfig::default()
     };
     let spec = SpectrumStageConfig {
@@ -1122,55 +1143,14 @@ fn run_replay_detect(
             Event::Observation(o) => {
                 observations += 1;
                 each(&o);
-                match &opts.gps {
-                    None => write_json_line(&mut out, &o)?,
-                    Some(g) => {
-                        let mut v = serde_json::to_value(&o)?;
-                        g.annotate(&mut v);
-                        write_json_line(&mut out, &v)?;
-                    }
+                write_located(&mut out, monitor.gps(), &o)?;
+                let step = monitor.feed(&o);
+                for alert in &step.alerts {
+                    write_located(&mut out, monitor.gps(), alert)?;
                 }
-                if let Some(r) = evidence.as_deref_mut() {
-                    r.observe(&o);
-                    // The GPS track goes into the bundles (one point per spectrum interval).
-                    if let (Some(g), Observation::Spectrum(sp)) = (&opts.gps, o.as_ref()) {
-                        let t = sp.time_s + sp.duration_s;
-                        if let Some(f) = g.at(Some(t)).fix() {
-                            r.add_track_point(crate::evidence::TrackPoint {
-                                time_s: t,
-                                position: crate::evidence::manifest::Position {
-                                    lat_deg: f.lat_deg,
-                                    lon_deg: f.lon_deg,
-                                    // HDOP × ~5 m (typical UERE) as a 1σ horizontal figure.
-                                    accuracy_m: f.hdop.map(|h| h * 5.0),
-                                },
-                            });
-                        }
-                    }
-                }
-                if let Some(e) = engine.as_deref_mut() {
-                    for alert in e.observe(&o) {
-                        match &opts.gps {
-                            None => write_json_line(&mut out, &alert)?,
-                            Some(g) => {
-                                let mut v = serde_json::to_value(&alert)?;
-                                g.annotate(&mut v);
-                                write_json_line(&mut out, &v)?;
-                            }
-                        }
-                        if let Some(r) = evidence.as_deref_mut() {
-                            r.on_alert(&alert);
-                        }
-                    }
-                    if let Some(r) = evidence.as_deref_mut()
-                        && r.has_pending()
-                    {
-                        let written = r.poll(&e.registry)?;
-                        report_bundles(&mut out, &written)?;
-                        if r.is_done() {
-                            break; // `towerwatch evidence`: its one bundle is written
-                        }
-                    }
+                report_bundles(&mut out, &step.bundles?)?;
+                if step.done {
+                    break; // `towerwatch evidence`: its one bundle is written
                 }
             }
             Event::Progress(n) => progress.update(n),
@@ -1181,25 +1161,24 @@ fn run_replay_detect(
         eprintln!("{}", soak_line(&pipeline, observations));
     }
     let report = pipeline.finish()?;
-    if let (Some(r), Some(e)) = (evidence, engine.as_deref()) {
-        let written = r.finish(&e.registry)?;
-        report_bundles(&mut out, &written)?;
-    }
-    if let Some(e) = engine.as_deref() {
-        write_json_line(&mut out, &e.finish())?;
+    let end = monitor.finish();
+    report_bundles(&mut out, &end.bundles?)?;
+    if let Some(s) = &end.summary {
+        write_json_line(&mut out, s)?;
     }
     let mut summary =
         serde_json::json!({"type": "summary", "observations": observations, "source": report});
-    if let Some(g) = &opts.gps {
+    if let Some(g) = monitor.gps() {
         summary["gps"] = g.summary();
     }
     write_json_line(&mut out, &summary)?;
     out.flush()?;
-    Ok(if engine.is_some_and(|e| e.raised_above_info()) {
+    let code = if monitor.raised_above_info() {
         crate::alert::EXIT_ALERT
     } else {
         0
-    })
+    };
+    Ok((code, monitor))
 }
 
 /// `towerwatch survey`: run every recording through the pipeline into one cell registry and
@@ -1629,10 +1608,9 @@ fn demo(a: DemoArgs) -> Result<u8> {
             realtime: false,
             speed: 1.0,
             gsm: Some(GsmStageConfig::default()),
-            gps: a.gps.open(true)?,
             report_every_s: None,
         };
-        return run_replay(src, &input, &opts, |_| {});
+        return run_replay(src, &input, opts, a.gps.open(true)?, |_| {});
     }
     if !a.frames {
         let stdout = std::io::stdout();
@@ -1716,13 +1694,12 @@ fn decode(a: DecodeArgs) -> Result<u8> {
             reveal_identities: a.reveal_identities,
             ..GsmStageConfig::default()
         }),
-        gps: None,
         report_every_s: None,
     };
     let mut cells: std::collections::BTreeMap<(u16, u64), CellReport> = Default::default();
     let key = |arfcn: u16, f: f64| (arfcn, f as u64);
     let mut sink = open_sinks(&a.sinks, a.reveal_identities, src.as_ref())?;
-    run_replay(src, &a.input, &opts, |o| {
+    run_replay(src, &a.input, opts, None, |o| {
         if let Some(s) = sink.as_mut() {
             s.observe(o);
         }
@@ -2039,11 +2016,9 @@ fn scan_dashboard(
             stop,
             export_dir: PathBuf::from("."),
             baseline_path: None,
-            recorder: None,
-            gps,
             record: None,
         },
-        Some(engine),
+        Monitor::new(Some(engine), None, gps),
     )
 }
 

@@ -9,6 +9,7 @@ use crate::alert::{Alert, AlertEvent, Engine, ScoringConfig};
 use crate::cells::CellRegistry;
 use crate::cells::baseline::Baseline;
 use crate::cells::operators::Operators;
+use crate::monitor::Monitor;
 use crate::pipeline::gsm::GsmStageConfig;
 use crate::pipeline::{Event, Pipeline, PipelineConfig, SpectrumStageConfig};
 use crate::source::SampleSource;
@@ -23,11 +24,12 @@ pub fn run_text(
     stop: Arc<AtomicBool>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let mut engine = Engine::new(
+    let engine = Engine::new(
         CellRegistry::new(Baseline::default(), Operators::default()),
         crate::detect::all_default(),
         ScoringConfig::default(),
     );
+    let mut monitor = Monitor::new(Some(engine), None, None);
     let spec = SpectrumStageConfig {
         interval_s: 0.25,
         include_psd: false,
@@ -44,7 +46,7 @@ pub fn run_text(
     let mut latest: Vec<Alert> = Vec::new();
     for ev in pipeline.events.iter() {
         let Event::Observation(o) = ev else { continue };
-        for a in engine.observe(&o) {
+        for a in monitor.feed(&o).alerts {
             writeln!(out, "{}", event_line(&a))?;
             match latest.iter_mut().find(|l| l.id == a.id) {
                 Some(l) => *l = a,
@@ -57,13 +59,15 @@ pub fn run_text(
         writeln!(out, "  (none)")?;
     }
     writeln!(out)?;
-    write_cells(out, &engine.registry)?;
+    if let Some(reg) = monitor.registry() {
+        write_cells(out, reg)?;
+    }
     for a in &latest {
         writeln!(out)?;
         write_alert(out, a)?;
     }
     out.flush()?;
-    Ok(if engine.raised_above_info() {
+    Ok(if monitor.raised_above_info() {
         crate::alert::EXIT_ALERT
     } else {
         0

@@ -16,6 +16,7 @@ pub mod gps;
 #[cfg(feature = "soapy")]
 pub mod live;
 pub mod locate;
+pub mod monitor;
 pub mod observation;
 pub mod pipeline;
 pub mod profile;

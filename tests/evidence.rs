@@ -499,7 +499,7 @@ fn library_export_for_the_dashboard() {
         .unwrap()
         .unwrap();
     let pcfg = PipelineConfig {
-        iq_tap: Some(rec.ring()),
+        taps: vec![rec.ring()],
         ..PipelineConfig::default()
     };
     let p = Pipeline::start(

@@ -256,3 +256,9 @@ mod tests {
         assert_eq!(limited.capacity_samples(), 1_000);
     }
 }
+
+impl crate::pipeline::BlockTap for IqRing {
+    fn push(&self, first_sample: u64, frequency_hz: f64, samples: &[Complex32]) {
+        IqRing::push(self, first_sample, frequency_hz, samples);
+    }
+}

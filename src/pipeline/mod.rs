@@ -48,12 +48,18 @@ pub struct PipelineConfig {
     pub max_samples: Option<u64>,
     /// Pause and speed control for a paced (`realtime`) run, shared with a UI; overrides `speed`.
     pub pace: Option<Arc<Pace>>,
-    /// Pre-trigger IQ ring for evidence bundles: the analysis thread copies every block it
-    /// analyses into it (see `crate::evidence`).
-    pub iq_tap: Option<Arc<crate::evidence::IqRing>>,
-    /// Recording tap (the dashboard's `r`): the analysis thread hands it every block and it
-    /// writes them to a SigMF recording while armed.
-    pub record_tap: Option<Arc<record::RecordTap>>,
+    /// Block taps: the analysis thread hands each of them every block it analyses, in order
+    /// (the evidence pre-trigger ring, the dashboard's recording tap).
+    pub taps: Vec<Arc<dyn BlockTap>>,
+}
+
+/// Something that sees every block the analysis thread analyses, before analysis: the evidence
+/// pre-trigger ring (`crate::evidence::IqRing`) and the recording tap ([`record::RecordTap`]).
+/// A tap must be quick and must not block: it runs on the analysis thread.
+pub trait BlockTap: Send + Sync + std::fmt::Debug {
+    /// One block: its first sample's stream index, the centre frequency it was received at, and
+    /// its samples.
+    fn push(&self, first_sample: u64, frequency_hz: f64, samples: &[Complex32]);
 }
 
 /// Pause and speed of a paced run, changed from another thread (the dashboard's space and +/-).
@@ -99,8 +105,7 @@ impl Default for PipelineConfig {
             speed: 1.0,
             max_samples: None,
             pace: None,
-            iq_tap: None,
-            record_tap: None,
+            taps: Vec::new(),
         }
     }
 }
@@ -458,8 +463,7 @@ impl Pipeline {
             .map(|c| gsm::GsmStage::new(c, rate))
             .transpose()
             .map_err(|e| SourceError::Unsupported(format!("GSM settings: {e}")))?;
-        let tap = cfg.iq_tap.clone();
-        let rec_tap = cfg.record_tap.clone();
+        let taps = cfg.taps.clone();
         let handle = spawn_source(source, cfg, stop);
         let info = handle.info.clone();
         let counters = handle.counters.clone();
@@ -471,7 +475,7 @@ impl Pipeline {
                 let mut consumer_gone = false;
                 let mut gsm_error = None;
                 for block in handle.blocks.iter() {
-                    if let Some(t) = &tap {
+                    for t in &taps {
                         t.push(block.first_sample, block.frequency_hz, &block.samples);
                     }
                     let depth = handle.blocks.len() as u64;
@@ -480,9 +484,6 @@ impl Pipeline {
                         .counters
                         .queue_depth_max
                         .fetch_max(depth, Ordering::Relaxed);
-                    if let Some(r) = &rec_tap {
-                        r.push(block.first_sample, block.frequency_hz, &block.samples);
-                    }
                     stage.process(&block, &mut obs);
                     if let Some(g) = gsm_stage.as_mut()
                         && let Err(e) = g.process(&block, &mut obs)

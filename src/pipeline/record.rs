@@ -262,3 +262,9 @@ impl RecordTap {
         lock(&self.inner).done.take()
     }
 }
+
+impl super::BlockTap for RecordTap {
+    fn push(&self, first_sample: u64, frequency_hz: f64, samples: &[Complex32]) {
+        RecordTap::push(self, first_sample, frequency_hz, samples);
+    }
+}

@@ -16,7 +16,7 @@ pub use crate::alert::Alert;
 pub use keys::{Action, handle_key};
 pub use state::{DashboardState, Playback, SourceSummary};
 
-use crate::observation::Observation;
+use crate::monitor::Monitor;
 use crate::pipeline::{Event, Pace, Pipeline};
 use crossbeam_channel::TryRecvError;
 use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
@@ -43,11 +43,6 @@ pub struct TuiOptions {
     pub export_dir: PathBuf,
     /// Baseline file that `m` marks are saved to (`None`: marks last for this session).
     pub baseline_path: Option<PathBuf>,
-    /// Evidence recorder fed every observation and alert (its IQ ring must be the pipeline's
-    /// `iq_tap`); `e` exports a bundle from it. `None`: `e` writes the alert's JSON only.
-    pub recorder: Option<crate::evidence::Recorder>,
-    /// Position source shown in the header and put on the evidence track.
-    pub gps: Option<crate::gps::PositionProvider>,
     /// Recording tap of a live source (the pipeline's `record_tap`): `r` arms and disarms it.
     pub record: Option<Arc<crate::pipeline::record::RecordTap>>,
 }
@@ -71,18 +66,6 @@ pub fn gps_text(p: &crate::gps::PositionStatus) -> String {
     }
 }
 
-/// A GPS fix as an evidence track point (HDOP × ~5 m, a typical UERE, as a 1σ figure).
-fn track_point(time_s: f64, f: &crate::gps::Fix) -> crate::evidence::TrackPoint {
-    crate::evidence::TrackPoint {
-        time_s,
-        position: crate::evidence::Position {
-            lat_deg: f.lat_deg,
-            lon_deg: f.lon_deg,
-            accuracy_m: f.hdop.map(|h| h * 5.0),
-        },
-    }
-}
-
 /// True when colour is off (`NO_COLOR` set and not empty, per no-color.org).
 pub fn no_color() -> bool {
     std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
@@ -99,13 +82,11 @@ impl Drop for RestoreGuard {
 }
 
 /// Run the dashboard over a started pipeline until the user quits. Every observation goes
-/// through the detection `engine` (when given) and its alerts to the alert feed; `m` marks go
-/// into the engine's baseline (and its file). Returns the exit code.
-pub fn run(
-    pipeline: Pipeline,
-    mut opts: TuiOptions,
-    mut engine: Option<crate::alert::Engine>,
-) -> anyhow::Result<u8> {
+/// through the `monitor` (detection engine, evidence recorder, position) and its alerts to the
+/// alert feed; `m` marks go into the engine's baseline (and its file); `e` exports a bundle from
+/// the monitor's recorder (whose IQ ring must be one of the pipeline's taps), or the alert's JSON
+/// alone without one. Returns the exit code.
+pub fn run(pipeline: Pipeline, opts: TuiOptions, mut monitor: Monitor) -> anyhow::Result<u8> {
     let playback = match &opts.pace {
         Some(p) => Playback::Running(p.speed()),
         None => Playback::Unpaced,
@@ -118,7 +99,6 @@ pub fn run(
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
     let mut ended = false;
-    let mut raised = Vec::new();
     let result: anyhow::Result<()> = (|| {
         loop {
             // SIGTERM / SIGHUP (terminal gone) set the stop flag: leave, restoring the terminal.
@@ -131,31 +111,13 @@ pub fn run(
                 match pipeline.events.try_recv() {
                     Ok(Event::Observation(o)) => {
                         state.apply(&o);
-                        if let Some(r) = opts.recorder.as_mut() {
-                            r.observe(&o);
-                            // The GPS track goes into the bundles (one point per spectrum).
-                            if let (Some(g), Observation::Spectrum(sp)) = (&opts.gps, o.as_ref()) {
-                                let t = sp.time_s + sp.duration_s;
-                                if let Some(f) = g.at(Some(t)).fix() {
-                                    r.add_track_point(track_point(t, f));
-                                }
-                            }
-                        }
-                        if let Some(e) = engine.as_mut() {
-                            raised.extend(e.observe(&o));
-                        }
-                        for a in raised.drain(..) {
-                            if let Some(r) = opts.recorder.as_mut() {
-                                r.on_alert(&a);
-                            }
+                        let step = monitor.feed(&o);
+                        for a in step.alerts {
                             state.push_alert(a);
                         }
                         // Automatic bundles (--evidence-dir): written once their post-trigger
                         // seconds have passed.
-                        if let (Some(r), Some(e)) = (opts.recorder.as_mut(), engine.as_ref())
-                            && r.has_pending()
-                            && let Some(m) = bundles_message(r.poll(&e.registry))
-                        {
+                        if let Some(m) = bundles_message(step.bundles) {
                             state.view.message = Some(m);
                         }
                         dirty = true;
@@ -191,7 +153,7 @@ pub fn run(
                     dirty = true;
                 }
             }
-            if let Some(g) = &opts.gps {
+            if let Some(g) = monitor.gps() {
                 let fix = Some(gps_text(&g.at(Some(state.stream_time_s()))));
                 if fix != state.gps_fix {
                     state.gps_fix = fix;
@@ -218,15 +180,12 @@ pub fn run(
                         Action::Quit => return Ok(()),
                         Action::TogglePause => toggle_pause(&mut state, opts.pace.as_deref()),
                         Action::Speed(step) => change_speed(&mut state, opts.pace.as_deref(), step),
-                        Action::Export => export(
+                        Action::Export => export(&mut state, &monitor, &opts.export_dir),
+                        Action::Mark => apply_mark(
                             &mut state,
-                            opts.recorder.as_ref(),
-                            engine.as_ref(),
-                            &opts.export_dir,
+                            monitor.engine_mut(),
+                            opts.baseline_path.as_deref(),
                         ),
-                        Action::Mark => {
-                            apply_mark(&mut state, engine.as_mut(), opts.baseline_path.as_deref())
-                        }
                         Action::Record => {
                             toggle_record(&mut state, opts.record.as_deref(), &opts.export_dir)
                         }
@@ -255,21 +214,17 @@ pub fn run(
         );
     }
     // Bundles still waiting for their post-trigger seconds are written with the IQ there is.
-    if let (Some(r), Some(e)) = (opts.recorder.as_mut(), engine.as_ref())
-        && r.has_pending()
-    {
-        match r.finish(&e.registry) {
-            Ok(b) => {
-                for b in b {
-                    eprintln!(
-                        "towerwatch: evidence bundle for alert {}: {}",
-                        b.alert_id,
-                        b.dir.display()
-                    );
-                }
+    match monitor.finish().bundles {
+        Ok(b) => {
+            for b in b {
+                eprintln!(
+                    "towerwatch: evidence bundle for alert {}: {}",
+                    b.alert_id,
+                    b.dir.display()
+                );
             }
-            Err(e) => eprintln!("towerwatch: evidence bundle failed: {e}"),
         }
+        Err(e) => eprintln!("towerwatch: evidence bundle failed: {e}"),
     }
     result?;
     report?;
@@ -419,28 +374,21 @@ pub fn apply_mark(
 
 /// Export the selected alert: an evidence bundle (IQ clip, frames, cells, spectrum, track,
 /// manifest) into `dir` when there is a recorder and a detection engine, else its JSON alone.
-fn export(
-    state: &mut DashboardState,
-    recorder: Option<&crate::evidence::Recorder>,
-    engine: Option<&crate::alert::Engine>,
-    dir: &std::path::Path,
-) {
+fn export(state: &mut DashboardState, monitor: &Monitor, dir: &std::path::Path) {
     let Some(a) = state.selected_alert() else {
         state.view.message = Some("no alert to export".into());
         return;
     };
-    if let (Some(r), Some(e)) = (recorder, engine) {
-        state.view.message = Some(
-            match crate::evidence::export_alert(r, &e.registry, a.id, dir) {
-                Ok(b) => format!(
-                    "evidence bundle: {} ({:.1} s of IQ, {:.1} MB)",
-                    b.dir.display(),
-                    b.clip_s,
-                    b.bytes as f64 / 1e6
-                ),
-                Err(err) => format!("evidence export failed: {err}"),
-            },
-        );
+    if let (Some(r), Some(reg)) = (monitor.recorder(), monitor.registry()) {
+        state.view.message = Some(match crate::evidence::export_alert(r, reg, a.id, dir) {
+            Ok(b) => format!(
+                "evidence bundle: {} ({:.1} s of IQ, {:.1} MB)",
+                b.dir.display(),
+                b.clip_s,
+                b.bytes as f64 / 1e6
+            ),
+            Err(err) => format!("evidence export failed: {err}"),
+        });
         return;
     }
     let name = format!(
@@ -521,8 +469,16 @@ pub fn launch(src: Box<dyn crate::source::SampleSource>, l: Launch) -> anyhow::R
         speed: l.speed,
         max_samples: l.max_samples,
         pace: pace.clone(),
-        iq_tap: recorder.as_ref().map(|r| r.ring()),
-        record_tap: record.clone(),
+        taps: recorder
+            .as_ref()
+            .map(|r| r.ring() as Arc<dyn crate::pipeline::BlockTap>)
+            .into_iter()
+            .chain(
+                record
+                    .clone()
+                    .map(|r| r as Arc<dyn crate::pipeline::BlockTap>),
+            )
+            .collect(),
         ..PipelineConfig::default()
     };
     let spec = SpectrumStageConfig {
@@ -544,9 +500,7 @@ pub fn launch(src: Box<dyn crate::source::SampleSource>, l: Launch) -> anyhow::R
         stop: l.stop,
         export_dir,
         baseline_path: l.baseline_path,
-        recorder,
-        gps: l.gps,
         record,
     };
-    run(pipeline, opts, l.engine)
+    run(pipeline, opts, Monitor::new(l.engine, recorder, l.gps))
 }

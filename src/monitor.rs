@@ -1,0 +1,158 @@
+//! The monitor: the one owner of a run's state, fed observations, returning what changed.
+//!
+//! Every run mode (`replay`, `evidence`, `demo`, the dashboard over a replay, a live receiver or a
+//! band scan) is a producer of [`Observation`]s plus a renderer of [`Step`]s. None of them repeats
+//! the observation → cells → detectors → alerts → evidence loop: it is written here once.
+//!
+//! What the monitor owns:
+//! - the detection engine ([`crate::alert::Engine`]: the cell registry, the detectors and the
+//!   scorer), when detection is on;
+//! - the evidence recorder (pre-trigger IQ ring, bundles), when bundles are wanted;
+//! - the position source (GPS, NMEA or fixed), when one is given: its fixes go on the evidence
+//!   track, one point per spectrum interval.
+//!
+//! A new input (LTE, a remote sensor on the hub) plugs in by producing observations; a new
+//! renderer reads [`Step`]s and [`Monitor::registry`]. Neither touches detection code.
+
+use crate::alert::{Alert, AlertSummary, Engine};
+use crate::cells::CellRegistry;
+use crate::evidence::{Bundle, EvidenceError, Recorder, TrackPoint};
+use crate::gps::PositionProvider;
+use crate::observation::Observation;
+
+/// What one observation changed.
+#[derive(Debug)]
+pub struct Step {
+    /// Alert events (raise / update / clear) the observation caused, in a stable order.
+    pub alerts: Vec<Alert>,
+    /// Evidence bundles whose post-trigger seconds have now passed and that were written (or the
+    /// error that stopped writing them).
+    pub bundles: Result<Vec<Bundle>, EvidenceError>,
+    /// The recorder was asked for one alert's bundle (`towerwatch evidence`) and has written it:
+    /// nothing more to do.
+    pub done: bool,
+}
+
+/// What the end of the stream produced.
+#[derive(Debug)]
+pub struct Finish {
+    /// Bundles still waiting for post-trigger seconds, written with the IQ there is.
+    pub bundles: Result<Vec<Bundle>, EvidenceError>,
+    /// The alert summary (`None` when detection is off).
+    pub summary: Option<AlertSummary>,
+}
+
+/// A run's state: detection engine, evidence recorder, position source.
+pub struct Monitor {
+    engine: Option<Engine>,
+    recorder: Option<Recorder>,
+    gps: Option<PositionProvider>,
+}
+
+impl Monitor {
+    /// A monitor over the given parts (each optional: detection off, no bundles, no position).
+    pub fn new(
+        engine: Option<Engine>,
+        recorder: Option<Recorder>,
+        gps: Option<PositionProvider>,
+    ) -> Monitor {
+        Monitor {
+            engine,
+            recorder,
+            gps,
+        }
+    }
+
+    /// Feed one observation through the recorder, the position track and the detectors.
+    pub fn feed(&mut self, o: &Observation) -> Step {
+        if let Some(r) = self.recorder.as_mut() {
+            r.observe(o);
+            // The GPS track goes into the bundles (one point per spectrum interval).
+            if let (Some(g), Observation::Spectrum(sp)) = (&self.gps, o) {
+                let t = sp.time_s + sp.duration_s;
+                if let Some(f) = g.at(Some(t)).fix() {
+                    r.add_track_point(track_point(t, f));
+                }
+            }
+        }
+        let Some(e) = self.engine.as_mut() else {
+            return Step {
+                alerts: Vec::new(),
+                bundles: Ok(Vec::new()),
+                done: false,
+            };
+        };
+        let alerts = e.observe(o);
+        let mut bundles = Ok(Vec::new());
+        let mut done = false;
+        if let Some(r) = self.recorder.as_mut() {
+            for a in &alerts {
+                r.on_alert(a);
+            }
+            // Automatic bundles: written once their post-trigger seconds have passed.
+            if r.has_pending() {
+                bundles = r.poll(&e.registry);
+                done = r.is_done();
+            }
+        }
+        Step {
+            alerts,
+            bundles,
+            done,
+        }
+    }
+
+    /// End of stream: write the bundles still waiting and take the alert summary.
+    pub fn finish(&mut self) -> Finish {
+        let bundles = match (self.recorder.as_mut(), self.engine.as_ref()) {
+            (Some(r), Some(e)) => r.finish(&e.registry),
+            _ => Ok(Vec::new()),
+        };
+        Finish {
+            bundles,
+            summary: self.engine.as_ref().map(Engine::finish),
+        }
+    }
+
+    /// The cells seen so far (`None` when detection is off).
+    pub fn registry(&self) -> Option<&CellRegistry> {
+        self.engine.as_ref().map(|e| &e.registry)
+    }
+
+    /// The detection engine (`None` when detection is off).
+    pub fn engine(&self) -> Option<&Engine> {
+        self.engine.as_ref()
+    }
+
+    /// The detection engine, mutable (the dashboard's `m` marks go into its baseline).
+    pub fn engine_mut(&mut self) -> Option<&mut Engine> {
+        self.engine.as_mut()
+    }
+
+    /// The evidence recorder (`None`: no bundles).
+    pub fn recorder(&self) -> Option<&Recorder> {
+        self.recorder.as_ref()
+    }
+
+    /// The position source (`None`: no position).
+    pub fn gps(&self) -> Option<&PositionProvider> {
+        self.gps.as_ref()
+    }
+
+    /// Whether any alert above info was raised (the exit status 10 of every run mode).
+    pub fn raised_above_info(&self) -> bool {
+        self.engine.as_ref().is_some_and(Engine::raised_above_info)
+    }
+}
+
+/// A GPS fix as an evidence track point (HDOP × ~5 m, a typical UERE, as a 1σ figure).
+pub fn track_point(time_s: f64, f: &crate::gps::Fix) -> TrackPoint {
+    TrackPoint {
+        time_s,
+        position: crate::evidence::Position {
+            lat_deg: f.lat_deg,
+            lon_deg: f.lon_deg,
+            accuracy_m: f.hdop.map(|h| h * 5.0),
+        },
+    }
+}
