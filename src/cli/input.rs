@@ -1,0 +1,133 @@
+//! Input flags shared by every command that reads samples, and opening the source they name.
+
+use crate::source::{FileOptions, SampleFormat, SampleSource, open_file};
+use anyhow::{Result, anyhow, bail};
+use clap::Args;
+use std::path::PathBuf;
+use towerwatch_dsp::arfcn::Band;
+
+pub(crate) fn parse_band(s: &str) -> Result<Band, String> {
+    Band::parse(s)
+        .ok_or_else(|| format!("unknown band '{s}' (gsm850, gsm900, egsm, rgsm, dcs1800, pcs1900)"))
+}
+
+/// Where samples come from.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct InputArgs {
+    /// Recording to read: SigMF (.sigmf-meta/.sigmf-data), WAV, raw IQ (.cu8 .cs8 .cs16 .cf32 .cfile),
+    /// or a synthetic spec `synth:rate=2.048e6,freq=941e6,tone=300e3@-10,noise=-60,seconds=2`.
+    #[arg(value_name = "INPUT")]
+    pub(crate) input: Option<PathBuf>,
+    /// Read from a SoapySDR receiver instead, e.g. `driver=rtlsdr` or `driver=hackrf,serial=…`.
+    #[arg(long, value_name = "ARGS", conflicts_with = "input")]
+    pub(crate) device: Option<String>,
+    /// Hardware profile id for live receivers (see hardware-profiles/), e.g. `rtl-sdr-blog-v4`.
+    #[arg(long, value_name = "ID")]
+    pub(crate) profile: Option<String>,
+    /// Raw sample format: cu8 (rtl_sdr), cs8 (hackrf_transfer), cs16, cf32 (GNU Radio .cfile).
+    #[arg(long, value_name = "FMT", value_parser = parse_format)]
+    pub(crate) format: Option<SampleFormat>,
+    /// Sample rate in samples/s (raw files, receivers), e.g. 2.048e6.
+    #[arg(long, value_name = "SPS", value_parser = parse_positive)]
+    pub(crate) rate: Option<f64>,
+    /// Centre frequency in Hz (overrides the file's), e.g. 941e6.
+    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    pub(crate) freq: Option<f64>,
+    /// Receiver gain in dB (live).
+    #[arg(long, value_name = "DB")]
+    pub(crate) gain: Option<f64>,
+    /// Receiver frequency correction in ppm (live).
+    #[arg(long, value_name = "PPM", allow_hyphen_values = true)]
+    pub(crate) ppm: Option<f64>,
+    /// Live: when the receiver is lost (unplugged, stream failing), reopen it up to N times,
+    /// waiting 0.5 s, 1 s, 2 s … (at most 30 s) between attempts; 0 ends the stream at the loss.
+    /// The missed time is counted as lost samples. `record` never reconnects (see README).
+    #[arg(long, value_name = "N")]
+    pub(crate) reconnect_attempts: Option<u32>,
+    /// Check a SigMF recording's SHA-512 before reading it.
+    #[arg(long)]
+    pub(crate) check_hash: bool,
+    /// Read at most this many seconds of signal.
+    #[arg(long, value_name = "S", value_parser = parse_positive)]
+    pub(crate) seconds: Option<f64>,
+}
+
+pub(crate) fn parse_format(s: &str) -> Result<SampleFormat, String> {
+    SampleFormat::from_raw_name(s)
+        .ok_or_else(|| format!("unknown format '{s}' (cu8, cs8, cs16, cf32)"))
+}
+
+pub(crate) fn parse_positive(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a positive number")),
+    }
+}
+
+pub(crate) fn parse_severity(s: &str) -> Result<crate::detect::Severity, String> {
+    use crate::detect::Severity;
+    match s.to_ascii_lowercase().as_str() {
+        "info" => Ok(Severity::Info),
+        "low" => Ok(Severity::Low),
+        "medium" => Ok(Severity::Medium),
+        "high" => Ok(Severity::High),
+        _ => Err(format!("unknown severity '{s}' (info, low, medium, high)")),
+    }
+}
+
+pub(crate) fn parse_non_negative(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && (0.0..=3600.0).contains(&v) => Ok(v),
+        _ => Err(format!(
+            "'{s}' is not a number of seconds between 0 and 3600"
+        )),
+    }
+}
+
+#[cfg(not(feature = "soapy"))]
+pub(crate) const NO_SOAPY: &str = "this towerwatch was built without SoapySDR support. Install the library and \
+a driver module (Debian/Ubuntu: sudo apt-get install libsoapysdr-dev soapysdr-tools \
+soapysdr-module-rtlsdr pkg-config) and rebuild with: cargo build --release --features soapy";
+
+pub(crate) fn open_input(a: &InputArgs) -> Result<Box<dyn SampleSource>> {
+    if let Some(dev) = &a.device {
+        return open_device(dev, a);
+    }
+    let path = a
+        .input
+        .as_ref()
+        .ok_or_else(|| anyhow!("no input: give a recording (or synth:…) or --device ARGS"))?;
+    let opts = FileOptions {
+        format: a.format,
+        rate_sps: a.rate,
+        freq_hz: a.freq,
+        check_hash: a.check_hash,
+    };
+    Ok(open_file(path, &opts)?)
+}
+
+#[cfg(not(feature = "soapy"))]
+pub(crate) fn open_device(_dev: &str, _a: &InputArgs) -> Result<Box<dyn SampleSource>> {
+    bail!("{NO_SOAPY}")
+}
+
+#[cfg(feature = "soapy")]
+pub(crate) fn open_device(dev: &str, a: &InputArgs) -> Result<Box<dyn SampleSource>> {
+    crate::live::open_device(
+        dev,
+        a.profile.as_deref(),
+        a.rate,
+        a.freq,
+        a.gain,
+        a.ppm,
+        a.reconnect_attempts.unwrap_or(DEFAULT_RECONNECT_ATTEMPTS),
+    )
+}
+
+/// Reconnect attempts per outage for live commands when `--reconnect-attempts` is not given.
+pub const DEFAULT_RECONNECT_ATTEMPTS: u32 = 10;
+
+pub(crate) fn max_samples(a: &InputArgs, src: &dyn SampleSource) -> Option<u64> {
+    a.seconds
+        .map(|s| (s * src.info().sample_rate_sps).round() as u64)
+}

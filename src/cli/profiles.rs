@@ -1,0 +1,33 @@
+//! `towerwatch profiles`: list or validate hardware profiles.
+
+use anyhow::Result;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub(crate) struct ProfilesArgs {
+    /// Profile TOML files to validate (none: list the built-in profiles).
+    pub(crate) files: Vec<PathBuf>,
+}
+
+pub(crate) fn profiles(a: ProfilesArgs) -> Result<u8> {
+    use crate::profile::Profile;
+    if a.files.is_empty() {
+        for p in Profile::builtin()? {
+            println!(
+                "{:<18} {:<28} {:>6.1}–{:<7.1} MHz  {}",
+                p.id,
+                p.name,
+                p.tuning.min_hz / 1e6,
+                p.tuning.max_hz / 1e6,
+                p.driver_args
+            );
+        }
+        return Ok(0);
+    }
+    for f in &a.files {
+        let p = Profile::load(f)?;
+        println!("OK: {} ({})", f.display(), p.name);
+    }
+    Ok(0)
+}

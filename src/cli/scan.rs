@@ -1,0 +1,234 @@
+//! `towerwatch scan`: sweep a GSM band with the tuner (or a virtual tuner over a recording).
+
+use super::input::*;
+use super::stop_flag;
+use crate::monitor::Monitor;
+use crate::pipeline::Pipeline;
+use crate::source::SampleSource;
+use anyhow::Result;
+use clap::Args;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use towerwatch_dsp::arfcn::Band;
+
+#[derive(Args, Debug)]
+pub(crate) struct ScanArgs {
+    #[command(flatten)]
+    pub(crate) input: InputArgs,
+    /// Band to sweep: gsm850, gsm900, egsm, dcs1800, pcs1900.
+    #[arg(long, value_parser = parse_band)]
+    pub(crate) band: Band,
+    /// Only channels at or above this frequency (Hz).
+    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    pub(crate) from: Option<f64>,
+    /// Only channels at or below this frequency (Hz).
+    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    pub(crate) to: Option<f64>,
+    /// Sweeps over the band (default: 1 on a recording, until Ctrl-C live).
+    #[arg(long)]
+    pub(crate) rounds: Option<u32>,
+    /// Seconds of signal per step to look for FCCH.
+    #[arg(long, default_value_t = 0.3, value_parser = parse_positive)]
+    pub(crate) dwell: f64,
+    /// At most this many seconds at a step while its carriers have not sent SI1–SI4.
+    #[arg(long, default_value_t = 2.5, value_parser = parse_positive)]
+    pub(crate) camp: f64,
+    /// Virtual tuner rate over a recording (or --virtual-tuner), S/s (default: half the
+    /// recording's rate).
+    #[arg(long, value_name = "SPS", value_parser = parse_positive)]
+    pub(crate) tuner_rate: Option<f64>,
+    /// Usable bandwidth per step, Hz (default: the hardware profile's, else 80% of the rate).
+    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    pub(crate) bandwidth: Option<f64>,
+    /// Treat the --device stream as a wideband capture and hop a virtual tuner over it (e.g.
+    /// the iqfile playback module, which cannot retune).
+    #[arg(long)]
+    pub(crate) virtual_tuner: bool,
+    /// Print the final table as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Open the dashboard (the default when stdin and stdout are a terminal).
+    #[arg(long, conflicts_with_all = ["json", "text"])]
+    pub(crate) tui: bool,
+    /// Print the live table as text instead of opening the dashboard.
+    #[arg(long, conflicts_with = "json")]
+    pub(crate) text: bool,
+    #[command(flatten)]
+    pub(crate) gps: crate::gps::GpsArgs,
+}
+
+pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
+    use crate::pipeline::scan::{ScanConfig, run_scan};
+    use crate::source::tuner::{TunerConfig, VirtualTuner};
+    let profile = match a.input.profile.as_deref() {
+        None => None,
+        Some(p) if p.ends_with(".toml") => Some(crate::profile::Profile::load(p)?),
+        Some(id) => Some(crate::profile::Profile::by_id(id)?),
+    };
+    let wide = open_input(&a.input)?;
+    let live = a.input.device.is_some();
+    let wide_rate = wide.info().sample_rate_sps;
+    let mut src: Box<dyn SampleSource> = if live && !a.virtual_tuner {
+        wide
+    } else {
+        let rate = a.tuner_rate.unwrap_or(if wide_rate >= 1e6 {
+            wide_rate / 2.0
+        } else {
+            wide_rate
+        });
+        let cfg = TunerConfig {
+            rate_sps: rate,
+            bandwidth_hz: a.bandwidth.unwrap_or(0.8 * rate).min(rate),
+            rewind_on_retune: !live,
+            looped: !live,
+        };
+        let opener: Option<crate::source::tuner::Opener> = if live {
+            None
+        } else {
+            let input = a.input.clone();
+            Some(Box::new(move || {
+                open_input(&input)
+                    .map_err(|e| crate::source::SourceError::Unsupported(e.to_string()))
+            }))
+        };
+        Box::new(VirtualTuner::new(wide, opener, cfg)?)
+    };
+    let rate = src.info().sample_rate_sps;
+    let usable = a
+        .bandwidth
+        .or(profile
+            .as_ref()
+            .filter(|_| !a.virtual_tuner)
+            .map(|p| p.sample_rate.usable_bandwidth_hz))
+        .unwrap_or(0.8 * rate);
+    let mut cfg = ScanConfig::new(a.band, rate, usable);
+    cfg.range_hz = match (a.from, a.to) {
+        (None, None) => None,
+        (f, t) => Some((f.unwrap_or(0.0), t.unwrap_or(f64::MAX))),
+    };
+    cfg.dwell_s = a.dwell;
+    cfg.camp_timeout_s = a.camp;
+    cfg.settle_s = if live && !a.virtual_tuner {
+        profile.as_ref().map_or(0.05, |p| p.retune_settle_s)
+    } else {
+        0.0
+    };
+    cfg.rounds = a.rounds.or(if live { None } else { Some(1) });
+    // An NMEA file is replayed at its own pace here: the scan has no single stream time.
+    let gps = a.gps.open(false)?;
+    let stop = stop_flag();
+    let dashboard = a.tui
+        || (!a.text
+            && !a.json
+            && std::io::stdout().is_terminal()
+            && std::io::stdin().is_terminal());
+    if dashboard {
+        let how = if live && !a.virtual_tuner {
+            "hopping the receiver"
+        } else {
+            "virtual tuner"
+        };
+        let description = format!("scan {} ({how})", a.band);
+        return scan_dashboard(src, cfg, stop, description, live, gps);
+    }
+    let tty = std::io::stdout().is_terminal() && !a.json;
+    let table = run_scan(src.as_mut(), cfg, &stop, |t| {
+        if tty {
+            print!("\x1b[2J\x1b[H{}", t.render());
+            let _ = std::io::stdout().flush();
+        }
+    })?;
+    let position = gps.as_ref().map(|g| g.at(None));
+    if a.json {
+        let mut doc = serde_json::json!({
+            "receiver_ppm": table.receiver_ppm(),
+            "rounds_done": table.rounds_done,
+            "steps_visited": table.steps_visited,
+            "cells": table.rows.values().map(|r| {
+                let mut v = serde_json::to_value(r).unwrap_or_default();
+                v["corrected_ppm"] = serde_json::json!(table.corrected_ppm(r));
+                v
+            }).collect::<Vec<_>>(),
+        });
+        if let Some(p) = &position {
+            p.annotate(&mut doc);
+        }
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        print!("{}", table.render());
+        if let Some(p) = &position {
+            println!("position at the end of the scan: {}", p.short());
+        }
+    }
+    Ok(0)
+}
+
+/// `towerwatch scan` on a terminal: the sweep runs in its own thread and feeds the dashboard
+/// (spectrum of each step, carriers, cells, alerts). The transient-cell detector is off here:
+/// a cell the tuner has moved away from is not heard, which is not the cell vanishing.
+pub(crate) fn scan_dashboard(
+    mut src: Box<dyn SampleSource>,
+    cfg: crate::pipeline::scan::ScanConfig,
+    stop: Arc<AtomicBool>,
+    description: String,
+    live: bool,
+    gps: Option<crate::gps::PositionProvider>,
+) -> Result<u8> {
+    use crate::pipeline::{Event, SourceReport};
+    let info = src.info().clone();
+    let summary = crate::tui::SourceSummary {
+        description,
+        live,
+        sample_rate_sps: info.sample_rate_sps,
+        center_freq_hz: info.center_freq_hz,
+        total_samples: None,
+    };
+    let stop2 = stop.clone();
+    let pipeline = Pipeline::spawn_custom(info, move |tx, counters| {
+        let mut gone = false;
+        let res = crate::pipeline::scan::run_scan_observed(
+            src.as_mut(),
+            cfg,
+            &stop2,
+            |_| {},
+            &mut |o, total| {
+                counters.samples_read.store(total, Ordering::Relaxed);
+                if !gone {
+                    gone |= tx.send(Event::Observation(Box::new(o.clone()))).is_err();
+                    gone |= tx.send(Event::Progress(total)).is_err();
+                }
+            },
+        );
+        match res {
+            Ok(_) => Ok(SourceReport {
+                samples_read: counters.samples_read.load(Ordering::Relaxed),
+                stopped: stop2.load(Ordering::Relaxed),
+                ..SourceReport::default()
+            }),
+            Err(e) => Err(crate::source::SourceError::Unsupported(e.to_string())),
+        }
+    })?;
+    let det = crate::detect::DetectConfig::parse("[transient_cell]\nenabled = false\n", &[])?;
+    let engine = crate::alert::Engine::new(
+        crate::cells::CellRegistry::new(
+            crate::cells::baseline::Baseline::default(),
+            crate::cells::operators::Operators::default(),
+        ),
+        crate::detect::build_all(&det)?,
+        crate::alert::ScoringConfig::default(),
+    );
+    crate::tui::run(
+        pipeline,
+        crate::tui::TuiOptions {
+            source: summary,
+            pace: None,
+            stop,
+            export_dir: PathBuf::from("."),
+            baseline_path: None,
+            record: None,
+        },
+        Monitor::new(Some(engine), None, gps),
+    )
+}
