@@ -21,7 +21,7 @@ fn every_detector_is_documented_and_configurable() {
     assert_eq!(dets.len(), REGISTRY.len());
     assert_eq!(dets.len(), 14);
     for d in &dets {
-        let doc = d.doc();
+        let doc = d.info().doc;
         for part in [
             "**Flags**",
             "**Reference**",
@@ -35,8 +35,8 @@ fn every_detector_is_documented_and_configurable() {
             "{}: doc names its table",
             d.id()
         );
-        assert!(d.version() >= 1);
-        assert!(!d.false_positives().is_empty());
+        assert!(d.info().version >= 1);
+        assert!(!d.info().false_positives.is_empty());
         // Its table accepts `enabled` and `weight`, and disabling removes it.
         let cfg = DetectConfig::parse(
             &format!("[{}]\nenabled = false\nweight = 1.0\n", d.id()),

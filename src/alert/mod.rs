@@ -318,12 +318,7 @@ impl Engine {
                 self.tracked.remove(&v);
             }
         }
-        let fp = self
-            .detectors
-            .iter()
-            .find(|d| d.id() == f.detector)
-            .map(|d| d.false_positives())
-            .unwrap_or("");
+        let fp = crate::detect::info(f.detector).map_or("", |d| d.false_positives);
         let next_id = &mut self.next_id;
         let t = self.tracked.entry(k).or_insert_with(|| {
             let id = *next_id;

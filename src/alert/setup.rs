@@ -216,13 +216,10 @@ pub fn detectors_command(a: &DetectorsArgs) -> u8 {
     if a.markdown {
         print!("{}", detect::catalogue_markdown());
     } else {
-        for d in detect::all_default() {
+        for d in detect::REGISTRY {
             println!(
                 "{:<24} v{}  weight {:<4} {}",
-                d.id(),
-                d.version(),
-                detect::default_weight(d.id()),
-                d.description()
+                d.id, d.version, d.default_weight, d.summary
             );
         }
     }

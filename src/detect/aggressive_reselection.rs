@@ -2,14 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConfigError, DetectConfig, Detector, Evidence, Finding, Severity, config_for};
+use super::{
+    ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
+};
 use crate::cells::{CellRegistry, median};
 use crate::observation::Observation;
 
-/// Detector id.
-pub const ID: &str = "aggressive_reselection";
-/// Default weight.
-pub const DEFAULT_WEIGHT: f64 = 1.5;
+/// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: "aggressive_reselection",
+    version: 1,
+    default_weight: 1.5,
+    summary: "CRO > 25 dB, high hysteresis, or RXLEV_ACCESS_MIN unlike the operator's other cells",
+    false_positives: "Operators steer traffic between layers with large offsets; small cells may use their \
+         own access level.",
+    doc: DOC,
+    build,
+};
+const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
@@ -76,21 +86,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigErro
 }
 
 impl Detector for AggressiveReselection {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn description(&self) -> &'static str {
-        "CRO > 25 dB, high hysteresis, or RXLEV_ACCESS_MIN unlike the operator's other cells"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn false_positives(&self) -> &'static str {
-        "Operators steer traffic between layers with large offsets; small cells may use their \
-         own access level."
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
         if !matches!(obs, Observation::SystemInfo(_)) {

@@ -2,14 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConfigError, DetectConfig, Detector, Evidence, Finding, Severity, config_for};
+use super::{
+    ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
+};
 use crate::cells::{CellRegistry, median};
 use crate::observation::Observation;
 
-/// Detector id.
-pub const ID: &str = "clock_error";
-/// Default weight.
-pub const DEFAULT_WEIGHT: f64 = 2.0;
+/// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: "clock_error",
+    version: 1,
+    default_weight: 2.0,
+    summary: "Carrier frequency off the other cells' consensus by > 0.2 ppm, sustained",
+    false_positives: "Very low SNR cells, a receiver clock drifting fast during warm-up, a real BTS that lost \
+         its synchronisation.",
+    doc: DOC,
+    build,
+};
+const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
@@ -76,21 +86,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigErro
 }
 
 impl Detector for ClockError {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn description(&self) -> &'static str {
-        "Carrier frequency off the other cells' consensus by > 0.2 ppm, sustained"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn false_positives(&self) -> &'static str {
-        "Very low SNR cells, a receiver clock drifting fast during warm-up, a real BTS that lost \
-         its synchronisation."
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
         if !matches!(obs, Observation::Carrier(_)) {

@@ -2,14 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConfigError, DetectConfig, Detector, Evidence, Finding, Severity, config_for};
+use super::{
+    ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
+};
 use crate::cells::{Cell, CellRegistry};
 use crate::observation::Observation;
 
-/// Detector id.
-pub const ID: &str = "cloned_identity";
-/// Default weight.
-pub const DEFAULT_WEIGHT: f64 = 4.0;
+/// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: "cloned_identity",
+    version: 1,
+    default_weight: 4.0,
+    summary: "The same CGI on two ARFCNs, or one ARFCN whose CGI/BSIC changes",
+    false_positives: "Identity changes when the receiver moves (ARFCN reuse) or after network re-planning; a \
+         very strong cell decoded through its adjacent channel.",
+    doc: DOC,
+    build,
+};
+const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
@@ -86,21 +96,8 @@ fn suspicion(c: &Cell, reg: &CellRegistry) -> f64 {
 }
 
 impl Detector for ClonedIdentity {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn description(&self) -> &'static str {
-        "The same CGI on two ARFCNs, or one ARFCN whose CGI/BSIC changes"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn false_positives(&self) -> &'static str {
-        "Identity changes when the receiver moves (ARFCN reuse) or after network re-planning; a \
-         very strong cell decoded through its adjacent channel."
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
         if !matches!(obs, Observation::SystemInfo(_) | Observation::Sync(_)) {

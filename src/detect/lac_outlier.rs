@@ -2,14 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConfigError, DetectConfig, Detector, Evidence, Finding, Severity, config_for};
+use super::{
+    ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
+};
 use crate::cells::{CellRegistry, median};
 use crate::observation::Observation;
 
-/// Detector id.
-pub const ID: &str = "lac_outlier";
-/// Default weight.
-pub const DEFAULT_WEIGHT: f64 = 1.0;
+/// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: "lac_outlier",
+    version: 1,
+    default_weight: 1.0,
+    summary: "A LAC no other cell of the same operator uses (a location area of one cell)",
+    false_positives: "A receiver at a location-area border; short recordings where only one cell of a LAC \
+         was decoded.",
+    doc: DOC,
+    build,
+};
+const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
@@ -64,21 +74,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigErro
 }
 
 impl Detector for LacOutlier {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn description(&self) -> &'static str {
-        "A LAC no other cell of the same operator uses (a location area of one cell)"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn false_positives(&self) -> &'static str {
-        "A receiver at a location-area border; short recordings where only one cell of a LAC \
-         was decoded."
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
         if !matches!(obs, Observation::SystemInfo(_)) {

@@ -7,7 +7,7 @@
 //! over millions of observations, so any state they keep is bounded (each says how).
 //! Detectors re-emit a finding while its condition holds; the scorer in `alert/` folds repeats.
 //!
-//! Every detector has a versioned doc block ([`Detector::doc`]): what it flags, the 3GPP
+//! Every detector has a versioned doc block ([`DetectorInfo::doc`]): what it flags, the 3GPP
 //! reference, its thresholds and known false positives. `docs/detectors.md` is generated from
 //! those blocks ([`catalogue_markdown`]) and a test keeps it in step. Each detector's thresholds
 //! live in one TOML table named after its id (see [`DetectConfig`]).
@@ -134,17 +134,12 @@ pub struct Finding {
 /// Runs for hours, on live and replayed observations alike: keep state bounded and use stream
 /// time only.
 pub trait Detector: Send {
+    /// What this detector is (its file's one [`DetectorInfo`]).
+    fn info(&self) -> &'static DetectorInfo;
     /// Stable id (also the name of its TOML config table).
-    fn id(&self) -> &'static str;
-    /// One line: what it flags.
-    fn description(&self) -> &'static str;
-    /// Bumped whenever the heuristic or its defaults change.
-    fn version(&self) -> u32;
-    /// The versioned doc block (markdown): what it flags, 3GPP reference, thresholds, known false
-    /// positives.
-    fn doc(&self) -> &'static str;
-    /// Known false positives, one short paragraph (copied into alerts).
-    fn false_positives(&self) -> &'static str;
+    fn id(&self) -> &'static str {
+        self.info().id
+    }
     /// Look at one observation (the registry already includes it) and push findings.
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>);
 }
@@ -246,39 +241,44 @@ impl DetectConfig {
 /// How a registry line builds its detector (`None` when disabled in the config).
 pub type BuildFn = fn(&DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigError>;
 
-/// One line of the registry.
-pub struct RegistryEntry {
-    /// Detector id.
+/// What a detector is, declared once in its own file (`pub const INFO`): the registry is a list
+/// of these, and everything else (the catalogue, `towerwatch detectors`, default weights, the
+/// false-positive notes copied into alerts) reads them from here.
+pub struct DetectorInfo {
+    /// Stable id (also the name of its TOML config table).
     pub id: &'static str,
+    /// Bumped whenever the heuristic or its defaults change.
+    pub version: u32,
+    /// Score contribution when it fires, unless the config says otherwise.
+    pub default_weight: f64,
+    /// One line: what it flags.
+    pub summary: &'static str,
+    /// Known false positives, one short paragraph (copied into alerts).
+    pub false_positives: &'static str,
+    /// The versioned doc block (markdown): what it flags, 3GPP reference, thresholds, known
+    /// false positives.
+    pub doc: &'static str,
     /// Build it from the configuration.
     pub build: BuildFn,
 }
 
-macro_rules! entry {
-    ($m:ident) => {
-        RegistryEntry {
-            id: $m::ID,
-            build: $m::build,
-        }
-    };
-}
-
-/// Every detector, in catalogue order (the order of the issue that asked for them).
-pub static REGISTRY: &[RegistryEntry] = &[
-    entry!(unknown_plmn),
-    entry!(not_in_baseline),
-    entry!(lac_outlier),
-    entry!(short_neighbour_list),
-    entry!(not_listed_back),
-    entry!(cloned_identity),
-    entry!(aggressive_reselection),
-    entry!(short_lu_timer),
-    entry!(clock_error),
-    entry!(power_anomaly),
-    entry!(transient_cell),
-    entry!(registration_storm),
-    entry!(new_carrier),
-    entry!(simbox_uplink),
+/// Every detector, in catalogue order (the order of the issue that asked for them). Adding a
+/// detector: its own file (with `pub const INFO`), a `mod` line above, and one line here.
+pub static REGISTRY: &[&DetectorInfo] = &[
+    &unknown_plmn::INFO,
+    &not_in_baseline::INFO,
+    &lac_outlier::INFO,
+    &short_neighbour_list::INFO,
+    &not_listed_back::INFO,
+    &cloned_identity::INFO,
+    &aggressive_reselection::INFO,
+    &short_lu_timer::INFO,
+    &clock_error::INFO,
+    &power_anomaly::INFO,
+    &transient_cell::INFO,
+    &registration_storm::INFO,
+    &new_carrier::INFO,
+    &simbox_uplink::INFO,
 ];
 
 /// Build every enabled detector.
@@ -308,53 +308,37 @@ pub fn catalogue_markdown() -> String {
          end of this file.\n\n\
          | # | id | version | weight | what it flags |\n|---|---|---|---|---|\n",
     );
-    let dets = all_default();
-    for (i, d) in dets.iter().enumerate() {
-        let w = DetectConfig::default()
-            .get::<toml::Table>(d.id(), default_weight(d.id()))
-            .map(|(c, _)| c.weight)
-            .unwrap_or(0.0);
+    for (i, d) in REGISTRY.iter().enumerate() {
         s.push_str(&format!(
             "| {} | `{}` | {} | {} | {} |\n",
             i + 1,
-            d.id(),
-            d.version(),
-            w,
-            d.description()
+            d.id,
+            d.version,
+            d.default_weight,
+            d.summary
         ));
     }
-    for (i, d) in dets.iter().enumerate() {
+    for (i, d) in REGISTRY.iter().enumerate() {
         s.push_str(&format!(
             "\n## {}. `{}` (version {})\n\n{}\n",
             i + 1,
-            d.id(),
-            d.version(),
-            d.doc().trim()
+            d.id,
+            d.version,
+            d.doc.trim()
         ));
     }
     s.push_str(&format!("\n{}\n", crate::alert::SCORING_DOC.trim()));
     s
 }
 
-/// The default weight of a detector (its `DEFAULT_WEIGHT`).
+/// The registry line of a detector id.
+pub fn info(id: &str) -> Option<&'static DetectorInfo> {
+    REGISTRY.iter().copied().find(|d| d.id == id)
+}
+
+/// The default weight of a detector (its `INFO.default_weight`; 0 for an unknown id).
 pub fn default_weight(id: &str) -> f64 {
-    match id {
-        unknown_plmn::ID => unknown_plmn::DEFAULT_WEIGHT,
-        not_in_baseline::ID => not_in_baseline::DEFAULT_WEIGHT,
-        lac_outlier::ID => lac_outlier::DEFAULT_WEIGHT,
-        short_neighbour_list::ID => short_neighbour_list::DEFAULT_WEIGHT,
-        not_listed_back::ID => not_listed_back::DEFAULT_WEIGHT,
-        cloned_identity::ID => cloned_identity::DEFAULT_WEIGHT,
-        aggressive_reselection::ID => aggressive_reselection::DEFAULT_WEIGHT,
-        short_lu_timer::ID => short_lu_timer::DEFAULT_WEIGHT,
-        clock_error::ID => clock_error::DEFAULT_WEIGHT,
-        power_anomaly::ID => power_anomaly::DEFAULT_WEIGHT,
-        transient_cell::ID => transient_cell::DEFAULT_WEIGHT,
-        registration_storm::ID => registration_storm::DEFAULT_WEIGHT,
-        new_carrier::ID => new_carrier::DEFAULT_WEIGHT,
-        simbox_uplink::ID => simbox_uplink::DEFAULT_WEIGHT,
-        _ => 0.0,
-    }
+    info(id).map_or(0.0, |d| d.default_weight)
 }
 
 /// Look up a detector's common settings and thresholds; `None` when disabled.
@@ -377,8 +361,8 @@ pub(crate) fn finding(
     evidence: Vec<Evidence>,
 ) -> Finding {
     Finding {
-        detector: d.id(),
-        version: d.version(),
+        detector: d.info().id,
+        version: d.info().version,
         severity,
         score: weight,
         cell,
@@ -401,4 +385,5 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+#[cfg(test)]
 pub mod testkit;

@@ -3,14 +3,24 @@
 use serde::{Deserialize, Serialize};
 use towerwatch_dsp::arfcn::Direction;
 
-use super::{ConfigError, DetectConfig, Detector, Evidence, Finding, Severity, config_for};
+use super::{
+    ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
+};
 use crate::cells::{CellKey, CellRegistry};
 use crate::observation::Observation;
 
-/// Detector id.
-pub const ID: &str = "new_carrier";
-/// Default weight.
-pub const DEFAULT_WEIGHT: f64 = 1.5;
+/// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: "new_carrier",
+    version: 1,
+    default_weight: 1.5,
+    summary: "A GSM-shaped carrier on a channel the baseline knows as empty (spectrum only)",
+    false_positives: "A new carrier of the operator since the survey; intermodulation in an overdriven \
+         receiver; a survey made with less gain.",
+    doc: DOC,
+    build,
+};
+const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
@@ -73,21 +83,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigErro
 }
 
 impl Detector for NewCarrier {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn description(&self) -> &'static str {
-        "A GSM-shaped carrier on a channel the baseline knows as empty (spectrum only)"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn false_positives(&self) -> &'static str {
-        "A new carrier of the operator since the survey; intermodulation in an overdriven \
-         receiver; a survey made with less gain."
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
         let Observation::Spectrum(s) = obs else {

@@ -2,14 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConfigError, DetectConfig, Detector, Evidence, Finding, Severity, config_for};
+use super::{
+    ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
+};
 use crate::cells::{CellRegistry, CellStatus};
 use crate::observation::Observation;
 
-/// Detector id.
-pub const ID: &str = "not_in_baseline";
-/// Default weight.
-pub const DEFAULT_WEIGHT: f64 = 1.0;
+/// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: "not_in_baseline",
+    version: 1,
+    default_weight: 1.0,
+    summary: "Cell not in the baseline (survey or OpenCelliD), on a new ARFCN, or marked suspect",
+    false_positives: "New or re-planned cells since the survey, a baseline from another place, incomplete \
+         OpenCelliD coverage.",
+    doc: DOC,
+    build,
+};
+const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
@@ -64,21 +74,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigErro
 }
 
 impl Detector for NotInBaseline {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn description(&self) -> &'static str {
-        "Cell not in the baseline (survey or OpenCelliD), on a new ARFCN, or marked suspect"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn false_positives(&self) -> &'static str {
-        "New or re-planned cells since the survey, a baseline from another place, incomplete \
-         OpenCelliD coverage."
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
         if !matches!(obs, Observation::SystemInfo(_)) || reg.baseline.cells.is_empty() {

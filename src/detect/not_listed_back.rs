@@ -2,15 +2,25 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConfigError, DetectConfig, Detector, Evidence, Finding, Severity, config_for};
+use super::{
+    ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
+};
 use crate::cells::CellRegistry;
 use crate::cells::baseline::same_band_family;
 use crate::observation::Observation;
 
-/// Detector id.
-pub const ID: &str = "not_listed_back";
-/// Default weight.
-pub const DEFAULT_WEIGHT: f64 = 1.0;
+/// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: "not_listed_back",
+    version: 1,
+    default_weight: 1.0,
+    summary: "No decoded neighbour list of another cell lists this cell's ARFCN",
+    false_positives: "Few neighbour lists decoded; cells of another operator; neighbours outside the \
+         receiver's bandwidth.",
+    doc: DOC,
+    build,
+};
+const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
@@ -59,21 +69,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigErro
 }
 
 impl Detector for NotListedBack {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn description(&self) -> &'static str {
-        "No decoded neighbour list of another cell lists this cell's ARFCN"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn false_positives(&self) -> &'static str {
-        "Few neighbour lists decoded; cells of another operator; neighbours outside the \
-         receiver's bandwidth."
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
         if !matches!(obs, Observation::SystemInfo(_) | Observation::Sync(_)) {

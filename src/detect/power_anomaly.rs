@@ -2,14 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConfigError, DetectConfig, Detector, Evidence, Finding, Severity, config_for};
+use super::{
+    ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
+};
 use crate::cells::{CellRegistry, median};
 use crate::observation::Observation;
 
-/// Detector id.
-pub const ID: &str = "power_anomaly";
-/// Default weight.
-pub const DEFAULT_WEIGHT: f64 = 1.0;
+/// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: "power_anomaly",
+    version: 1,
+    default_weight: 1.0,
+    summary: "Power far above the baseline, far above every other cell, or a sudden rise",
+    false_positives: "A receiver next to a real mast; a baseline made with another receiver or gain; moving \
+         the receiver.",
+    doc: DOC,
+    build,
+};
+const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
@@ -74,21 +84,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigErro
 }
 
 impl Detector for PowerAnomaly {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn description(&self) -> &'static str {
-        "Power far above the baseline, far above every other cell, or a sudden rise"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn false_positives(&self) -> &'static str {
-        "A receiver next to a real mast; a baseline made with another receiver or gain; moving \
-         the receiver."
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
         let Observation::Spectrum(s) = obs else {

@@ -2,14 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConfigError, DetectConfig, Detector, Evidence, Finding, Severity, config_for};
+use super::{
+    ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
+};
 use crate::cells::{CellRegistry, median};
 use crate::observation::Observation;
 
-/// Detector id.
-pub const ID: &str = "registration_storm";
-/// Default weight.
-pub const DEFAULT_WEIGHT: f64 = 2.0;
+/// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: "registration_storm",
+    version: 1,
+    default_weight: 2.0,
+    summary: "Immediate Assignment rate far above the area's other cells",
+    false_positives: "A real cell at a stadium or station at the end of an event; a cell recovering from an \
+         outage.",
+    doc: DOC,
+    build,
+};
+const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
@@ -71,21 +81,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigErro
 }
 
 impl Detector for RegistrationStorm {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn description(&self) -> &'static str {
-        "Immediate Assignment rate far above the area's other cells"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn false_positives(&self) -> &'static str {
-        "A real cell at a stadium or station at the end of an event; a cell recovering from an \
-         outage."
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
         if !matches!(obs, Observation::Ccch(_)) {

@@ -2,14 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConfigError, DetectConfig, Detector, Evidence, Finding, Severity, config_for};
+use super::{
+    ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
+};
 use crate::cells::CellRegistry;
 use crate::observation::Observation;
 
-/// Detector id.
-pub const ID: &str = "short_neighbour_list";
-/// Default weight.
-pub const DEFAULT_WEIGHT: f64 = 1.5;
+/// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: "short_neighbour_list",
+    version: 1,
+    default_weight: 1.5,
+    summary: "Neighbour list (SI2/2bis/2ter) with at most one entry",
+    false_positives: "Isolated rural or indoor cells, test networks, BA lists split over SI2bis/SI2ter not yet \
+         decoded.",
+    doc: DOC,
+    build,
+};
+const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
@@ -58,21 +68,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigErro
 }
 
 impl Detector for ShortNeighbourList {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn description(&self) -> &'static str {
-        "Neighbour list (SI2/2bis/2ter) with at most one entry"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn false_positives(&self) -> &'static str {
-        "Isolated rural or indoor cells, test networks, BA lists split over SI2bis/SI2ter not yet \
-         decoded."
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
         if !matches!(obs, Observation::SystemInfo(_)) {

@@ -5,14 +5,24 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use towerwatch_dsp::arfcn::{Band, Direction};
 
-use super::{ConfigError, DetectConfig, Detector, Evidence, Finding, Severity, config_for};
+use super::{
+    ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
+};
 use crate::cells::{CellKey, CellRegistry, MAX_CHANNELS};
 use crate::observation::Observation;
 
-/// Detector id.
-pub const ID: &str = "simbox_uplink";
-/// Default weight.
-pub const DEFAULT_WEIGHT: f64 = 4.0;
+/// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: "simbox_uplink",
+    version: 2,
+    default_weight: 4.0,
+    summary: "Uplink hotspot: several GSM uplink channels busy and strong at once (SIM box, SMS blaster's modems)",
+    false_positives: "Phones in calls next to the antenna; an uplink repeater; a GSM 850 downlink read as \
+         E-GSM uplink.",
+    doc: DOC,
+    build,
+};
+const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
@@ -121,21 +131,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigErro
 }
 
 impl Detector for SimboxUplink {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn description(&self) -> &'static str {
-        "Uplink hotspot: several GSM uplink channels busy and strong at once (SIM box, SMS blaster's modems)"
-    }
-    fn version(&self) -> u32 {
-        2
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn false_positives(&self) -> &'static str {
-        "Phones in calls next to the antenna; an uplink repeater; a GSM 850 downlink read as \
-         E-GSM uplink."
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
         if let Observation::UplinkActivity(u) = obs {

@@ -5,14 +5,23 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use towerwatch_dsp::arfcn::Band;
 
-use super::{ConfigError, DetectConfig, Detector, Evidence, Finding, Severity, config_for};
+use super::{
+    ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
+};
 use crate::cells::{CellRegistry, MAX_CELLS};
 use crate::observation::Observation;
 
-/// Detector id.
-pub const ID: &str = "transient_cell";
-/// Default weight.
-pub const DEFAULT_WEIGHT: f64 = 1.0;
+/// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: "transient_cell",
+    version: 1,
+    default_weight: 1.0,
+    summary: "A cell that appears and vanishes within minutes (car-mounted transmitters)",
+    false_positives: "A moving receiver; weak cells fading in and out; real cells switched off at night.",
+    doc: DOC,
+    build,
+};
+const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
@@ -76,20 +85,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigErro
 }
 
 impl Detector for TransientCell {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn description(&self) -> &'static str {
-        "A cell that appears and vanishes within minutes (car-mounted transmitters)"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn false_positives(&self) -> &'static str {
-        "A moving receiver; weak cells fading in and out; real cells switched off at night."
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
     }
     fn observe(&mut self, _obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
         let now = reg.now_s();

@@ -2,14 +2,24 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ConfigError, DetectConfig, Detector, Evidence, Finding, Severity, config_for};
+use super::{
+    ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
+};
 use crate::cells::CellRegistry;
 use crate::observation::Observation;
 
-/// Detector id.
-pub const ID: &str = "unknown_plmn";
-/// Default weight.
-pub const DEFAULT_WEIGHT: f64 = 2.0;
+/// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
+pub const INFO: DetectorInfo = DetectorInfo {
+    id: "unknown_plmn",
+    version: 1,
+    default_weight: 2.0,
+    summary: "MCC/MNC not expected here, or not the operator that holds this ARFCN",
+    false_positives: "Border areas (foreign networks), national roaming/shared networks, an operators file \
+         that is out of date or still the built-in example.",
+    doc: DOC,
+    build,
+};
+const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
@@ -67,21 +77,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Option<Box<dyn Detector>>, ConfigErro
 }
 
 impl Detector for UnknownPlmn {
-    fn id(&self) -> &'static str {
-        ID
-    }
-    fn description(&self) -> &'static str {
-        "MCC/MNC not expected here, or not the operator that holds this ARFCN"
-    }
-    fn version(&self) -> u32 {
-        1
-    }
-    fn doc(&self) -> &'static str {
-        DOC
-    }
-    fn false_positives(&self) -> &'static str {
-        "Border areas (foreign networks), national roaming/shared networks, an operators file \
-         that is out of date or still the built-in example."
+    fn info(&self) -> &'static DetectorInfo {
+        &INFO
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
         if !matches!(obs, Observation::SystemInfo(_)) {
