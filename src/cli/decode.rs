@@ -50,7 +50,7 @@ pub(crate) struct CellReport {
     pub(crate) dedicated: Vec<(u32, String, String, String)>,
     /// Dedicated messages by name.
     pub(crate) dedicated_counts: std::collections::BTreeMap<String, u64>,
-    pub(crate) counters: Option<crate::pipeline::gsm::CarrierCounters>,
+    pub(crate) counters: Option<crate::observation::gsm::CarrierCounters>,
 }
 
 pub(crate) fn decode(a: DecodeArgs) -> Result<u8> {

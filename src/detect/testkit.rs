@@ -9,8 +9,8 @@ use towerwatch_dsp::gsm::l3::{
     Si3, Si3Rest,
 };
 
+use crate::observation::gsm::{CarrierObs, MessageObs, SyncObs};
 use crate::observation::{ChannelPower, Observation, SpectrumObs};
-use crate::pipeline::gsm::{CarrierObs, MessageObs, SyncObs};
 
 /// The band used by the test cells.
 pub const BAND: Band = Band::EGsm900;

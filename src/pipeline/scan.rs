@@ -580,7 +580,7 @@ pub fn run_scan_observed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::gsm::CarrierObs;
+    use crate::observation::gsm::CarrierObs;
 
     #[test]
     fn steps_cover_the_band_with_whole_channels() {

@@ -22,7 +22,7 @@
 //! asked for clear output (see [`mask_identities`]); so are the private octets of dedicated
 //! frames (identities, SMS content: [`crate::pipeline::gsm::dedicated_masked_frame`]).
 
-use crate::pipeline::gsm::{DedicatedObs, MessageObs};
+use crate::observation::gsm::{DedicatedObs, MessageObs};
 use towerwatch_dsp::arfcn::Band;
 
 /// GSMTAP version written.

@@ -6,8 +6,8 @@
 
 use crate::alert::{Alert, AlertEvent};
 use crate::cells::Operators;
+use crate::observation::gsm::CarrierCounters;
 use crate::observation::{ChannelPower, Observation, SpectrumObs};
-use crate::pipeline::gsm::CarrierCounters;
 use std::collections::{BTreeMap, VecDeque};
 use towerwatch_dsp::arfcn::Band;
 use towerwatch_dsp::gsm::l3::CellSummary;

@@ -5,6 +5,8 @@
 //! Times are sample-based (`sample_index` / `time_s` since the start of the stream), never wall
 //! clock, so replays are reproducible.
 
+pub mod gsm;
+
 use serde::Serialize;
 use towerwatch_dsp::arfcn::{Band, Channel, Direction, channels_in_span};
 use towerwatch_dsp::spectrum::Psd;
@@ -19,19 +21,19 @@ pub enum Observation {
     /// An averaged spectrum over an interval, with GSM channel powers.
     Spectrum(SpectrumObs),
     /// A GSM carrier measured on its FCCH (frequency offset).
-    Carrier(crate::pipeline::gsm::CarrierObs),
+    Carrier(gsm::CarrierObs),
     /// A decoded SCH (BSIC, frame number).
-    Sync(crate::pipeline::gsm::SyncObs),
+    Sync(gsm::SyncObs),
     /// A decoded system information message (BCCH).
-    SystemInfo(crate::pipeline::gsm::MessageObs),
+    SystemInfo(gsm::MessageObs),
     /// A decoded CCCH message (paging, immediate assignment).
-    Ccch(crate::pipeline::gsm::MessageObs),
+    Ccch(gsm::MessageObs),
     /// A decoded frame of a dedicated channel (SDCCH/SACCH) an Immediate Assignment pointed to.
-    Dedicated(crate::pipeline::gsm::DedicatedObs),
+    Dedicated(gsm::DedicatedObs),
     /// A receiver lost synchronisation.
-    SyncLost(crate::pipeline::gsm::SyncLostObs),
+    SyncLost(gsm::SyncLostObs),
     /// Per-carrier decode counters (at the end of a stream or segment).
-    DecodeStats(crate::pipeline::gsm::DecodeStatsObs),
+    DecodeStats(gsm::DecodeStatsObs),
     /// Burst activity on the uplink channels in view over a spectrum interval (sent just
     /// before that interval's spectrum observation).
     UplinkActivity(UplinkActivityObs),
