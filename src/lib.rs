@@ -12,6 +12,7 @@ pub mod demo;
 pub mod detect;
 pub mod evidence;
 pub mod finder;
+pub mod format;
 pub mod gps;
 #[cfg(feature = "soapy")]
 pub mod live;
@@ -21,6 +22,7 @@ pub mod observation;
 pub mod pipeline;
 pub mod profile;
 pub mod report;
+pub mod scene;
 pub mod sink;
 pub mod source;
 pub mod synth;

@@ -8,7 +8,7 @@ use towerwatch::detect::{self, DetectConfig, REGISTRY};
 fn docs_match_the_registry() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/detectors.md");
     let on_disk = std::fs::read_to_string(path).expect("docs/detectors.md");
-    let generated = detect::catalogue_markdown();
+    let generated = towerwatch::alert::catalogue_markdown();
     assert!(
         on_disk == generated,
         "docs/detectors.md is out of date: run `towerwatch detectors --markdown > docs/detectors.md`"

@@ -196,6 +196,14 @@ struct Tracked {
     last_update_s: f64,
 }
 
+/// `docs/detectors.md`: the detector catalogue generated from the detectors' doc blocks, then
+/// the scoring section ([`SCORING_DOC`]).
+pub fn catalogue_markdown() -> String {
+    let mut s = crate::detect::detectors_markdown();
+    s.push_str(&format!("\n{}\n", SCORING_DOC.trim()));
+    s
+}
+
 /// Registry + detectors + scorer.
 pub struct Engine {
     /// The cell registry (readable for dashboards and surveys).

@@ -214,7 +214,7 @@ pub struct DetectorsArgs {
 /// List the detectors (or print the catalogue).
 pub fn detectors_command(a: &DetectorsArgs) -> u8 {
     if a.markdown {
-        print!("{}", detect::catalogue_markdown());
+        print!("{}", crate::alert::catalogue_markdown());
     } else {
         for d in detect::REGISTRY {
             println!(

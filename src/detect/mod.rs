@@ -9,7 +9,7 @@
 //!
 //! Every detector has a versioned doc block ([`DetectorInfo::doc`]): what it flags, the 3GPP
 //! reference, its thresholds and known false positives. `docs/detectors.md` is generated from
-//! those blocks ([`catalogue_markdown`]) and a test keeps it in step. Each detector's thresholds
+//! those blocks ([`detectors_markdown`], with the scoring section added by `alert`) and a test keeps it in step. Each detector's thresholds
 //! live in one TOML table named after its id (see [`DetectConfig`]).
 
 mod aggressive_reselection;
@@ -297,11 +297,12 @@ pub fn all_default() -> Vec<Box<dyn Detector>> {
     build_all(&DetectConfig::default()).unwrap_or_default()
 }
 
-/// `docs/detectors.md`: the catalogue generated from the detectors' doc blocks.
-pub fn catalogue_markdown() -> String {
+/// The detector part of `docs/detectors.md` (the catalogue generated from the detectors' doc
+/// blocks); `crate::alert::catalogue_markdown` adds the scoring section.
+pub fn detectors_markdown() -> String {
     let mut s = String::from(
         "# Detector catalogue\n\n\
-         Generated from the detectors' doc blocks (`src/detect/*.rs`, `Detector::doc`); a test \
+         Generated from the detectors' doc blocks (`src/detect/*.rs`, `DetectorInfo::doc`); a test \
          (`tests/detect_catalogue.rs`) fails when this file and the code disagree. Regenerate \
          with `towerwatch detectors --markdown > docs/detectors.md`.\n\n\
          Scoring and alert severities are described in `src/alert/mod.rs` and summarised at the \
@@ -327,7 +328,6 @@ pub fn catalogue_markdown() -> String {
             d.doc.trim()
         ));
     }
-    s.push_str(&format!("\n{}\n", crate::alert::SCORING_DOC.trim()));
     s
 }
 

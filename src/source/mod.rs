@@ -145,7 +145,7 @@ pub trait SampleSource: Send {
 }
 
 pub mod file;
-pub mod format;
+pub use crate::format;
 pub mod looped;
 pub mod raw;
 pub mod scene;

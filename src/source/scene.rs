@@ -3,7 +3,7 @@
 //! would write, without the file: long demos and latency tests need no large recording.
 
 use super::{SampleSource, Segment, SourceError, SourceInfo};
-use crate::synth::{SynthOptions, load_scene};
+use crate::scene::{SynthOptions, load_scene};
 use num_complex::Complex32;
 use std::path::Path;
 use std::time::{Duration, Instant};
