@@ -10,7 +10,7 @@
 //! (and on TC 4 when there is no SI13), rotating when several share a TC.
 
 use super::l3glue::{DialogueParams, SDCCH_FILL, SdcchBlock};
-use super::messages::{CcchLoad, CcchScheduler, SdcchPlan};
+use super::messages::{CcchLoad, CcchScheduler, CellCounters, SdcchPlan};
 use super::physics::{Baseband, TX_SPS};
 use crate::Complex32;
 use crate::arfcn::Band;
@@ -214,31 +214,6 @@ pub const SENT_LOG: usize = 1024;
 
 /// Bits of the guard period (TS 45.004: modulating bits outside bursts are 1).
 const GUARD_BIT: u8 = 1;
-
-/// Counters of what a cell has sent.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct CellCounters {
-    /// TDMA frames generated.
-    pub frames: u64,
-    /// BCCH blocks sent.
-    pub bcch_blocks: u64,
-    /// Paging Request messages sent (any type).
-    pub paging_messages: u64,
-    /// Mobile identities paged.
-    pub paged_identities: u64,
-    /// Immediate Assignment messages sent.
-    pub immediate_assignments: u64,
-    /// CCCH blocks with nothing to say (empty paging or fill).
-    pub idle_ccch_blocks: u64,
-    /// Dialogues started on an SDCCH/8 sub-channel.
-    pub sdcch_dialogues: u64,
-    /// Immediate Assignments sent while every configured SDCCH/8 sub-channel was busy.
-    pub sdcch_collisions: u64,
-    /// SDCCH blocks sent in clear (dialogue frames and fill frames).
-    pub sdcch_clear_blocks: u64,
-    /// SDCCH blocks sent ciphered.
-    pub sdcch_ciphered_blocks: u64,
-}
 
 /// The cell's burst generator (frames of bits) and modulator.
 pub(crate) struct CellBaseband {

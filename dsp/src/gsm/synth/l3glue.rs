@@ -1,11 +1,24 @@
 //! The generator's use of the L3 message builders ([`crate::gsm::l3`]) for CCCH content.
 //! A builder error (which valid inputs never cause) degrades to the L2 fill frame.
 
-use super::messages::{FILL_FRAME, PagedId};
 use crate::gsm::l3::{
     ChannelDescription, ChannelFrequency, ChannelType, ImmediateAssignment, Message,
     MobileIdentity, PagingRequest1, PagingRequest2, PagingRequest3, RequestReference,
 };
+
+/// A paged mobile identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PagedId {
+    Tmsi(u32),
+    /// IMSI MSIN (the rest of the IMSI after MCC/MNC), up to 10 digits.
+    Imsi(u64),
+}
+
+/// The LAPDm fill frame.
+pub(crate) const FILL_FRAME: [u8; 23] = [
+    0x03, 0x03, 0x01, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b,
+    0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b,
+];
 
 fn frame(m: &Message) -> [u8; 23] {
     m.build_frame().unwrap_or(FILL_FRAME)

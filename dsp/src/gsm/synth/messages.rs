@@ -1,7 +1,7 @@
 //! CCCH load: paging (type 1/2/3, TMSI or IMSI) and Immediate Assignment at configured rates,
 //! empty paging or L2 fill frames otherwise. Arrivals are Poisson, drawn from the cell's seed.
 
-use super::cell::CellCounters;
+use super::l3glue::{FILL_FRAME, PagedId};
 use crate::signal::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -55,20 +55,6 @@ impl Default for CcchLoad {
         }
     }
 }
-
-/// A paged mobile identity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum PagedId {
-    Tmsi(u32),
-    /// IMSI MSIN (the rest of the IMSI after MCC/MNC), up to 10 digits.
-    Imsi(u64),
-}
-
-/// The LAPDm fill frame.
-pub(crate) const FILL_FRAME: [u8; 23] = [
-    0x03, 0x03, 0x01, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b,
-    0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b, 0x2b,
-];
 
 pub(crate) struct CcchScheduler {
     load: CcchLoad,
@@ -259,4 +245,29 @@ impl CcchScheduler {
         }
         v
     }
+}
+
+/// Counters of what a cell has sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct CellCounters {
+    /// TDMA frames generated.
+    pub frames: u64,
+    /// BCCH blocks sent.
+    pub bcch_blocks: u64,
+    /// Paging Request messages sent (any type).
+    pub paging_messages: u64,
+    /// Mobile identities paged.
+    pub paged_identities: u64,
+    /// Immediate Assignment messages sent.
+    pub immediate_assignments: u64,
+    /// CCCH blocks with nothing to say (empty paging or fill).
+    pub idle_ccch_blocks: u64,
+    /// Dialogues started on an SDCCH/8 sub-channel.
+    pub sdcch_dialogues: u64,
+    /// Immediate Assignments sent while every configured SDCCH/8 sub-channel was busy.
+    pub sdcch_collisions: u64,
+    /// SDCCH blocks sent in clear (dialogue frames and fill frames).
+    pub sdcch_clear_blocks: u64,
+    /// SDCCH blocks sent ciphered.
+    pub sdcch_ciphered_blocks: u64,
 }

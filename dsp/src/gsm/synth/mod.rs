@@ -44,10 +44,10 @@ mod resample;
 pub mod uplink;
 
 pub use cell::{
-    BcchFrames, CellConfig, CellCounters, DedicatedBehaviour, DedicatedConfig, SENT_LOG,
-    SentDedicated, Ts0Channel, bcch_si_for, ts0_channel,
+    BcchFrames, CellConfig, DedicatedBehaviour, DedicatedConfig, SENT_LOG, SentDedicated,
+    Ts0Channel, bcch_si_for, ts0_channel,
 };
-pub use messages::{CcchLoad, IdleCcch};
+pub use messages::{CcchLoad, CellCounters, IdleCcch};
 pub use physics::{Physics, Tap};
 pub use uplink::{EmitterConfig, EmitterCounters};
 
