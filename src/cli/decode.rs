@@ -5,7 +5,6 @@ use crate::observation::Observation;
 use crate::pipeline::gsm::GsmStageConfig;
 use anyhow::{Result, anyhow};
 use clap::Args;
-use std::path::PathBuf;
 use towerwatch_dsp::arfcn::{Band, Direction};
 use towerwatch_dsp::gsm::l3::CellSummary;
 
@@ -67,7 +66,7 @@ pub(crate) fn decode(a: DecodeArgs) -> Result<u8> {
         fixed.push(f);
     }
     let opts = RunOpts {
-        output: Some(PathBuf::from("/dev/null")),
+        output: JsonOut::Discard,
         interval_s: 1e9,
         include_psd: false,
         realtime: false,

@@ -41,11 +41,7 @@ pub(crate) fn evidence(a: EvidenceCmdArgs) -> Result<u8> {
         ..a.detect.clone()
     })?;
     let opts = RunOpts {
-        output: Some(PathBuf::from(if cfg!(windows) {
-            "NUL"
-        } else {
-            "/dev/null"
-        })),
+        output: JsonOut::Discard,
         interval_s: 1.0,
         include_psd: false,
         realtime: false,

@@ -106,7 +106,7 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
         );
     }
     let opts = RunOpts {
-        output: a.output.clone(),
+        output: JsonOut::from_flag(a.output.as_deref()),
         interval_s: a.interval,
         include_psd: a.psd,
         realtime: a.realtime,

@@ -81,9 +81,28 @@ pub(crate) fn finish_sinks(sink: Option<crate::sink::GsmtapSink>) -> Result<()> 
     Ok(())
 }
 
+/// Where a headless run's JSON lines go.
+#[derive(Debug, Clone)]
+pub(crate) enum JsonOut {
+    /// Standard output.
+    Stdout,
+    /// A file (created 0600).
+    File(PathBuf),
+    /// Nowhere: the caller reads the observations and the monitor itself (`decode`, `evidence`).
+    Discard,
+}
+
+impl JsonOut {
+    /// `-o FILE` or stdout.
+    pub(crate) fn from_flag(path: Option<&std::path::Path>) -> JsonOut {
+        path.map_or(JsonOut::Stdout, |p| JsonOut::File(p.to_path_buf()))
+    }
+}
+
 /// How a headless run is set up.
 pub(crate) struct RunOpts {
-    pub(crate) output: Option<PathBuf>,
+    /// Where the JSON lines go.
+    pub(crate) output: JsonOut,
     pub(crate) interval_s: f64,
     pub(crate) include_psd: bool,
     pub(crate) realtime: bool,
@@ -133,7 +152,11 @@ pub(crate) fn run_replay_detect(
         include_psd: opts.include_psd,
         ..SpectrumStageConfig::default()
     };
-    let mut out = output_writer(opts.output.as_deref())?;
+    let mut out: Box<dyn Write> = match &opts.output {
+        JsonOut::Stdout => output_writer(None)?,
+        JsonOut::File(p) => output_writer(Some(p))?,
+        JsonOut::Discard => Box::new(std::io::sink()),
+    };
     write_json_line(
         &mut out,
         &serde_json::json!({"type": "source", "source": &info}),
