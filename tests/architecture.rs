@@ -247,12 +247,10 @@ fn the_checker_sees_a_circle() {
 /// length they may not exceed: each is to be split by concern (see the README's architecture
 /// section). A new file over the limit, or one of these growing, fails.
 const OVER_LIMIT: &[(&str, usize)] = &[
-    ("src/evidence/mod.rs", 1120),
-    ("src/report.rs", 1200),
-    ("src/tui/render.rs", 1060),
-    ("src/pipeline/gsm.rs", 1120),
-    ("dsp/src/gsm/rx/mod.rs", 1300),
-    ("dsp/src/filter.rs", 1330),
+    ("src/evidence/mod.rs", 1037),
+    ("src/report.rs", 1117),
+    ("src/tui/render.rs", 1049),
+    ("dsp/src/gsm/rx/mod.rs", 1289),
 ];
 
 #[test]
