@@ -128,7 +128,7 @@ struct ScanArgs {
     camp: f64,
     /// Virtual tuner rate over a recording (or --virtual-tuner), S/s (default: half the
     /// recording's rate).
-    #[arg(long, value_name = "SPS", value_parser = parse_positive)]
+    #[arg(long, value_name = "SPS", value_parser = crate::limits::parse_rate_arg)]
     tuner_rate: Option<f64>,
     /// Usable bandwidth per step, Hz (default: the hardware profile's, else 80% of the rate).
     #[arg(long, value_name = "HZ", value_parser = parse_positive)]
@@ -218,10 +218,10 @@ struct SynthArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Override the scene's sample rate.
-    #[arg(long, value_name = "SPS", value_parser = parse_positive)]
+    #[arg(long, value_name = "SPS", value_parser = crate::limits::parse_rate_arg)]
     rate: Option<f64>,
     /// Override the scene's centre frequency.
-    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    #[arg(long, value_name = "HZ", value_parser = crate::limits::parse_freq_arg)]
     freq: Option<f64>,
     /// Override the scene's sample encoding.
     #[arg(long, value_enum)]
@@ -298,16 +298,16 @@ struct InputArgs {
     #[arg(long, value_name = "FMT", value_parser = parse_format)]
     format: Option<SampleFormat>,
     /// Sample rate in samples/s (raw files, receivers), e.g. 2.048e6.
-    #[arg(long, value_name = "SPS", value_parser = parse_positive)]
+    #[arg(long, value_name = "SPS", value_parser = crate::limits::parse_rate_arg)]
     rate: Option<f64>,
     /// Centre frequency in Hz (overrides the file's), e.g. 941e6.
-    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    #[arg(long, value_name = "HZ", value_parser = crate::limits::parse_freq_arg)]
     freq: Option<f64>,
     /// Receiver gain in dB (live).
-    #[arg(long, value_name = "DB")]
+    #[arg(long, value_name = "DB", allow_hyphen_values = true, value_parser = crate::limits::parse_gain_arg)]
     gain: Option<f64>,
     /// Receiver frequency correction in ppm (live).
-    #[arg(long, value_name = "PPM", allow_hyphen_values = true)]
+    #[arg(long, value_name = "PPM", allow_hyphen_values = true, value_parser = crate::limits::parse_ppm_arg)]
     ppm: Option<f64>,
     /// Live: when the receiver is lost (unplugged, stream failing), reopen it up to N times,
     /// waiting 0.5 s, 1 s, 2 s … (at most 30 s) between attempts; 0 ends the stream at the loss.
@@ -620,9 +620,11 @@ fn report_file_size_limit_as_write_error() {
 pub fn main() -> ExitCode {
     #[cfg(unix)]
     report_file_size_limit_as_write_error();
+    crate::term::install_stdout_guard();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        Err(e) if crate::term::is_broken_pipe(&e) => ExitCode::from(crate::term::EXIT_BROKEN_PIPE),
         Err(e) => {
             let mut msg = format!("{e}");
             for cause in e.chain().skip(1) {
@@ -723,10 +725,11 @@ fn max_samples(a: &InputArgs, src: &dyn SampleSource) -> Option<u64> {
 
 fn output_writer(path: Option<&Path>) -> Result<Box<dyn Write>> {
     Ok(match path {
-        Some(p) => Box::new(std::io::BufWriter::new(
+        Some(p) => Box::new(std::io::BufWriter::new(crate::term::NamedWriter::new(
             sigmf::create_private(p).with_context(|| format!("{}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            p.display().to_string(),
+        ))),
+        None => Box::new(crate::term::stdout()),
     })
 }
 
@@ -2052,7 +2055,11 @@ fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
         BlockAssembler, ChannelCombination, ChannelKind, parse_burst_line, xcch_decode_bursts,
     };
     use towerwatch_dsp::gsm::l3;
-    let text = std::fs::read_to_string(&a.file).with_context(|| format!("{}", a.file.display()))?;
+    let text = crate::limits::read_text_capped(
+        &a.file,
+        crate::limits::MAX_LISTING_BYTES,
+        "a burst listing",
+    )?;
     let mut asm = BlockAssembler::new();
     asm.set_timeslot(
         0,
@@ -2071,7 +2078,8 @@ fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
     let (mut bad_lines, mut blocks_ok, mut blocks_failed, mut malformed) = (0u64, 0u64, 0u64, 0u64);
     let mut summary = CellSummary::default();
     let mut sch = std::collections::BTreeMap::<u8, u64>::new();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut segments = crate::privacy::SegmentTracker::default();
+    let mut out = crate::term::stdout();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let b = match parse_burst_line(line) {
             Ok(b) => b,
@@ -2095,6 +2103,12 @@ fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
         };
         blocks_ok += 1;
         let parsed = l3::parse_block(block.kind, &frame);
+        // Every frame is listed through the one masking rule (deny by default), whatever parsed.
+        let classes = match block.kind {
+            ChannelKind::Bcch | ChannelKind::Ccch => crate::privacy::ccch_classes(&frame),
+            kind => segments.classify(kind, block.timeslot, block.sub_channel, &frame),
+        };
+        let listing = crate::privacy::hex(&frame, &classes, a.reveal_identities);
         let (name, masked) = match &parsed {
             Ok(Some(m)) => {
                 if block.timeslot == 0
@@ -2102,13 +2116,12 @@ fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
                 {
                     summary.observe(m);
                 }
-                let hex = crate::pipeline::gsm::frame_hex(&frame, m, a.reveal_identities);
-                (m.name(), hex)
+                (m.name(), listing)
             }
-            Ok(None) => ("L2 fill / no L3".to_string(), hex_plain(&frame)),
+            Ok(None) => ("L2 fill / no L3".to_string(), listing),
             Err(e) => {
                 malformed += 1;
-                (format!("malformed: {e}"), hex_plain(&frame))
+                (format!("malformed: {e}"), listing)
             }
         };
         writeln!(
@@ -2176,13 +2189,6 @@ fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
     )?;
     out.flush()?;
     Ok(0)
-}
-
-fn hex_plain(d: &[u8]) -> String {
-    d.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn synth(a: SynthArgs) -> Result<u8> {
@@ -2318,8 +2324,11 @@ fn scan(a: ScanArgs) -> Result<u8> {
 /// `towerwatch locate`: estimate a transmitter's position from power-versus-position samples.
 fn locate(a: LocateArgs) -> Result<u8> {
     use crate::locate::{ChannelKey, LocateConfig, Method};
-    let text =
-        std::fs::read_to_string(&a.input).with_context(|| format!("{}", a.input.display()))?;
+    let text = crate::limits::read_text_capped(
+        &a.input,
+        crate::limits::MAX_LISTING_BYTES,
+        "a locate input",
+    )?;
     let is_csv = a
         .input
         .extension()

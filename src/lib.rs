@@ -13,14 +13,17 @@ pub mod detect;
 pub mod evidence;
 pub mod finder;
 pub mod gps;
+pub mod limits;
 #[cfg(feature = "soapy")]
 pub mod live;
 pub mod locate;
 pub mod observation;
 pub mod pipeline;
+pub mod privacy;
 pub mod profile;
 pub mod report;
 pub mod sink;
 pub mod source;
 pub mod synth;
+pub mod term;
 pub mod tui;
