@@ -236,10 +236,12 @@ impl Profile {
     /// Load and validate a profile file; its id is the file name without extension.
     pub fn load(path: impl AsRef<Path>) -> Result<Profile, ProfileError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::limits::read_text_capped_io(path, crate::limits::MAX_CONFIG_BYTES, "a profile")
+                .map_err(|source| ProfileError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
         let id = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())

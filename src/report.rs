@@ -997,11 +997,7 @@ fn frame_rows(frames: &[&PcapFrame], opts: &ReportOptions) -> String {
         "<table><tr><th>ARFCN</th><th>FN</th><th>channel</th><th>message</th><th>L2 frame (hex)</th></tr>",
     );
     for f in frames.iter().take(MAX_LISTED_FRAMES) {
-        let frame = if opts.reveal_identities {
-            f.frame
-        } else {
-            gsmtap::mask_identities(&f.frame)
-        };
+        let frame = crate::privacy::ccch_frame_out(&f.frame, opts.reveal_identities);
         let name = towerwatch_dsp::gsm::l3::parse_ccch_frame(&frame)
             .map_or_else(|e| format!("unparsed: {e}"), |m| m.name());
         let ch = match f.header.sub_type {

@@ -73,7 +73,12 @@ pub fn engine(a: &DetectArgs) -> Result<Option<Engine>, SetupError> {
     };
     let (cfg, scoring) = match &a.detectors {
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| SetupError::Io(p.clone(), e))?;
+            let text = crate::limits::read_text_capped_io(
+                p,
+                crate::limits::MAX_CONFIG_BYTES,
+                "a detector configuration",
+            )
+            .map_err(|e| SetupError::Io(p.clone(), e))?;
             (
                 DetectConfig::parse(&text, &["scoring"])?,
                 ScoringConfig::parse(&text).map_err(|e| SetupError::Scoring(p.clone(), e))?,

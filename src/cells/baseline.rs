@@ -186,7 +186,12 @@ impl Baseline {
 
     /// Read a baseline file.
     pub fn load(path: &Path) -> Result<Baseline, BaselineError> {
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io {
+        let text = crate::limits::read_text_capped_io(
+            path,
+            crate::limits::MAX_BASELINE_BYTES,
+            "a baseline",
+        )
+        .map_err(|source| BaselineError::Io {
             path: path.to_path_buf(),
             source,
         })?;

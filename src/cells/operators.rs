@@ -108,7 +108,12 @@ impl Operators {
 
     /// Read an operators file.
     pub fn load(path: &Path) -> Result<Operators, OperatorsError> {
-        let text = std::fs::read_to_string(path).map_err(|source| OperatorsError::Io {
+        let text = crate::limits::read_text_capped_io(
+            path,
+            crate::limits::MAX_CONFIG_BYTES,
+            "an operators file",
+        )
+        .map_err(|source| OperatorsError::Io {
             path: path.to_path_buf(),
             source,
         })?;

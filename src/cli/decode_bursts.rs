@@ -1,6 +1,6 @@
 //! `towerwatch decode-bursts`: decode a gr-gsm-style burst listing.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -26,7 +26,11 @@ pub(crate) fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
         BlockAssembler, ChannelCombination, ChannelKind, parse_burst_line, xcch_decode_bursts,
     };
     use towerwatch_dsp::gsm::l3;
-    let text = std::fs::read_to_string(&a.file).with_context(|| format!("{}", a.file.display()))?;
+    let text = crate::limits::read_text_capped(
+        &a.file,
+        crate::limits::MAX_LISTING_BYTES,
+        "a burst listing",
+    )?;
     let mut asm = BlockAssembler::new();
     asm.set_timeslot(
         0,
@@ -45,7 +49,8 @@ pub(crate) fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
     let (mut bad_lines, mut blocks_ok, mut blocks_failed, mut malformed) = (0u64, 0u64, 0u64, 0u64);
     let mut summary = CellSummary::default();
     let mut sch = std::collections::BTreeMap::<u8, u64>::new();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut segments = crate::privacy::SegmentTracker::default();
+    let mut out = crate::term::stdout();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let b = match parse_burst_line(line) {
             Ok(b) => b,
@@ -69,6 +74,12 @@ pub(crate) fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
         };
         blocks_ok += 1;
         let parsed = l3::parse_block(block.kind, &frame);
+        // Every frame is listed through the one masking rule (deny by default), whatever parsed.
+        let classes = match block.kind {
+            ChannelKind::Bcch | ChannelKind::Ccch => crate::privacy::ccch_classes(&frame),
+            kind => segments.classify(kind, block.timeslot, block.sub_channel, &frame),
+        };
+        let listing = crate::privacy::hex(&frame, &classes, a.reveal_identities);
         let (name, masked) = match &parsed {
             Ok(Some(m)) => {
                 if block.timeslot == 0
@@ -76,13 +87,12 @@ pub(crate) fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
                 {
                     summary.observe(m);
                 }
-                let hex = crate::pipeline::gsm::frame_hex(&frame, m, a.reveal_identities);
-                (m.name(), hex)
+                (m.name(), listing)
             }
-            Ok(None) => ("L2 fill / no L3".to_string(), hex_plain(&frame)),
+            Ok(None) => ("L2 fill / no L3".to_string(), listing),
             Err(e) => {
                 malformed += 1;
-                (format!("malformed: {e}"), hex_plain(&frame))
+                (format!("malformed: {e}"), listing)
             }
         };
         writeln!(
@@ -150,11 +160,4 @@ pub(crate) fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
     )?;
     out.flush()?;
     Ok(0)
-}
-
-pub(crate) fn hex_plain(d: &[u8]) -> String {
-    d.iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }

@@ -28,16 +28,16 @@ pub(crate) struct InputArgs {
     #[arg(long, value_name = "FMT", value_parser = parse_format)]
     pub(crate) format: Option<SampleFormat>,
     /// Sample rate in samples/s (raw files, receivers), e.g. 2.048e6.
-    #[arg(long, value_name = "SPS", value_parser = parse_positive)]
+    #[arg(long, value_name = "SPS", value_parser = crate::limits::parse_rate_arg)]
     pub(crate) rate: Option<f64>,
     /// Centre frequency in Hz (overrides the file's), e.g. 941e6.
-    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    #[arg(long, value_name = "HZ", value_parser = crate::limits::parse_freq_arg)]
     pub(crate) freq: Option<f64>,
     /// Receiver gain in dB (live).
-    #[arg(long, value_name = "DB")]
+    #[arg(long, value_name = "DB", allow_hyphen_values = true, value_parser = crate::limits::parse_gain_arg)]
     pub(crate) gain: Option<f64>,
     /// Receiver frequency correction in ppm (live).
-    #[arg(long, value_name = "PPM", allow_hyphen_values = true)]
+    #[arg(long, value_name = "PPM", allow_hyphen_values = true, value_parser = crate::limits::parse_ppm_arg)]
     pub(crate) ppm: Option<f64>,
     /// Live: when the receiver is lost (unplugged, stream failing), reopen it up to N times,
     /// waiting 0.5 s, 1 s, 2 s … (at most 30 s) between attempts; 0 ends the stream at the loss.

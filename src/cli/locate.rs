@@ -38,8 +38,11 @@ pub(crate) struct LocateArgs {
 /// `towerwatch locate`: estimate a transmitter's position from power-versus-position samples.
 pub(crate) fn locate(a: LocateArgs) -> Result<u8> {
     use crate::locate::{ChannelKey, LocateConfig, Method};
-    let text =
-        std::fs::read_to_string(&a.input).with_context(|| format!("{}", a.input.display()))?;
+    let text = crate::limits::read_text_capped(
+        &a.input,
+        crate::limits::MAX_LISTING_BYTES,
+        "a locate input",
+    )?;
     let is_csv = a
         .input
         .extension()

@@ -150,9 +150,11 @@ fn report_file_size_limit_as_write_error() {
 pub fn main() -> ExitCode {
     #[cfg(unix)]
     report_file_size_limit_as_write_error();
+    crate::term::install_stdout_guard();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        Err(e) if crate::term::is_broken_pipe(&e) => ExitCode::from(crate::term::EXIT_BROKEN_PIPE),
         Err(e) => {
             let mut msg = format!("{e}");
             for cause in e.chain().skip(1) {

@@ -8,10 +8,11 @@ use std::time::Instant;
 
 pub(crate) fn output_writer(path: Option<&Path>) -> Result<Box<dyn Write>> {
     Ok(match path {
-        Some(p) => Box::new(std::io::BufWriter::new(
+        Some(p) => Box::new(std::io::BufWriter::new(crate::term::NamedWriter::new(
             sigmf::create_private(p).with_context(|| format!("{}", p.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            p.display().to_string(),
+        ))),
+        None => Box::new(crate::term::stdout()),
     })
 }
 

@@ -37,7 +37,7 @@ pub(crate) struct ScanArgs {
     pub(crate) camp: f64,
     /// Virtual tuner rate over a recording (or --virtual-tuner), S/s (default: half the
     /// recording's rate).
-    #[arg(long, value_name = "SPS", value_parser = parse_positive)]
+    #[arg(long, value_name = "SPS", value_parser = crate::limits::parse_rate_arg)]
     pub(crate) tuner_rate: Option<f64>,
     /// Usable bandwidth per step, Hz (default: the hardware profile's, else 80% of the rate).
     #[arg(long, value_name = "HZ", value_parser = parse_positive)]

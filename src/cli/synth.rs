@@ -20,10 +20,10 @@ pub(crate) struct SynthArgs {
     #[arg(long)]
     pub(crate) seed: Option<u64>,
     /// Override the scene's sample rate.
-    #[arg(long, value_name = "SPS", value_parser = parse_positive)]
+    #[arg(long, value_name = "SPS", value_parser = crate::limits::parse_rate_arg)]
     pub(crate) rate: Option<f64>,
     /// Override the scene's centre frequency.
-    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    #[arg(long, value_name = "HZ", value_parser = crate::limits::parse_freq_arg)]
     pub(crate) freq: Option<f64>,
     /// Override the scene's sample encoding.
     #[arg(long, value_enum)]

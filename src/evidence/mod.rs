@@ -872,11 +872,7 @@ fn write_bundle(
                 0
             },
         };
-        let frame = if cfg.reveal_identities {
-            f.raw
-        } else {
-            gsmtap::mask_identities(&f.raw)
-        };
+        let frame = crate::privacy::ccch_frame_out(&f.raw, cfg.reveal_identities);
         let ends = (Ipv4Addr::LOCALHOST, gsmtap::UDP_PORT);
         p.write_udp(
             pcap_base + f.time_s,

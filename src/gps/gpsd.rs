@@ -205,6 +205,8 @@ fn session(
                     s.counters.gpsd = Some(dec.counters.clone());
                 }
             }
+            // A line longer than the cap is dropped (its tail then fails to parse, counted).
+            Ok(_) if buf.len() > crate::limits::MAX_LINE_BYTES => buf.clear(),
             Ok(_) => {} // partial line at a timeout boundary: keep reading
             Err(e)
                 if matches!(

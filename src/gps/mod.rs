@@ -18,7 +18,6 @@ pub mod nmea;
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -428,20 +427,22 @@ fn read_nmea_live(
 ) {
     let mut dec = nmea::NmeaDecoder::new(label);
     let mut reader = std::io::BufReader::new(file);
-    let mut buf = Vec::new();
+    let mut line = String::new();
     let started = Instant::now();
     let mut t0: Option<f64> = None;
     while !stop.load(Ordering::Relaxed) {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => {
+        // Lines are capped (a device or /dev/zero may never send a newline): a longer one is cut
+        // and fails its checksum, counted like any corrupt sentence.
+        match crate::limits::read_line_capped(&mut reader, &mut line, crate::limits::MAX_LINE_BYTES)
+        {
+            Ok(None) => {
                 if paced {
                     break; // the file is done; the last fix goes stale by itself
                 }
                 std::thread::sleep(Duration::from_millis(200));
                 continue;
             }
-            Ok(_) => {}
+            Ok(Some(_)) => {}
             Err(e) => {
                 if let Ok(mut s) = state.lock() {
                     s.problem = Some(format!("{label}: {e}"));
@@ -449,7 +450,7 @@ fn read_nmea_live(
                 break;
             }
         }
-        let line = String::from_utf8_lossy(&buf);
+        line.push('\n');
         let ev = dec.feed(&line);
         if paced && let Some(ev) = &ev {
             let t = ev.day_s().or(ev.unix_s());
@@ -492,10 +493,13 @@ pub struct Track {
 impl Track {
     /// Read an NMEA file whole.
     pub fn load(path: &Path, stale_s: f64) -> Result<Track, GpsError> {
-        let text = std::fs::read(path).map_err(|e| GpsError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
+        let text =
+            crate::limits::read_capped(path, crate::limits::MAX_LISTING_BYTES, "an NMEA track")
+                .map_err(|e| e.into_io())
+                .map_err(|e| GpsError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                })?;
         let text = String::from_utf8_lossy(&text);
         let t = Track::from_lines(text.lines(), &format!("nmea:{}", path.display()), stale_s);
         if t.events.is_empty() {

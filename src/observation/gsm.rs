@@ -192,11 +192,11 @@ pub struct DedicatedObs {
     /// The L2 frame as received (never serialised).
     #[serde(skip)]
     pub raw: [u8; 23],
-    /// First octet of `raw` that is private (identities, SMS content), if any: sinks that write
-    /// frames overwrite from there to the end of the information field unless asked for clear
-    /// output (`crate::pipeline::gsm::dedicated_masked_frame`).
+    /// `raw` with its private octets (identities, SMS content, anything not known to be free of
+    /// them) masked ([`crate::privacy`]): what sinks that write frames write unless asked for
+    /// clear output.
     #[serde(skip)]
-    pub mask_from: Option<usize>,
+    pub masked: [u8; 23],
 }
 
 /// Decode counters of one carrier.

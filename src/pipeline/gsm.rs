@@ -638,7 +638,7 @@ fn emit(r: &mut CarrierRx, rate_sps: f64, cfg: &GsmStageConfig, out: &mut Vec<Ob
                         name,
                         l2_hex: cfg
                             .include_hex
-                            .then(|| frame_hex(&f.data, &message, cfg.reveal_identities)),
+                            .then(|| crate::privacy::ccch_hex(&f.data, cfg.reveal_identities)),
                         message: masked_json(&message, cfg.reveal_identities),
                         parsed: message,
                         raw: f.data,
@@ -731,7 +731,7 @@ fn dedicated_obs(
     (sample_index, time_s): (u64, f64),
     cfg: &GsmStageConfig,
 ) -> Option<DedicatedObs> {
-    let (sapi, lapdm, parsed, mask_from) = match f.kind {
+    let (sapi, lapdm, parsed, classes) = match f.kind {
         ChannelKind::Sacch => {
             let Ok(s) = l3::parse_sacch(&f.data) else {
                 r.ded.malformed += 1;
@@ -749,12 +749,11 @@ fn dedicated_obs(
                     return None;
                 }
             };
-            let private = parsed.as_ref().is_some_and(Message::is_private);
             (
                 s.sapi,
                 control_text(&s.control, false),
                 parsed,
-                private.then_some(4 + 3),
+                crate::privacy::dedicated_classes(f.kind, &f.data, false),
             )
         }
         _ => {
@@ -793,13 +792,12 @@ fn dedicated_obs(
                 },
                 None => None,
             };
-            // Private octets: a segment (the message is not known yet, or continues one), or a
-            // message with identities or SMS content. The PD and message type of a message's
-            // first octets stay visible.
-            let segment = lf.more || continuing;
-            let private = segment || parsed.as_ref().is_some_and(Message::is_private);
-            let mask_from = private.then_some(if continuing { 3 } else { 3 + 2 });
-            (lf.sapi, text, parsed, mask_from)
+            // Private octets (crate::privacy): a segment is private past the message header (the
+            // message is not known yet) or whole (it continues one); a whole message keeps what
+            // its layout says is structure.
+            let continuing = continuing && matches!(lf.control, Control::I { .. });
+            let classes = crate::privacy::dedicated_classes(f.kind, &f.data, continuing);
+            (lf.sapi, text, parsed, classes)
         }
     };
     r.ded.frames += 1;
@@ -833,58 +831,17 @@ fn dedicated_obs(
         name,
         l2_hex: cfg
             .include_hex
-            .then(|| dedicated_hex(&f.data, if reveal { None } else { mask_from })),
+            .then(|| crate::privacy::hex(&f.data, &classes, reveal)),
         message,
         parsed,
         raw: f.data,
-        mask_from,
+        masked: crate::privacy::apply(&f.data, &classes),
     })
 }
 
-/// The end of the information field of a dedicated frame (format B: octet 2 holds the length;
-/// SACCH: the whole frame).
-fn info_end(data: &[u8; 23], from: usize) -> usize {
-    if from >= 4 + 3 {
-        23
-    } else {
-        (3 + usize::from(data[2] >> 2)).min(23)
-    }
-}
-
-/// A dedicated frame as hex, octets `mask_from..` of the information field shown as `**`.
-pub fn dedicated_hex(data: &[u8; 23], mask_from: Option<usize>) -> String {
-    data.iter()
-        .enumerate()
-        .map(|(i, b)| match mask_from {
-            Some(from) if i >= from && i < info_end(data, from) => "**".to_string(),
-            _ => format!("{b:02x}"),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// A dedicated frame with octets `mask_from..` of its information field overwritten with 0xff
-/// (for sinks that write frames).
-pub fn dedicated_masked_frame(data: &[u8; 23], mask_from: Option<usize>) -> [u8; 23] {
-    let mut out = *data;
-    if let Some(from) = mask_from {
-        let end = info_end(data, from);
-        for b in out.iter_mut().take(end).skip(from) {
-            *b = 0xff;
-        }
-    }
-    out
-}
-
-/// A dedicated message as JSON: SMS text and addresses masked ([`Message::mask_private`]) and
-/// mobile identities masked, unless `reveal`.
+/// A dedicated message as JSON, masked unless `reveal` ([`crate::privacy::message_json`]).
 pub fn masked_dedicated_json(m: &Message, reveal: bool) -> Value {
-    if reveal {
-        return serde_json::to_value(m).unwrap_or(Value::Null);
-    }
-    let mut m = m.clone();
-    m.mask_private();
-    masked_json(&m, false)
+    crate::privacy::message_json(m, reveal)
 }
 
 fn is_system_info(m: &Message) -> bool {
@@ -901,97 +858,15 @@ fn is_system_info(m: &Message) -> bool {
     )
 }
 
-fn has_identities(m: &Message) -> bool {
-    matches!(
-        m,
-        Message::PagingRequest1(_) | Message::PagingRequest2(_) | Message::PagingRequest3(_)
-    )
+/// The L2 frame of a BCCH/CCCH message as hex, private octets as `**` unless `reveal`
+/// ([`crate::privacy::ccch_hex`]; the message is not needed: masking is decided from the frame).
+pub fn frame_hex(data: &[u8; 23], _m: &Message, reveal: bool) -> String {
+    crate::privacy::ccch_hex(data, reveal)
 }
 
-/// The L2 frame as hex; in paging messages the octets after the message header (where the
-/// mobile identities are) are shown as `**` unless identities are revealed.
-pub fn frame_hex(data: &[u8; 23], m: &Message, reveal: bool) -> String {
-    let mask = !reveal && has_identities(m);
-    let l2_len = usize::from(data[0] >> 2).min(22);
-    let ids = crate::sink::gsmtap::identity_octets(data);
-    data.iter()
-        .enumerate()
-        .map(|(i, b)| {
-            // Octets 0..=3: pseudo length, PD, message type, page mode; then identities up to the
-            // L2 length, and any octet the parser reads as an identity beyond it (malformed
-            // frames).
-            if mask
-                && ((i >= 4 && i <= l2_len) || ids[i] != crate::sink::gsmtap::IdentityOctet::Keep)
-            {
-                "**".to_string()
-            } else {
-                format!("{b:02x}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The message as JSON with every mobile identity replaced by its masked form (its `Display`),
-/// unless `reveal`.
+/// The message as JSON, masked unless `reveal` ([`crate::privacy::message_json`]).
 pub fn masked_json(m: &Message, reveal: bool) -> Value {
-    let v = serde_json::to_value(m).unwrap_or(Value::Null);
-    if reveal { v } else { mask_value(v) }
-}
-
-fn mask_value(v: Value) -> Value {
-    match v {
-        Value::Object(map) => {
-            if map.len() == 1
-                && let Some((k, inner)) = map.iter().next()
-            {
-                let kind = k.as_str();
-                if matches!(kind, "Imsi" | "Imei" | "Imeisv" | "Tmsi") {
-                    return Value::String(mask_identity(kind, inner));
-                }
-            }
-            Value::Object(
-                map.into_iter()
-                    .map(|(k, v)| {
-                        // Paging Request 2/3 carry bare TMSIs (`tmsi1`, `tmsi2`, `tmsi: [..]`).
-                        let v = match (k.as_str(), v) {
-                            ("tmsi1" | "tmsi2", n @ Value::Number(_)) => {
-                                Value::String(mask_identity("Tmsi", &n))
-                            }
-                            ("tmsi", Value::Array(a)) => Value::Array(
-                                a.into_iter()
-                                    .map(|n| Value::String(mask_identity("Tmsi", &n)))
-                                    .collect(),
-                            ),
-                            (_, v) => mask_value(v),
-                        };
-                        (k, v)
-                    })
-                    .collect(),
-            )
-        }
-        Value::Array(a) => Value::Array(a.into_iter().map(mask_value).collect()),
-        other => other,
-    }
-}
-
-fn mask_identity(kind: &str, inner: &Value) -> String {
-    match (kind, inner) {
-        ("Tmsi", Value::Number(n)) => {
-            let t = n.as_u64().unwrap_or(0);
-            format!("TMSI 0x****{:04X}", t & 0xffff)
-        }
-        (_, Value::String(d)) => {
-            let keep = d.len().min(2);
-            format!(
-                "{} {}{}",
-                kind.to_uppercase(),
-                "X".repeat(d.len() - keep),
-                &d[d.len() - keep..]
-            )
-        }
-        _ => format!("{} (masked)", kind.to_uppercase()),
-    }
+    crate::privacy::message_json(m, reveal)
 }
 
 fn round3(x: f64) -> f64 {

@@ -59,6 +59,9 @@ pub enum SynthError {
     /// Writing the recording failed (a `crate::source::SourceError` from the SigMF writer).
     #[error(transparent)]
     Output(Box<dyn std::error::Error + Send + Sync>),
+    /// The scene file is not a regular file, too large, or not text (the message names it).
+    #[error(transparent)]
+    Limit(#[from] crate::limits::LimitError),
 }
 
 /// Options from the command line that override the scene file.
@@ -208,6 +211,13 @@ pub fn parse_scene(
             "scene: center_freq_hz = {center_freq_hz} must be > 0"
         )));
     }
+    crate::limits::check_freq_hz("scene: center_freq_hz", center_freq_hz)
+        .map_err(|e| invalid(e.to_string()))?;
+    crate::limits::check_rate_sps(
+        "scene: sample_rate_sps",
+        opts.sample_rate_sps.unwrap_or(s.sample_rate_sps),
+    )
+    .map_err(|e| invalid(e.to_string()))?;
     let seed = opts.seed.unwrap_or(s.seed);
     let reference_amplitude = match s.reference_level_dbfs {
         Some(db) if db <= 0.0 && db > -120.0 => Some(10f64.powf(db / 20.0)),
@@ -338,10 +348,7 @@ pub fn parse_scene(
 
 /// Read, parse and validate a scene file.
 pub fn load_scene(path: &Path, opts: &SynthOptions) -> Result<LoadedScene, SynthError> {
-    let text = std::fs::read_to_string(path).map_err(|e| SynthError::Read {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
+    let text = crate::limits::read_text_capped(path, crate::limits::MAX_CONFIG_BYTES, "a scene")?;
     parse_scene(path, &text, opts)
 }
 

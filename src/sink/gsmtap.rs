@@ -18,9 +18,8 @@
 //! | 14 | sub-slot (CCCH block index, SDCCH sub-channel) |
 //! | 15 | reserved, 0 |
 //!
-//! Privacy: the identity octets of Paging Requests are overwritten with `0xff` unless the user
-//! asked for clear output (see [`mask_identities`]); so are the private octets of dedicated
-//! frames (identities, SMS content: [`crate::pipeline::gsm::dedicated_masked_frame`]).
+//! Privacy: frames are masked by [`crate::privacy`] (deny by default) unless the user asked for
+//! clear output.
 
 use crate::observation::gsm::{DedicatedObs, MessageObs};
 use towerwatch_dsp::arfcn::Band;
@@ -231,93 +230,11 @@ pub fn packet(h: &Header, frame: &[u8; 23]) -> Vec<u8> {
     p
 }
 
-const PD_RR: u8 = 0x06;
-const MT_PAGING1: u8 = 0x21;
-const MT_PAGING2: u8 = 0x22;
-const MT_PAGING3: u8 = 0x24;
-const IEI_MOBILE_ID: u8 = 0x17;
-
-/// How an octet of an L2 frame is masked by [`mask_identities`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdentityOctet {
-    /// Not part of a subscriber identity.
-    Keep,
-    /// First octet of a Mobile Identity value: keeps its type and odd/even bits.
-    First,
-    /// Any other identity octet (digits, TMSI octets).
-    Identity,
-}
-
-/// Which octets of an L2 frame (pseudo-length octet first) the L3 parser reads as subscriber
-/// identities in a Paging Request (types 1, 2, 3; TS 44.018 §9.1.22–24). This follows the parser
-/// exactly (`towerwatch_dsp::gsm::l3`): mandatory identities are read wherever the pseudo length
-/// says the message ends, and an optional identity whose tag lies inside the pseudo length is read
-/// to its own length, so masking by the pseudo length alone would leave malformed frames readable.
-pub fn identity_octets(frame: &[u8; 23]) -> [IdentityOctet; 23] {
-    let mut out = [IdentityOctet::Keep; 23];
-    if frame[1] & 0x0f != PD_RR || frame[1] >> 4 != 0 {
-        return out;
-    }
-    // The parser's optional-IE condition: tag at body position < pseudo length − 2, i.e. frame
-    // index < 1 + pseudo length.
-    let end = 1 + usize::from(frame[0] >> 2);
-    match frame[2] {
-        MT_PAGING1 => {
-            // 3: page mode/channel needed; 4: MI1 length; 5..: MI1; then optional 0x17 TLV MI2.
-            let len = usize::from(frame[4]);
-            mark_mi(&mut out, 5, len);
-            let i = 5 + len;
-            if i < end && i + 1 < 23 && frame[i] == IEI_MOBILE_ID {
-                mark_mi(&mut out, i + 2, usize::from(frame[i + 1]));
-            }
-        }
-        MT_PAGING2 => {
-            // 4..8 TMSI1, 8..12 TMSI2, then optional 0x17 TLV MI3.
-            for o in &mut out[4..12] {
-                *o = IdentityOctet::Identity;
-            }
-            if 12 < end && frame[12] == IEI_MOBILE_ID {
-                mark_mi(&mut out, 14, usize::from(frame[13]));
-            }
-        }
-        MT_PAGING3 => {
-            // 4..20: four TMSIs.
-            for o in &mut out[4..20] {
-                *o = IdentityOctet::Identity;
-            }
-        }
-        _ => {}
-    }
-    out
-}
-
-/// Mark a Mobile Identity value of `len` octets from `at` (clipped to the frame).
-fn mark_mi(out: &mut [IdentityOctet; 23], at: usize, len: usize) {
-    for (k, o) in out.iter_mut().skip(at).take(len).enumerate() {
-        *o = if k == 0 {
-            IdentityOctet::First
-        } else {
-            IdentityOctet::Identity
-        };
-    }
-}
-
-/// Overwrite the subscriber identities of a Paging Request (types 1, 2, 3; TS 44.018 §9.1.22–24)
-/// in an L2 frame (pseudo-length octet first) with `0xff`, keeping the structure parseable:
-/// IE tags and lengths stay, a Mobile Identity keeps its type and odd/even bits (low nibble of
-/// its first octet; the first digit becomes a filler `f`), every following identity octet
-/// becomes `0xff`. TMSIs (type 4) become `ff ff ff ff`. Other messages are returned unchanged.
-/// The octets masked are those [`identity_octets`] names.
+/// A BCCH/CCCH L2 frame (pseudo-length octet first) with its private octets masked: every
+/// Mobile Identity's digits become fillers (its tag, length and type bits stay), and a message not
+/// known to be free of subscriber data is masked past its header ([`crate::privacy`]).
 pub fn mask_identities(frame: &[u8; 23]) -> [u8; 23] {
-    let mut f = *frame;
-    for (b, kind) in f.iter_mut().zip(identity_octets(frame)) {
-        match kind {
-            IdentityOctet::Keep => {}
-            IdentityOctet::First => *b = 0xf0 | (*b & 0x0f),
-            IdentityOctet::Identity => *b = 0xff,
-        }
-    }
-    f
+    crate::privacy::mask_ccch_frame(frame)
 }
 
 #[cfg(test)]

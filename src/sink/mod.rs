@@ -1,8 +1,8 @@
 //! Output sinks for decoded frames: GSMTAP over UDP and GSMTAP in a pcap file.
 //!
 //! Both carry the same packets (see [`gsmtap`]): a 16-octet GSMTAP v2 header and the 23-octet L2
-//! frame of every BCCH/CCCH message the GSM stage decodes. Subscriber identities in Paging
-//! Requests are overwritten with `0xff` ([`gsmtap::mask_identities`]) unless the user passed
+//! frame of every BCCH/CCCH message the GSM stage decodes. Subscriber identities and anything not
+//! known to be free of them are masked ([`crate::privacy`]) unless the user passed
 //! `--reveal-identities`. Nothing listens on a port: GSMTAP is only sent, and only when asked.
 
 pub mod gsmtap;
@@ -152,22 +152,14 @@ impl GsmtapSink {
             Observation::SystemInfo(m) | Observation::Ccch(m) => {
                 let (sig, snr) = self.levels.get(m.band, m.arfcn);
                 let h = gsmtap::header_for(m, sig, snr);
-                let frame = if self.reveal {
-                    m.raw
-                } else {
-                    gsmtap::mask_identities(&m.raw)
-                };
+                let frame = crate::privacy::ccch_frame_out(&m.raw, self.reveal);
                 let pkt = gsmtap::packet(&h, &frame);
                 self.send(&pkt, self.base_unix_s + m.time_s);
             }
             Observation::Dedicated(d) => {
                 let (sig, snr) = self.levels.get(d.band, d.arfcn);
                 let h = gsmtap::header_for_dedicated(d, sig, snr);
-                let frame = if self.reveal {
-                    d.raw
-                } else {
-                    crate::pipeline::gsm::dedicated_masked_frame(&d.raw, d.mask_from)
-                };
+                let frame = if self.reveal { d.raw } else { d.masked };
                 let pkt = gsmtap::packet(&h, &frame);
                 self.send(&pkt, self.base_unix_s + d.time_s);
             }

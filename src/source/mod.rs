@@ -172,6 +172,26 @@ pub struct FileOptions {
 /// Open any supported recording: SigMF (`.sigmf-meta`/`.sigmf-data`), WAV (`.wav`), or a raw IQ
 /// file (format from `--format` or the extension), or a synthetic spec (`synth:...`).
 pub fn open_file(path: &Path, opts: &FileOptions) -> Result<Box<dyn SampleSource>, SourceError> {
+    let src = open_file_unchecked(path, opts)?;
+    // Every source's declared rate and frequency (file name, SigMF, WAV header, synth:, scene:)
+    // is checked once here, before anything is sized from it.
+    let info = src.info();
+    let bad = |e: crate::limits::LimitError| SourceError::Format {
+        path: path.to_path_buf(),
+        problem: e.to_string(),
+    };
+    crate::limits::check_rate_sps("sample rate", info.sample_rate_sps).map_err(bad)?;
+    crate::limits::check_freq_hz("centre frequency", info.center_freq_hz).map_err(bad)?;
+    for seg in &info.segments {
+        crate::limits::check_freq_hz("capture frequency", seg.frequency_hz).map_err(bad)?;
+    }
+    Ok(src)
+}
+
+fn open_file_unchecked(
+    path: &Path,
+    opts: &FileOptions,
+) -> Result<Box<dyn SampleSource>, SourceError> {
     let s = path.to_string_lossy();
     if s.starts_with("synth:") {
         return Ok(Box::new(synthetic::SynthSource::from_spec(&s)?));

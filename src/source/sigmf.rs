@@ -143,7 +143,12 @@ impl SigmfMeta {
     /// Read and validate `NAME.sigmf-meta` (given either file of the pair).
     pub fn load(path: &Path) -> Result<SigmfMeta, SourceError> {
         let (meta_path, data_path) = paths_for(path);
-        let text = fs::read_to_string(&meta_path).map_err(|e| SourceError::io(&meta_path, e))?;
+        let text = crate::limits::read_text_capped_io(
+            &meta_path,
+            crate::limits::MAX_META_BYTES,
+            "SigMF metadata",
+        )
+        .map_err(|e| SourceError::io(&meta_path, e))?;
         Self::parse(&text, meta_path, data_path)
     }
 

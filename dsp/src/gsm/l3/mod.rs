@@ -11,6 +11,7 @@ pub mod dtap;
 pub mod freq;
 pub mod ie;
 pub mod lapdm;
+pub mod privacy;
 mod si;
 pub mod sms;
 mod summary;
@@ -434,9 +435,12 @@ impl Message {
         }
     }
 
-    /// Whether the message carries a subscriber identity or SMS content.
+    /// Whether the message may carry a subscriber identity or SMS content: deny by default, so
+    /// a message whose type is not known (`Unknown`) counts as private. Which octets of a frame
+    /// to mask is [`privacy`]'s business.
     pub fn is_private(&self) -> bool {
         match self {
+            Message::Unknown { .. } => true,
             Message::PagingRequest1(_)
             | Message::PagingRequest2(_)
             | Message::PagingRequest3(_)
