@@ -13,7 +13,6 @@ use crate::pipeline::{Event, Pipeline, PipelineConfig, SpectrumStageConfig};
 use crate::source::{FileOptions, open_file};
 use crate::synth::{SynthOptions, load_scene};
 use anyhow::{Context, Result, anyhow, bail};
-use clap::Args;
 use num_complex::Complex32;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -29,28 +28,22 @@ use towerwatch_dsp::gsm::synth::{Scene, SceneConfig};
 use towerwatch_dsp::signal::{Rng, add_noise};
 use towerwatch_dsp::spectrum::{Welch, WelchConfig, Window};
 
-/// Arguments of `towerwatch bench`.
-#[derive(Args, Debug)]
-pub struct BenchArgs {
+/// What `towerwatch bench` runs (its flags: `cli::bench::BenchArgs`).
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
     /// Multiply every stage's default signal length by this (1 = a run of about 3 minutes on
     /// one core; 10 for steadier figures).
-    #[arg(long, default_value_t = 1.0)]
     pub scale: f64,
     /// Run only the stages whose names contain this text.
-    #[arg(long)]
     pub only: Option<String>,
     /// Where to write the generated signals (default: a new folder in the temp directory,
     /// removed afterwards).
-    #[arg(long, value_name = "DIR")]
     pub work_dir: Option<PathBuf>,
     /// Internal: run one stage in this process and print its JSON line.
-    #[arg(long, hide = true)]
     pub stage: Option<String>,
     /// Internal: the stage's input file.
-    #[arg(long, hide = true)]
     pub input: Option<PathBuf>,
     /// Internal: seconds of signal for the stage.
-    #[arg(long, hide = true)]
     pub seconds: Option<f64>,
 }
 
@@ -137,7 +130,7 @@ const STAGES: &[StageDef] = &[
 ];
 
 /// Runs `towerwatch bench`.
-pub fn run(a: &BenchArgs) -> Result<u8> {
+pub fn run(a: &BenchOptions) -> Result<u8> {
     if let Some(stage) = &a.stage {
         let r = run_stage(stage, a.input.as_deref(), a.seconds.unwrap_or(1.0))?;
         println!("{}", serde_json::to_string(&r)?);
@@ -161,7 +154,7 @@ pub fn run(a: &BenchArgs) -> Result<u8> {
     result
 }
 
-fn run_all(a: &BenchArgs, dir: &Path) -> Result<u8> {
+fn run_all(a: &BenchOptions, dir: &Path) -> Result<u8> {
     let exe = std::env::current_exe().context("finding the towerwatch binary")?;
     let selected: Vec<&StageDef> = STAGES
         .iter()

@@ -1,32 +1,24 @@
-//! Command-line glue for detection: the `replay` flags that load the baseline, operators and
-//! detector config, and the `baseline` / `detectors` subcommands (which need no pipeline).
-//! `src/cli.rs` only dispatches here.
+//! Setting detection up: the baseline, operators and detector configuration files a run names
+//! (`cli::input::DetectArgs` are the flags), loaded into a detection engine.
 
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Subcommand};
-
 use super::{Engine, ScoringConfig};
-use crate::cells::opencellid::{self, BBox};
-use crate::cells::{Baseline, CellRegistry, CellStatus, Cgi, Operators, operators};
+use crate::cells::{Baseline, CellRegistry, Operators};
 use crate::detect::{self, DetectConfig};
 
-/// Detection flags of `replay`.
-#[derive(Args, Debug, Clone, Default)]
-pub struct DetectArgs {
+/// What a run's detection is built from (the flags every run mode shares).
+#[derive(Debug, Clone, Default)]
+pub struct DetectSettings {
     /// Baseline file of this area (`towerwatch survey`); without it the baseline detectors stay
     /// silent.
-    #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Operators file (MCC/MNC, ARFCN holdings). Default: the built-in example (MCC 262) — set
     /// your own per country (`towerwatch baseline operators` prints the example).
-    #[arg(long, value_name = "FILE")]
     pub operators: Option<PathBuf>,
     /// Detector thresholds and scoring: TOML with one table per detector id and `[scoring]`.
-    #[arg(long, value_name = "FILE")]
     pub detectors: Option<PathBuf>,
     /// Observations only: no detectors, no alerts.
-    #[arg(long)]
     pub no_detect: bool,
 }
 
@@ -62,7 +54,7 @@ pub fn load_baseline(path: Option<&Path>) -> Result<Baseline, SetupError> {
 }
 
 /// Build the detection engine from the flags (`None` with `--no-detect`).
-pub fn engine(a: &DetectArgs) -> Result<Option<Engine>, SetupError> {
+pub fn engine(a: &DetectSettings) -> Result<Option<Engine>, SetupError> {
     if a.no_detect {
         return Ok(None);
     }
@@ -92,141 +84,4 @@ pub fn engine(a: &DetectArgs) -> Result<Option<Engine>, SetupError> {
         dets,
         scoring,
     )))
-}
-
-/// `towerwatch baseline …`.
-#[derive(Args, Debug)]
-pub struct BaselineArgs {
-    /// What to do.
-    #[command(subcommand)]
-    pub command: BaselineCommand,
-}
-
-/// Baseline subcommands.
-#[derive(Subcommand, Debug)]
-pub enum BaselineCommand {
-    /// Add the GSM cells of an OpenCelliD CSV export (offline), filtered by MCC and box.
-    ImportOpencellid {
-        /// The CSV (header radio,mcc,net,area,cell,unit,lon,lat,range,samples,…).
-        file: PathBuf,
-        /// Keep only this MCC.
-        #[arg(long)]
-        mcc: Option<u16>,
-        /// Keep only cells inside `lat1,lon1,lat2,lon2`.
-        #[arg(long, value_name = "LAT1,LON1,LAT2,LON2", allow_hyphen_values = true)]
-        bbox: Option<String>,
-        /// Baseline to write (extended when it exists).
-        #[arg(short, long, value_name = "FILE")]
-        output: PathBuf,
-    },
-    /// Mark a cell (MCC-MNC-LAC-CI) good or suspect in a baseline file.
-    Mark {
-        /// The cell, e.g. 262-01-4101-10011.
-        cell: String,
-        /// Checked: legitimate.
-        #[arg(long, conflicts_with = "suspect", required_unless_present = "suspect")]
-        good: bool,
-        /// Suspect: report any sighting (severity high).
-        #[arg(long)]
-        suspect: bool,
-        /// The baseline file (created when missing).
-        #[arg(long, value_name = "FILE", default_value = "baseline.toml")]
-        baseline: PathBuf,
-    },
-    /// Print the built-in operators file (an example: copy it, set it for your country, pass
-    /// it with --operators).
-    Operators,
-}
-
-/// Run a baseline subcommand; returns the exit status.
-pub fn baseline_command(a: &BaselineArgs) -> Result<u8, SetupError> {
-    match &a.command {
-        BaselineCommand::ImportOpencellid {
-            file,
-            mcc,
-            bbox,
-            output,
-        } => {
-            let bbox = match bbox {
-                Some(s) => Some(BBox::parse(s).ok_or_else(|| {
-                    SetupError::Arg(format!("--bbox '{s}': expected lat1,lon1,lat2,lon2"))
-                })?),
-                None => None,
-            };
-            let mut b = if output.exists() {
-                Baseline::load(output)?
-            } else {
-                Baseline::default()
-            };
-            let rep = opencellid::import(file, *mcc, bbox, &mut b)?;
-            b.save(output)?;
-            eprintln!(
-                "towerwatch: {} rows, {} GSM cells imported, {} filtered out, {} malformed → {}",
-                rep.rows,
-                rep.imported,
-                rep.filtered,
-                rep.malformed,
-                output.display()
-            );
-            Ok(0)
-        }
-        BaselineCommand::Mark {
-            cell,
-            good,
-            suspect: _,
-            baseline,
-        } => {
-            let cgi = Cgi::parse(cell).ok_or_else(|| {
-                SetupError::Baseline(crate::cells::BaselineError::BadCgi(cell.clone()))
-            })?;
-            let mut b = if baseline.exists() {
-                Baseline::load(baseline)?
-            } else {
-                Baseline::default()
-            };
-            let status = if *good {
-                CellStatus::Good
-            } else {
-                CellStatus::Suspect
-            };
-            let n = b.mark(cgi, status);
-            b.save(baseline)?;
-            eprintln!(
-                "towerwatch: {cgi} marked {} ({} entr{} updated{}) in {}",
-                if *good { "good" } else { "suspect" },
-                n,
-                if n == 1 { "y" } else { "ies" },
-                if n == 0 { ", added" } else { "" },
-                baseline.display()
-            );
-            Ok(0)
-        }
-        BaselineCommand::Operators => {
-            print!("{}", operators::DEFAULT_OPERATORS_TOML);
-            Ok(0)
-        }
-    }
-}
-
-/// `towerwatch detectors`.
-#[derive(Args, Debug)]
-pub struct DetectorsArgs {
-    /// Print the catalogue as markdown (docs/detectors.md).
-    #[arg(long)]
-    pub markdown: bool,
-}
-
-/// List the detectors (or print the catalogue).
-pub fn detectors_command(a: &DetectorsArgs) -> u8 {
-    if a.markdown {
-        print!("{}", crate::alert::catalogue_markdown());
-    } else {
-        for d in detect::REGISTRY {
-            println!(
-                "{:<24} v{}  weight {:<4} {}",
-                d.id, d.version, d.default_weight, d.summary
-            );
-        }
-    }
-    0
 }

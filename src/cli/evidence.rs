@@ -26,7 +26,7 @@ pub(crate) struct EvidenceCmdArgs {
     #[arg(long)]
     pub(crate) reveal_identities: bool,
     #[command(flatten)]
-    pub(crate) detect: crate::alert::setup::DetectArgs,
+    pub(crate) detect: DetectArgs,
 }
 
 /// `towerwatch evidence FILE --alert ID -o DIR`: replay and bundle that alert.
@@ -36,9 +36,9 @@ pub(crate) fn evidence(a: EvidenceCmdArgs) -> Result<u8> {
     c.auto_severity = Some(a.severity);
     c.only_alert = Some(a.alert);
     let recorder = crate::evidence::Recorder::new(c, src.info());
-    let engine = crate::alert::setup::engine(&crate::alert::setup::DetectArgs {
+    let engine = crate::alert::setup::engine(&crate::alert::setup::DetectSettings {
         no_detect: false,
-        ..a.detect.clone()
+        ..a.detect.settings()
     })?;
     let opts = RunOpts {
         output: JsonOut::Discard,

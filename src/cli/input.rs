@@ -131,3 +131,34 @@ pub(crate) fn max_samples(a: &InputArgs, src: &dyn SampleSource) -> Option<u64> 
     a.seconds
         .map(|s| (s * src.info().sample_rate_sps).round() as u64)
 }
+
+/// Detection flags (baseline, operators, detector configuration), shared by the run modes.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct DetectArgs {
+    /// Baseline file of this area (`towerwatch survey`); without it the baseline detectors stay
+    /// silent.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Operators file (MCC/MNC, ARFCN holdings). Default: the built-in example (MCC 262) — set
+    /// your own per country (`towerwatch baseline operators` prints the example).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) operators: Option<PathBuf>,
+    /// Detector thresholds and scoring: TOML with one table per detector id and `[scoring]`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) detectors: Option<PathBuf>,
+    /// Observations only: no detectors, no alerts.
+    #[arg(long)]
+    pub(crate) no_detect: bool,
+}
+
+impl DetectArgs {
+    /// What the detection engine is built from.
+    pub(crate) fn settings(&self) -> crate::alert::setup::DetectSettings {
+        crate::alert::setup::DetectSettings {
+            baseline: self.baseline.clone(),
+            operators: self.operators.clone(),
+            detectors: self.detectors.clone(),
+            no_detect: self.no_detect,
+        }
+    }
+}

@@ -4,9 +4,12 @@
 //! `mod.rs` holds the parser, the dispatch and the exit codes; each subcommand is a file with its
 //! `Args` and its `run` function, and the flags several commands share live in `input.rs`/`run.rs`.
 
+mod baseline;
+mod bench;
 mod decode;
 mod decode_bursts;
 mod demo;
+mod detectors;
 mod devices;
 mod evidence;
 mod find;
@@ -97,9 +100,9 @@ enum Command {
     /// Learn the cells and channels of an area from recordings into a baseline file.
     Survey(SurveyArgs),
     /// Edit a baseline: import OpenCelliD, mark cells good/suspect, print the operators example.
-    Baseline(crate::alert::setup::BaselineArgs),
+    Baseline(baseline::BaselineArgs),
     /// List the detectors (id, version, weight), or print their catalogue (--markdown).
-    Detectors(crate::alert::setup::DetectorsArgs),
+    Detectors(detectors::DetectorsArgs),
     /// Estimate where a transmitter is from power-versus-position samples: a `replay` log made
     /// with --gpsd/--nmea/--position, or a CSV of lat,lon,power. Writes GeoJSON and KML.
     Locate(LocateArgs),
@@ -108,7 +111,7 @@ enum Command {
     Find(FindArgs),
     /// Measure each processing stage: real-time factor (signal seconds per CPU second) and
     /// peak memory, on generated scenes (about 3 minutes; --scale for longer runs).
-    Bench(crate::bench::BenchArgs),
+    Bench(bench::BenchArgs),
 }
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -187,10 +190,10 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Scan(a) => scan(a),
         Command::Synth(a) => synth(a),
         Command::Survey(a) => survey(a),
-        Command::Baseline(a) => Ok(crate::alert::setup::baseline_command(&a)?),
-        Command::Detectors(a) => Ok(crate::alert::setup::detectors_command(&a)),
+        Command::Baseline(a) => Ok(baseline::baseline_command(&a)?),
+        Command::Detectors(a) => Ok(detectors::detectors_command(&a)),
         Command::Locate(a) => locate(a),
         Command::Find(a) => find(a),
-        Command::Bench(a) => crate::bench::run(&a),
+        Command::Bench(a) => bench::bench(&a),
     }
 }

@@ -36,7 +36,7 @@ pub(crate) struct ReplayArgs {
     #[command(flatten)]
     pub(crate) sinks: crate::sink::SinkArgs,
     #[command(flatten)]
-    pub(crate) detect: crate::alert::setup::DetectArgs,
+    pub(crate) detect: DetectArgs,
     #[command(flatten)]
     pub(crate) evidence: EvidenceArgs,
     /// Open the terminal dashboard instead of printing JSON lines (paced at --speed; space
@@ -78,7 +78,7 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
     }
     if a.tui {
         let max = max_samples(&a.input, src.as_ref());
-        let engine = crate::alert::setup::engine(&a.detect)?;
+        let engine = crate::alert::setup::engine(&a.detect.settings())?;
         if a.evidence.evidence_dir.is_some() && engine.is_none() {
             bail!("--evidence-dir needs the detectors (drop --no-detect)");
         }
@@ -119,7 +119,7 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
     };
     let gps = a.gps.open(a.input.device.is_none())?;
     let mut sink = open_sinks(&a.sinks, a.reveal_identities, src.as_ref())?;
-    let engine = crate::alert::setup::engine(&a.detect)?;
+    let engine = crate::alert::setup::engine(&a.detect.settings())?;
     let recorder = a.evidence.evidence_dir.as_ref().map(|dir| {
         let mut c = evidence_config(dir, &a.evidence.clip, &a.input, a.reveal_identities);
         c.auto_severity = Some(a.evidence.evidence_severity);

@@ -1,0 +1,121 @@
+//! `towerwatch baseline`: import OpenCelliD, mark cells good/suspect, print the operators example.
+
+use crate::alert::setup::SetupError;
+use crate::cells::opencellid::{self, BBox};
+use crate::cells::{Baseline, CellStatus, Cgi, operators};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+/// `towerwatch baseline …`.
+#[derive(Args, Debug)]
+pub struct BaselineArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: BaselineCommand,
+}
+
+/// Baseline subcommands.
+#[derive(Subcommand, Debug)]
+pub enum BaselineCommand {
+    /// Add the GSM cells of an OpenCelliD CSV export (offline), filtered by MCC and box.
+    ImportOpencellid {
+        /// The CSV (header radio,mcc,net,area,cell,unit,lon,lat,range,samples,…).
+        file: PathBuf,
+        /// Keep only this MCC.
+        #[arg(long)]
+        mcc: Option<u16>,
+        /// Keep only cells inside `lat1,lon1,lat2,lon2`.
+        #[arg(long, value_name = "LAT1,LON1,LAT2,LON2", allow_hyphen_values = true)]
+        bbox: Option<String>,
+        /// Baseline to write (extended when it exists).
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+    /// Mark a cell (MCC-MNC-LAC-CI) good or suspect in a baseline file.
+    Mark {
+        /// The cell, e.g. 262-01-4101-10011.
+        cell: String,
+        /// Checked: legitimate.
+        #[arg(long, conflicts_with = "suspect", required_unless_present = "suspect")]
+        good: bool,
+        /// Suspect: report any sighting (severity high).
+        #[arg(long)]
+        suspect: bool,
+        /// The baseline file (created when missing).
+        #[arg(long, value_name = "FILE", default_value = "baseline.toml")]
+        baseline: PathBuf,
+    },
+    /// Print the built-in operators file (an example: copy it, set it for your country, pass
+    /// it with --operators).
+    Operators,
+}
+
+/// Run a baseline subcommand; returns the exit status.
+pub fn baseline_command(a: &BaselineArgs) -> Result<u8, SetupError> {
+    match &a.command {
+        BaselineCommand::ImportOpencellid {
+            file,
+            mcc,
+            bbox,
+            output,
+        } => {
+            let bbox = match bbox {
+                Some(s) => Some(BBox::parse(s).ok_or_else(|| {
+                    SetupError::Arg(format!("--bbox '{s}': expected lat1,lon1,lat2,lon2"))
+                })?),
+                None => None,
+            };
+            let mut b = if output.exists() {
+                Baseline::load(output)?
+            } else {
+                Baseline::default()
+            };
+            let rep = opencellid::import(file, *mcc, bbox, &mut b)?;
+            b.save(output)?;
+            eprintln!(
+                "towerwatch: {} rows, {} GSM cells imported, {} filtered out, {} malformed → {}",
+                rep.rows,
+                rep.imported,
+                rep.filtered,
+                rep.malformed,
+                output.display()
+            );
+            Ok(0)
+        }
+        BaselineCommand::Mark {
+            cell,
+            good,
+            suspect: _,
+            baseline,
+        } => {
+            let cgi = Cgi::parse(cell).ok_or_else(|| {
+                SetupError::Baseline(crate::cells::BaselineError::BadCgi(cell.clone()))
+            })?;
+            let mut b = if baseline.exists() {
+                Baseline::load(baseline)?
+            } else {
+                Baseline::default()
+            };
+            let status = if *good {
+                CellStatus::Good
+            } else {
+                CellStatus::Suspect
+            };
+            let n = b.mark(cgi, status);
+            b.save(baseline)?;
+            eprintln!(
+                "towerwatch: {cgi} marked {} ({} entr{} updated{}) in {}",
+                if *good { "good" } else { "suspect" },
+                n,
+                if n == 1 { "y" } else { "ies" },
+                if n == 0 { ", added" } else { "" },
+                baseline.display()
+            );
+            Ok(0)
+        }
+        BaselineCommand::Operators => {
+            print!("{}", operators::DEFAULT_OPERATORS_TOML);
+            Ok(0)
+        }
+    }
+}
