@@ -29,7 +29,7 @@ pub(crate) struct DecodeArgs {
     #[arg(long)]
     pub(crate) json: bool,
     #[command(flatten)]
-    pub(crate) sinks: crate::sink::SinkArgs,
+    pub(crate) sinks: SinkArgs,
 }
 
 /// What `decode` gathers per carrier.

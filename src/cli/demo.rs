@@ -31,7 +31,7 @@ pub(crate) struct DemoArgs {
     #[arg(long, value_name = "S")]
     pub(crate) seconds: Option<f64>,
     #[command(flatten)]
-    pub(crate) gps: crate::gps::GpsArgs,
+    pub(crate) gps: GpsArgs,
 }
 
 /// The bundled demo scene, relative to the repository root: generated on the fly (the same

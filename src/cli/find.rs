@@ -31,7 +31,7 @@ pub(crate) struct FindArgs {
     #[arg(long)]
     pub(crate) json: bool,
     #[command(flatten)]
-    pub(crate) gps: crate::gps::GpsArgs,
+    pub(crate) gps: GpsArgs,
 }
 
 /// Parse `ARFCN` or `BAND:ARFCN`.

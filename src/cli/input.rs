@@ -162,3 +162,82 @@ impl DetectArgs {
         }
     }
 }
+
+/// GPS options shared by `replay`, `scan`, `demo` and `find`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub(crate) struct GpsArgs {
+    /// Read positions from gpsd (JSON protocol), e.g. `--gpsd localhost:2947`.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with_all = ["nmea", "position"])]
+    pub(crate) gpsd: Option<String>,
+    /// Read positions from an NMEA serial device (set its baud rate with stty first) or file. With
+    /// a recording as input, a file is a track aligned with the start of the recording.
+    #[arg(long, value_name = "PATH", conflicts_with = "position")]
+    pub(crate) nmea: Option<PathBuf>,
+    /// A fixed position for a stationary sensor, `LAT,LON` in degrees.
+    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
+    pub(crate) position: Option<String>,
+    /// A fix older than this many seconds is reported as lost.
+    #[arg(long, value_name = "S", default_value_t = crate::gps::DEFAULT_STALE_S, value_parser = parse_stale)]
+    pub(crate) gps_stale: f64,
+}
+
+impl GpsArgs {
+    /// The settings these flags give.
+    pub(crate) fn settings(&self) -> crate::gps::GpsSettings {
+        crate::gps::GpsSettings {
+            gpsd: self.gpsd.clone(),
+            nmea: self.nmea.clone(),
+            position: self.position.clone(),
+            gps_stale: self.gps_stale.clone(),
+        }
+    }
+
+    /// Whether any position source was asked for.
+    pub(crate) fn any(&self) -> bool {
+        self.settings().any()
+    }
+
+    /// Open the provider the flags ask for (see [`crate::gps::GpsSettings::open`]).
+    pub(crate) fn open(
+        &self,
+        recording: bool,
+    ) -> Result<Option<crate::gps::PositionProvider>, crate::gps::GpsError> {
+        self.settings().open(recording)
+    }
+}
+
+/// Command-line flags of the frame sinks (flattened into `replay` and `decode`).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub(crate) struct SinkArgs {
+    /// Send every decoded L2 frame as GSMTAP over UDP, like gr-gsm (to 127.0.0.1:4729, or
+    /// `--gsmtap=HOST:PORT`). Identities are masked unless --reveal-identities.
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = crate::sink::DEFAULT_GSMTAP
+    )]
+    pub(crate) gsmtap: Option<String>,
+    /// Write every decoded L2 frame as GSMTAP into this pcap file (Ethernet/IPv4/UDP to port
+    /// 4729, opens in Wireshark; created with mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) pcap: Option<PathBuf>,
+}
+
+impl SinkArgs {
+    /// The settings these flags give.
+    pub(crate) fn settings(&self) -> crate::sink::SinkSettings {
+        crate::sink::SinkSettings {
+            gsmtap: self.gsmtap.clone(),
+            pcap: self.pcap.clone(),
+        }
+    }
+}
+
+pub(crate) fn parse_stale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("'{s}' is not a positive number of seconds")),
+    }
+}

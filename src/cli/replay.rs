@@ -34,7 +34,7 @@ pub(crate) struct ReplayArgs {
     #[arg(long)]
     pub(crate) reveal_identities: bool,
     #[command(flatten)]
-    pub(crate) sinks: crate::sink::SinkArgs,
+    pub(crate) sinks: SinkArgs,
     #[command(flatten)]
     pub(crate) detect: DetectArgs,
     #[command(flatten)]
@@ -44,7 +44,7 @@ pub(crate) struct ReplayArgs {
     #[arg(long)]
     pub(crate) tui: bool,
     #[command(flatten)]
-    pub(crate) gps: crate::gps::GpsArgs,
+    pub(crate) gps: GpsArgs,
     /// Start the input again whenever it ends (soak runs; stop with --duration or Ctrl-C).
     #[arg(long = "loop")]
     pub(crate) looped: bool,

@@ -60,12 +60,12 @@ pub(crate) fn evidence_config(
 
 /// Open the GSMTAP/pcap sinks the flags ask for.
 pub(crate) fn open_sinks(
-    a: &crate::sink::SinkArgs,
+    a: &SinkArgs,
     reveal: bool,
     src: &dyn SampleSource,
 ) -> Result<Option<crate::sink::GsmtapSink>> {
     let base = crate::sink::base_time(src.info().start_time.as_deref());
-    Ok(crate::sink::GsmtapSink::open(a, reveal, base)?)
+    Ok(crate::sink::GsmtapSink::open(&a.settings(), reveal, base)?)
 }
 
 pub(crate) fn finish_sinks(sink: Option<crate::sink::GsmtapSink>) -> Result<()> {

@@ -56,7 +56,7 @@ pub(crate) struct ScanArgs {
     #[arg(long, conflicts_with = "json")]
     pub(crate) text: bool,
     #[command(flatten)]
-    pub(crate) gps: crate::gps::GpsArgs,
+    pub(crate) gps: GpsArgs,
 }
 
 pub(crate) fn scan(a: ScanArgs) -> Result<u8> {

@@ -646,32 +646,21 @@ impl PositionProvider {
     }
 }
 
-/// GPS options shared by `replay`, `scan`, `demo` and `find`.
-#[derive(clap::Args, Debug, Clone, Default)]
-pub struct GpsArgs {
+/// Where positions come from (the flags: `cli::input::GpsArgs`).
+#[derive(Debug, Clone, Default)]
+pub struct GpsSettings {
     /// Read positions from gpsd (JSON protocol), e.g. `--gpsd localhost:2947`.
-    #[arg(long, value_name = "HOST:PORT", conflicts_with_all = ["nmea", "position"])]
     pub gpsd: Option<String>,
     /// Read positions from an NMEA serial device (set its baud rate with stty first) or file. With
     /// a recording as input, a file is a track aligned with the start of the recording.
-    #[arg(long, value_name = "PATH", conflicts_with = "position")]
     pub nmea: Option<PathBuf>,
     /// A fixed position for a stationary sensor, `LAT,LON` in degrees.
-    #[arg(long, value_name = "LAT,LON", allow_hyphen_values = true)]
     pub position: Option<String>,
     /// A fix older than this many seconds is reported as lost.
-    #[arg(long, value_name = "S", default_value_t = DEFAULT_STALE_S, value_parser = parse_stale)]
     pub gps_stale: f64,
 }
 
-fn parse_stale(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("'{s}' is not a positive number of seconds")),
-    }
-}
-
-impl GpsArgs {
+impl GpsSettings {
     /// Whether any position source was asked for.
     pub fn any(&self) -> bool {
         self.gpsd.is_some() || self.nmea.is_some() || self.position.is_some()

@@ -17,22 +17,14 @@ use towerwatch_dsp::arfcn::Band;
 /// Where GSMTAP goes by default.
 pub const DEFAULT_GSMTAP: &str = "127.0.0.1:4729";
 
-/// Command-line flags of the frame sinks (flattened into `replay` and `decode`).
-#[derive(clap::Args, Debug, Clone, Default)]
-pub struct SinkArgs {
+/// Where decoded frames go (the flags: `cli::input::SinkArgs`).
+#[derive(Debug, Clone, Default)]
+pub struct SinkSettings {
     /// Send every decoded L2 frame as GSMTAP over UDP, like gr-gsm (to 127.0.0.1:4729, or
     /// `--gsmtap=HOST:PORT`). Identities are masked unless --reveal-identities.
-    #[arg(
-        long,
-        value_name = "HOST:PORT",
-        num_args = 0..=1,
-        require_equals = true,
-        default_missing_value = DEFAULT_GSMTAP
-    )]
     pub gsmtap: Option<String>,
     /// Write every decoded L2 frame as GSMTAP into this pcap file (Ethernet/IPv4/UDP to port
     /// 4729, opens in Wireshark; created with mode 0600).
-    #[arg(long, value_name = "FILE")]
     pub pcap: Option<PathBuf>,
 }
 
@@ -109,7 +101,7 @@ impl GsmtapSink {
     /// `base_unix_s` is the wall-clock time of stream sample 0 (recording start, or now), used
     /// for pcap timestamps.
     pub fn open(
-        args: &SinkArgs,
+        args: &SinkSettings,
         reveal: bool,
         base_unix_s: f64,
     ) -> Result<Option<GsmtapSink>, SinkError> {
