@@ -13,6 +13,7 @@ pub mod detect;
 pub mod evidence;
 pub mod finder;
 pub mod format;
+pub mod geo;
 pub mod gps;
 pub mod limits;
 #[cfg(feature = "soapy")]

@@ -28,8 +28,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
-/// Mean Earth radius (m).
-pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
+pub use crate::geo::{EARTH_RADIUS_M, Enu, distance_m};
 
 /// Reference distance of the fitted power `A` (m).
 pub const REFERENCE_M: f64 = 100.0;
@@ -145,58 +144,6 @@ pub struct Estimate {
     pub samples: usize,
     /// Length of the route (sum of steps between consecutive samples), metres.
     pub route_m: f64,
-}
-
-/// Local east/north projection about a reference point.
-#[derive(Debug, Clone, Copy)]
-pub struct Enu {
-    lat0_deg: f64,
-    lon0_deg: f64,
-    cos_lat0: f64,
-}
-
-impl Enu {
-    /// Projection centred on `(lat0, lon0)`.
-    pub fn new(lat0_deg: f64, lon0_deg: f64) -> Self {
-        Enu {
-            lat0_deg,
-            lon0_deg,
-            cos_lat0: lat0_deg.to_radians().cos().max(1e-6),
-        }
-    }
-    /// Degrees → metres east, north.
-    pub fn to_xy(&self, lat_deg: f64, lon_deg: f64) -> (f64, f64) {
-        let mut dlon = lon_deg - self.lon0_deg;
-        if dlon > 180.0 {
-            dlon -= 360.0;
-        } else if dlon < -180.0 {
-            dlon += 360.0;
-        }
-        (
-            dlon.to_radians() * EARTH_RADIUS_M * self.cos_lat0,
-            (lat_deg - self.lat0_deg).to_radians() * EARTH_RADIUS_M,
-        )
-    }
-    /// Metres east, north → degrees.
-    pub fn to_latlon(&self, x_m: f64, y_m: f64) -> (f64, f64) {
-        let lat = self.lat0_deg + (y_m / EARTH_RADIUS_M).to_degrees();
-        let mut lon = self.lon0_deg + (x_m / (EARTH_RADIUS_M * self.cos_lat0)).to_degrees();
-        if lon > 180.0 {
-            lon -= 360.0;
-        } else if lon < -180.0 {
-            lon += 360.0;
-        }
-        (lat, lon)
-    }
-}
-
-/// Great-circle distance (haversine), metres.
-pub fn distance_m(lat1_deg: f64, lon1_deg: f64, lat2_deg: f64, lon2_deg: f64) -> f64 {
-    let (p1, p2) = (lat1_deg.to_radians(), lat2_deg.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2_deg - lon1_deg).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin()
 }
 
 /// Path loss in dB at `distance_m` relative to [`REFERENCE_M`] for exponent `n`

@@ -904,47 +904,7 @@ fn map_svg(track: &Value) -> String {
 
 // ---- frames ----
 
-/// A GSMTAP frame read back from frames.pcap.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PcapFrame {
-    /// Timestamp, seconds since the epoch.
-    pub unix_s: f64,
-    /// GSMTAP header.
-    pub header: gsmtap::Header,
-    /// The 23-octet frame.
-    pub frame: [u8; 23],
-}
-
-/// Read the GSMTAP frames of a pcap written by Towerwatch (classic pcap, Ethernet/IPv4/UDP).
-/// Packets that are not GSMTAP Um frames are skipped; a malformed file is an error.
-pub fn parse_pcap(b: &[u8]) -> Result<Vec<PcapFrame>, String> {
-    if b.len() < 24 || b[..4] != crate::sink::pcap::MAGIC.to_le_bytes() {
-        return Err("not a little-endian classic pcap file".into());
-    }
-    let mut out = Vec::new();
-    let mut i = 24usize;
-    while i < b.len() {
-        let h = b.get(i..i + 16).ok_or("truncated packet header")?;
-        let u32le = |o: usize| u32::from_le_bytes([h[o], h[o + 1], h[o + 2], h[o + 3]]);
-        let (sec, usec, incl) = (u32le(0), u32le(4), u32le(8) as usize);
-        let pkt = b.get(i + 16..i + 16 + incl).ok_or("truncated packet")?;
-        i += 16 + incl;
-        let w = crate::sink::pcap::WRAP_LEN;
-        if let Some(payload) = pkt.get(w..)
-            && let Some(header) = gsmtap::Header::parse(payload)
-            && let Some(fr) = payload.get(gsmtap::HEADER_LEN..gsmtap::HEADER_LEN + 23)
-        {
-            let mut frame = [0u8; 23];
-            frame.copy_from_slice(fr);
-            out.push(PcapFrame {
-                unix_s: f64::from(sec) + f64::from(usec) / 1e6,
-                header,
-                frame,
-            });
-        }
-    }
-    Ok(out)
-}
+pub use crate::sink::pcap::{PcapFrame, parse_pcap};
 
 /// At most this many frames are listed.
 pub const MAX_LISTED_FRAMES: usize = 400;

@@ -582,8 +582,6 @@ pub struct LocationEstimate {
     pub fixes: usize,
 }
 
-const EARTH_RADIUS_M: f64 = 6_371_000.0;
-
 /// Weighted centroid of fixes with the cell's power (dBFS) at each, weights in linear power;
 /// the radius is the weighted RMS distance of the fixes from it (at least 50 m). `None` without
 /// fixes that have a power reading.
@@ -616,13 +614,12 @@ pub fn estimate_location(points: &[(Position, f64)]) -> Option<LocationEstimate>
         .map(|((p, _), w)| p.lon_deg * w)
         .sum::<f64>()
         / sw;
-    let k = lat.to_radians().cos();
+    let enu = crate::geo::Enu::new(lat, lon);
     let ms: f64 = pts
         .iter()
         .zip(&w)
         .map(|((p, _), w)| {
-            let dy = (p.lat_deg - lat).to_radians() * EARTH_RADIUS_M;
-            let dx = (p.lon_deg - lon).to_radians() * EARTH_RADIUS_M * k;
+            let (dx, dy) = enu.to_xy(p.lat_deg, p.lon_deg);
             w * (dx * dx + dy * dy)
         })
         .sum::<f64>()
