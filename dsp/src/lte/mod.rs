@@ -5,4 +5,9 @@
 //! parsers for the broadcast messages. The walk from antenna to SIB1 is documented here as the stages land.
 
 pub mod fec;
+pub mod ofdm;
+pub mod params;
+pub mod pss;
 pub mod rrc;
+pub mod search;
+pub mod sss;
