@@ -16,6 +16,7 @@ pub mod conv;
 pub mod crc;
 pub mod gold;
 pub mod ratematch_conv;
+pub mod turbo;
 
 /// Why a coding stage refused its input. Garbage on air is normal: callers count these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
