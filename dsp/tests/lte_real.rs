@@ -103,3 +103,22 @@ fn debug_wide() {
         }
     }
 }
+
+#[test]
+fn scan_prints_cells() {
+    use towerwatch_dsp::lte::cell::{CellConfig, scan};
+    for name in LOW_RATE {
+        let Some(x) = load(name) else { return };
+        let t = std::time::Instant::now();
+        let r = scan(&x, &SearchConfig::default(), &CellConfig::default()).unwrap();
+        println!("{name}: {} reports in {:?}", r.len(), t.elapsed());
+        for r in &r {
+            let m = r.measurement;
+            println!(
+                "  PCI {:3} {:?} {:?} cfo {:8.1} clk {:?} rsrp {:?} sinr {:?} frames {} crc {} mib {:?}",
+                r.candidate.pci, r.candidate.duplex, r.candidate.cp, r.candidate.cfo_hz, r.clock_error_ppm.map(|v| v as f32),
+                m.map(|m| m.rsrp_dbfs as f32), m.map(|m| m.sinr_db as f32), r.frames, r.crc_passes, r.mib
+            );
+        }
+    }
+}

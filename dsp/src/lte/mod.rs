@@ -4,9 +4,13 @@
 //! (CRCs, Gold sequences, tail-biting convolutional code, turbo code, rate matching) and [`rrc`] the
 //! parsers for the broadcast messages. The walk from antenna to SIB1 is documented here as the stages land.
 
+pub mod cell;
+pub mod crs;
 pub mod fec;
+pub mod measure;
 pub mod ofdm;
 pub mod params;
+pub mod pbch;
 pub mod pss;
 pub mod rrc;
 pub mod search;
