@@ -110,7 +110,11 @@ fn track(x: &[Complex32], cand: &CellCandidate, num: &Numerology) -> (Vec<f64>, 
         let best = (1..6).max_by(|&a, &b| e[a].total_cmp(&e[b])).unwrap_or(3);
         let (em, e0, ep) = (e[best - 1], e[best], e[best + 1]);
         let den = em - 2.0 * e0 + ep;
-        let frac = if den < 0.0 { (0.5 * (em - ep) / den).clamp(-0.5, 0.5) } else { 0.0 };
+        let frac = if den < 0.0 {
+            (0.5 * (em - ep) / den).clamp(-0.5, 0.5)
+        } else {
+            0.0
+        };
         let pos = (t0 + best as i64 - 3) as f64 + frac as f64;
         let n_good = meas.len().max(1) as f32;
         if meas.is_empty() || e0 >= 0.2 * good_sum / n_good {
@@ -125,7 +129,11 @@ fn track(x: &[Complex32], cand: &CellCandidate, num: &Numerology) -> (Vec<f64>, 
     let slope = global.map(|(_, b)| b);
     let smoothed = (0..n_half)
         .map(|hh| {
-            let local: Vec<(f64, f64)> = pts.iter().filter(|p| (p.0 - hh as f64).abs() <= 8.0).copied().collect();
+            let local: Vec<(f64, f64)> = pts
+                .iter()
+                .filter(|p| (p.0 - hh as f64).abs() <= 8.0)
+                .copied()
+                .collect();
             predict(&local, hh as f64)
                 .or_else(|| global.map(|(a, b)| a + b * hh as f64))
                 .unwrap_or(pos0 + (hh * HALF_FRAME) as f64)
@@ -204,7 +212,10 @@ pub fn decode_cell(x: &[Complex32], cand: &CellCandidate, cfg: &CellConfig) -> C
             .collect();
         if let Some(e0) = &est[0] {
             let crs_syms: Vec<&GridSymbol> = grid.iter().filter(|s| s.l == 0).collect();
-            let rssi = crs_syms.iter().map(|s| s.re.iter().map(|v| v.norm_sqr() as f64).sum::<f64>()).sum::<f64>()
+            let rssi = crs_syms
+                .iter()
+                .map(|s| s.re.iter().map(|v| v.norm_sqr() as f64).sum::<f64>())
+                .sum::<f64>()
                 / (crs_syms.len().max(1) * 12 * PBCH_RB) as f64;
             subframes.push(SubframeMeasurement {
                 rsrp: (e0.power - e0.noise / 4.0).max(0.0) as f64,
@@ -258,11 +269,13 @@ fn decode_mib(
                 let (mut k, mut q) = (0usize, q0);
                 while k < soft.len() {
                     let n = (4 - q as usize).min(soft.len() - k);
-                    let frames: Vec<&[f32]> = soft[k..k + n].iter().map(|f| f[hi].as_slice()).collect();
-                    if n >= 2 && frames.iter().all(|f| !f.is_empty()) {
-                        if let Some(b) = decoder.decode(&frames, pci, q, p) {
-                            passes.push((k, b));
-                        }
+                    let frames: Vec<&[f32]> =
+                        soft[k..k + n].iter().map(|f| f[hi].as_slice()).collect();
+                    if n >= 2
+                        && frames.iter().all(|f| !f.is_empty())
+                        && let Some(b) = decoder.decode(&frames, pci, q, p)
+                    {
+                        passes.push((k, b));
                     }
                     k += n;
                     q = 0;
@@ -317,7 +330,10 @@ pub fn scan(
     let mut reports: Vec<CellReport> = Vec::new();
     for c in &cands {
         let r = decode_cell(x, c, cell);
-        if let Some(prev) = reports.iter_mut().find(|p| p.candidate.pci == r.candidate.pci) {
+        if let Some(prev) = reports
+            .iter_mut()
+            .find(|p| p.candidate.pci == r.candidate.pci)
+        {
             let better = match (&prev.mib, &r.mib) {
                 (None, Some(_)) => true,
                 (Some(a), Some(b)) => b.decodes > a.decodes,

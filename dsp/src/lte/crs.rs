@@ -223,7 +223,8 @@ mod tests {
                     let r = crs_values(ns, l, pci, CyclicPrefix::Normal, 6);
                     let off = crs_offset(0, ns, l, pci);
                     for m in 0..12 {
-                        re[6 * m + off] = r[m] * h * Complex32::from_polar(1.0, (drift * time) as f32);
+                        re[6 * m + off] =
+                            r[m] * h * Complex32::from_polar(1.0, (drift * time) as f32);
                     }
                 }
                 grid.push(GridSymbol { ns, l, time, re });

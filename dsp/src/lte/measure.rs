@@ -59,7 +59,11 @@ pub fn combine(subframes: &[SubframeMeasurement], search_cfo_hz: f64) -> Option<
     let rssi = subframes.iter().map(|s| s.rssi_per_re).sum::<f64>() / nf;
     let mean_cfo = subframes.iter().map(|s| s.residual_cfo_hz).sum::<f64>() / nf;
     let var = if n > 1 {
-        subframes.iter().map(|s| (s.residual_cfo_hz - mean_cfo).powi(2)).sum::<f64>() / (nf - 1.0)
+        subframes
+            .iter()
+            .map(|s| (s.residual_cfo_hz - mean_cfo).powi(2))
+            .sum::<f64>()
+            / (nf - 1.0)
     } else {
         // One subframe: no spread to go by; the drift estimator's resolution over 0.5 ms.
         1000.0f64.powi(2)

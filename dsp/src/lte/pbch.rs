@@ -60,14 +60,20 @@ pub fn soft_bits(
     est: &[Option<PortEstimate>],
 ) -> Vec<f32> {
     let res = pbch_res(pci, cp);
-    let sym = |l: usize| grid.iter().find(|s| s.ns == 1 && s.l == l && s.re.len() == 72);
+    let sym = |l: usize| {
+        grid.iter()
+            .find(|s| s.ns == 1 && s.l == l && s.re.len() == 72)
+    };
     let need = match ports {
         1 => 1,
         2 => 2,
         4 => 4,
         _ => return Vec::new(),
     };
-    if est.len() < need || est[..need].iter().any(|e| e.is_none()) || (0..4).any(|l| sym(l).is_none()) {
+    if est.len() < need
+        || est[..need].iter().any(|e| e.is_none())
+        || (0..4).any(|l| sym(l).is_none())
+    {
         return Vec::new();
     }
     let h = |p: usize, l: usize, k: usize| -> Complex32 {
@@ -84,7 +90,11 @@ pub fn soft_bits(
         }
     } else {
         for (pair, two) in res.chunks_exact(2).enumerate() {
-            let (pa, pb) = if ports == 2 || pair % 2 == 0 { (0, if ports == 2 { 1 } else { 2 }) } else { (1, 3) };
+            let (pa, pb) = if ports == 2 || pair % 2 == 0 {
+                (0, if ports == 2 { 1 } else { 2 })
+            } else {
+                (1, 3)
+            };
             let (l0, k0) = two[0];
             let (l1, k1) = two[1];
             let h0 = (h(pa, l0, k0) + h(pa, l1, k1)) * 0.5;
@@ -145,12 +155,22 @@ impl PbchDecoder {
     /// Tries to decode the soft bits of consecutive frames `frames` (each `bits_per_frame` long,
     /// the first at position `sfn_mod4` of its 40 ms period, at most `4 − sfn_mod4` frames) under
     /// the port hypothesis `ports`. Some only when the CRC with that hypothesis's mask passes.
-    pub fn decode(&mut self, frames: &[&[f32]], pci: u16, sfn_mod4: u8, ports: u8) -> Option<PbchBlock> {
+    pub fn decode(
+        &mut self,
+        frames: &[&[f32]],
+        pci: u16,
+        sfn_mod4: u8,
+        ports: u8,
+    ) -> Option<PbchBlock> {
         let rm = self.rm.as_ref()?;
         let mask = pbch_crc_mask(ports)?;
         let first = frames.first()?;
         let e = first.len();
-        if e == 0 || sfn_mod4 > 3 || frames.len() + sfn_mod4 as usize > 4 || frames.iter().any(|f| f.len() != e) {
+        if e == 0
+            || sfn_mod4 > 3
+            || frames.len() + sfn_mod4 as usize > 4
+            || frames.iter().any(|f| f.len() != e)
+        {
             return None;
         }
         self.acc.clear();
@@ -213,7 +233,11 @@ mod tests {
         let pci = 301;
         for ports in [1u8, 2, 4] {
             let mut bits: Vec<u8> = (0..24).map(|_| rng.bit()).collect();
-            append_crc_bits(CrcKind::Crc16, &mut bits, pbch_crc_mask(ports).unwrap() as u32);
+            append_crc_bits(
+                CrcKind::Crc16,
+                &mut bits,
+                pbch_crc_mask(ports).unwrap() as u32,
+            );
             let mut coded = vec![0u8; 120];
             tbcc_encode(&bits, &mut coded).unwrap();
             let rm = ConvRateMatcher::new(40).unwrap();
@@ -238,7 +262,10 @@ mod tests {
             let all: Vec<&[f32]> = soft.chunks(480).collect();
             assert!(d.decode(&all, pci, 0, ports).is_some());
             assert!(d.decode(&all[1..], pci, 1, ports).is_some());
-            assert!(d.decode(&all, pci, 1, ports).is_none(), "five frames in a period");
+            assert!(
+                d.decode(&all, pci, 1, ports).is_none(),
+                "five frames in a period"
+            );
         }
     }
 

@@ -102,17 +102,16 @@ pub struct CellCandidate {
     pub sss_quality: f32,
 }
 
-/// A copy of `x` with impulses blanked: samples whose power exceeds 30 × the median power are
-/// set to zero (receiver gain-settling bursts, as at the start of some captures, otherwise
-/// correlate with every PSS hypothesis).
+/// A copy of `x` with impulses blanked: samples whose power exceeds 20 × the mean power are set
+/// to zero (receiver gain-settling bursts, as at the start of some captures, otherwise correlate
+/// with every PSS hypothesis). The mean, not the median: 8-bit captures of weak signals have a
+/// median of a quantisation step. An OFDM signal exceeds 20 × its mean power once in e²⁰ samples.
 pub fn blank_impulses(x: &[Complex32]) -> Vec<Complex32> {
-    let mut p: Vec<f32> = x.iter().step_by(7).map(|v| v.norm_sqr()).collect();
-    if p.is_empty() {
+    if x.is_empty() {
         return Vec::new();
     }
-    let mid = p.len() / 2;
-    let (_, med, _) = p.select_nth_unstable_by(mid, |a, b| a.total_cmp(b));
-    let limit = 30.0 * *med;
+    let mean = x.iter().map(|v| v.norm_sqr() as f64).sum::<f64>() / x.len() as f64;
+    let limit = (20.0 * mean) as f32;
     x.iter()
         .map(|v| {
             if v.norm_sqr() > limit {
@@ -122,6 +121,30 @@ pub fn blank_impulses(x: &[Complex32]) -> Vec<Complex32> {
             }
         })
         .collect()
+}
+
+/// Resamples `x` at `rate_sps` to the search rate of 1.92 MS/s (the central 6 resource blocks:
+/// flat to ±750 kHz, 60 dB down from ±1.2 MHz, which keeps the PSS, SSS and PBCH through a
+/// ±150 kHz offset). The delay of the filter is removed, so sample `i` of the output is at
+/// input time `i · rate / 1.92 MS/s`. A rate of 1.92 MS/s is returned as is.
+pub fn to_search_rate(x: &[Complex32], rate_sps: f64) -> Result<Vec<Complex32>, LteError> {
+    if !(rate_sps.is_finite() && rate_sps >= SEARCH_RATE_SPS) {
+        return Err(LteError::UnsupportedRate(rate_sps));
+    }
+    if (rate_sps - SEARCH_RATE_SPS).abs() < 1e-3 {
+        return Ok(x.to_vec());
+    }
+    let (up, down) = crate::filter::rational_approx(SEARCH_RATE_SPS / rate_sps, 512, 16384);
+    let fs_up = rate_sps * up as f64;
+    let taps = crate::filter::lowpass_for(fs_up, 750e3, 1200e3, 60.0)
+        .map_err(|_| LteError::UnsupportedRate(rate_sps))?;
+    let delay_out = (taps.len() - 1) as f64 / 2.0 / down as f64;
+    let mut rs = crate::filter::RationalResampler::new(up as usize, down as usize, &taps)
+        .map_err(|_| LteError::UnsupportedRate(rate_sps))?;
+    let mut y = Vec::with_capacity(x.len() * up as usize / down as usize + 1);
+    rs.process(x, &mut y);
+    let skip = (delay_out.round() as usize).min(y.len());
+    Ok(y.split_off(skip))
 }
 
 /// Cell search over `x` (1.92 MS/s): the candidates, strongest PSS first.
