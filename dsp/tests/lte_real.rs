@@ -138,7 +138,14 @@ fn f1860_fdd_rtlsdr() {
     let Some(r) = scan_file(LOW_RATE[0]) else {
         return;
     };
-    assert_eq!(confirmed(&r), vec![(142, Duplex::Fdd, N, 2, BW20)]);
+    // Two sectors of one eNodeB: the same MIB, the same SFN.
+    assert_eq!(
+        confirmed(&r),
+        vec![
+            (86, Duplex::Fdd, N, 2, BW20),
+            (142, Duplex::Fdd, N, 2, BW20)
+        ]
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use super::crs::{GridSymbol, PortEstimate, estimate_port};
 use super::measure::{CellMeasurement, SubframeMeasurement, combine};
 use super::ofdm::OfdmDemod;
 use super::params::{Numerology, SEARCH_RATE_SPS};
-use super::pbch::{PBCH_RB, PbchBlock, PbchDecoder, soft_bits};
+use super::pbch::{PBCH_RB, PbchBlock, PbchDecoder, sfn_msb, soft_bits};
 use super::pss::pss_time;
 use super::search::{CellCandidate, HALF_FRAME};
 use num_complex::Complex32;
@@ -66,12 +66,6 @@ pub struct CellReport {
     pub frames: usize,
     /// PBCH CRC passes (before the agreement check).
     pub crc_passes: usize,
-}
-
-/// The 8 most significant SFN bits in a MIB (bits 6..14 after dl-Bandwidth and phich-Config).
-/// Needed here only to check that two PBCH decodes agree; the MIB is parsed by `rrc`.
-fn sfn_msb(bits: &[u8; 24]) -> u16 {
-    bits[6..14].iter().fold(0u16, |a, &b| (a << 1) | b as u16)
 }
 
 /// Tracks the PSS of `cand` through `x`: smoothed position of every half-frame's PSS (index h

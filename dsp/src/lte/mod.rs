@@ -7,6 +7,7 @@
 pub mod cell;
 pub mod crs;
 pub mod fec;
+pub mod generator;
 pub mod measure;
 pub mod ofdm;
 pub mod params;

@@ -113,6 +113,25 @@ pub fn soft_bits(
     out
 }
 
+/// The 8 most significant SFN bits carried in a MIB (bits 6..14, after the 3-bit dl-Bandwidth
+/// and the 3-bit phich-Config; TS 36.331 §6.2.2). The PBCH layer needs them to check that two
+/// decodes agree and to build the MIB of each 40 ms period; the other fields are `rrc`'s.
+pub fn sfn_msb(bits: &[u8; 24]) -> u16 {
+    bits[6..14]
+        .iter()
+        .fold(0u16, |a, &b| (a << 1) | (b & 1) as u16)
+}
+
+/// `bits` with its SFN field set to the 8 most significant bits of `sfn` (0..1024).
+pub fn with_sfn(bits: &[u8; 24], sfn: u16) -> [u8; 24] {
+    let mut b = *bits;
+    let msb = (sfn >> 2) & 0xFF;
+    for i in 0..8 {
+        b[6 + i] = ((msb >> (7 - i)) & 1) as u8;
+    }
+    b
+}
+
 /// A decoded PBCH block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PbchBlock {
@@ -267,6 +286,16 @@ mod tests {
                 "five frames in a period"
             );
         }
+    }
+
+    #[test]
+    fn sfn_field_round_trip() {
+        let b = with_sfn(&[1; 24], 0x3FF);
+        assert_eq!(sfn_msb(&b), 0xFF);
+        let b = with_sfn(&[1; 24], 4 * 0x5A + 3);
+        assert_eq!(sfn_msb(&b), 0x5A);
+        assert_eq!(&b[..6], &[1; 6]);
+        assert_eq!(&b[14..], &[1; 10]);
     }
 
     #[test]

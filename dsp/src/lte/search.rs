@@ -62,9 +62,9 @@ impl Default for SearchConfig {
             cfo_step_hz: 5_000.0,
             search_samples: 8 * 2 * HALF_FRAME,
             pss_threshold: 4.0,
-            max_peaks_per_root: 3,
+            max_peaks_per_root: 8,
             sss_candidates: 2,
-            sss_threshold: 4.5,
+            sss_threshold: 4.0,
         }
     }
 }
@@ -152,15 +152,46 @@ pub fn search(x: &[Complex32], cfg: &SearchConfig) -> Result<Vec<CellCandidate>,
     let len = x.len().min(cfg.search_samples.max(2 * HALF_FRAME));
     let x = blank_impulses(&x[..len]);
     let peaks = pss_search(&x, cfg)?;
-    let mut out = Vec::new();
     let num_n = Numerology::new(SEARCH_RATE_SPS, CyclicPrefix::Normal)?;
     let mut demod = OfdmDemod::new(num_n);
-    for p in &peaks {
-        let mut c = sss_detect(&x, p, cfg, &mut demod);
-        out.append(&mut c);
+    let sss_len = x.len().min(SSS_HALF_FRAMES * HALF_FRAME + 2 * 128);
+    let per_peak: Vec<Vec<CellCandidate>> = peaks
+        .iter()
+        .map(|p| sss_detect(&x[..sss_len], p, cfg, &mut demod))
+        .collect();
+    // A PSS peak comes with aliases at other frequencies and timings (the Zadoff-Chu ridge):
+    // of the peaks of one N_ID^(2) within ±64 samples, only the one whose SSS fits best is kept.
+    let best_q = |c: &[CellCandidate]| c.iter().map(|c| c.sss_quality).fold(f32::MIN, f32::max);
+    let mut out = Vec::new();
+    for (i, p) in peaks.iter().enumerate() {
+        if per_peak[i].is_empty() {
+            continue;
+        }
+        let beaten = peaks.iter().enumerate().any(|(j, o)| {
+            let d = (o.position - p.position).rem_euclid(HALF_FRAME as f64);
+            j != i
+                && o.n_id_2 == p.n_id_2
+                && d.min(HALF_FRAME as f64 - d) <= 64.0
+                && (best_q(&per_peak[j]), j < i) > (best_q(&per_peak[i]), false)
+        });
+        if beaten {
+            continue;
+        }
+        let q0 = best_q(&per_peak[i]);
+        // A second cell on the same peak (co-channel, same N_ID^(2) and timing) must stand out
+        // of the noise on its own: at least 40 % of the first one's quality.
+        out.extend(
+            per_peak[i]
+                .iter()
+                .filter(|c| c.sss_quality >= 0.4 * q0)
+                .cloned(),
+        );
     }
     Ok(out)
 }
+
+/// Half-frames used by the SSS detection (40 ms).
+const SSS_HALF_FRAMES: usize = 16;
 
 fn check(cfg: &SearchConfig) -> Result<(), LteError> {
     let bad = |name, value| Err(LteError::InvalidParameter { name, value });
@@ -255,6 +286,16 @@ pub fn pss_search(x: &[Complex32], cfg: &SearchConfig) -> Result<Vec<PssPeak>, L
             *a = (*a as f64 / (e + 1e-3 * emean)) as f32;
         }
     }
+    // Sum neighbouring decimated outputs: a peak centred on an odd sample would otherwise lose
+    // 3.7 dB (the correlation's main lobe is about two samples wide) and fall below its own
+    // aliases; the sum loses at most 0.6 dB. Entry t then stands for sample 2t + 1.
+    for row in acc.chunks_mut(fold) {
+        let first = row[0];
+        for t in 0..fold - 1 {
+            row[t] += row[t + 1];
+        }
+        row[fold - 1] += first;
+    }
     // Peaks per root against the mean over all roots, frequencies and timings.
     let mean = (acc.iter().map(|&v| v as f64).sum::<f64>() / acc.len() as f64) as f32;
     if mean.is_nan() || mean <= 0.0 {
@@ -271,9 +312,13 @@ pub fn pss_search(x: &[Complex32], cfg: &SearchConfig) -> Result<Vec<PssPeak>, L
                 break;
             }
             let (fi, t) = (idx / fold, idx % fold);
-            coarse.push((u as u8, 2 * t, shifts[fi] as f64 * BIN_HZ, v / mean));
-            // Suppress ±8 decimated samples at every frequency (aliases of this peak).
-            for f in 0..shifts.len() {
+            coarse.push((u as u8, 2 * t + 1, shifts[fi] as f64 * BIN_HZ, v / mean));
+            // Suppress ±8 decimated samples within ±7.5 kHz. Not further: the Zadoff-Chu
+            // sequences trade frequency for time, so a peak has aliases at whole subcarriers
+            // next to it, and with sample-clock drift an alias can outgrow the true peak; the
+            // SSS tells them apart.
+            let near = (7_500.0 / (step_bins as f64 * BIN_HZ)).floor() as usize;
+            for f in fi.saturating_sub(near)..(fi + near + 1).min(shifts.len()) {
                 for dt in -8i64..=8 {
                     let tt = (t as i64 + dt).rem_euclid(fold as i64) as usize;
                     rows[f * fold + tt] = 0.0;
