@@ -238,6 +238,14 @@ mod tests {
             assert!((e.at(i, t) - want).norm() < 1e-3, "{i}");
         }
         assert!(e.noise < 1e-6);
+        // Port 2 sends nothing here: its estimate is empty; without symbol 1 there is none.
+        assert!(
+            estimate_port(&grid, 2, pci, CyclicPrefix::Normal, 6)
+                .unwrap()
+                .power
+                < 1e-9
+        );
+        grid.retain(|s| s.l != 1);
         assert!(estimate_port(&grid, 2, pci, CyclicPrefix::Normal, 6).is_none());
     }
 }
