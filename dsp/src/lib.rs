@@ -9,12 +9,14 @@
 //! - [`signal`]: deterministic random numbers, tones and noise for tests and synthetic sources.
 //! - [`filter`]: FIR design, frequency shifting, decimation and rational resampling.
 //! - [`gsm`]: GSM constants, channel coding, L2/L3 messages, GMSK, the receiver and the scene generator.
+//! - [`lte`]: the LTE downlink receiver: cell search, PBCH/MIB, PDCCH/PDSCH/SIB1, and its generator.
 #![warn(missing_docs)]
 
 pub mod activity;
 pub mod arfcn;
 pub mod filter;
 pub mod gsm;
+pub mod lte;
 pub mod signal;
 pub mod spectrum;
 
