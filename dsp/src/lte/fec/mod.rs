@@ -14,8 +14,11 @@
 
 pub mod conv;
 pub mod crc;
+pub mod dlsch;
 pub mod gold;
 pub mod ratematch_conv;
+pub mod ratematch_turbo;
+pub mod segment;
 pub mod turbo;
 
 /// Why a coding stage refused its input. Garbage on air is normal: callers count these.
