@@ -14,6 +14,7 @@
 
 pub mod conv;
 pub mod crc;
+pub mod dci;
 pub mod dlsch;
 pub mod gold;
 pub mod ratematch_conv;
