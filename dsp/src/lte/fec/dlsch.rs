@@ -245,6 +245,9 @@ mod tests {
             assert_eq!(dec.decode(&soft, &p, 4), Err(FecError::Crc));
             dec.reset();
         }
+        // Erased input must not "decode" to the all-zero block, whose CRC passes.
+        assert_eq!(dec.decode(&[0.0; 288], &p, 4), Err(FecError::Crc));
+        dec.reset();
         assert!(dec.decode(&[0.0; 3], &p, 4).is_err());
         let zero = DlschParams { tbs: 0, ..p };
         assert!(dec.decode(&[0.0; 288], &zero, 4).is_err());

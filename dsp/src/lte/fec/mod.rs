@@ -12,6 +12,7 @@
 //! ([`gold::descramble_soft`]), whatever the convention. Coded streams of the convolutional code
 //! are stored stream-major: `d⁽ⁱ⁾(k)` at index `i·D + k`.
 
+pub mod control;
 pub mod conv;
 pub mod crc;
 pub mod dci;
