@@ -55,7 +55,7 @@ raises one alarm at 2.6, i.e. "at least two independent indications". Our *mediu
 is the same rule on our scale; we add *high* at 4.0 because a police team acts on high alerts and
 must be able to defend them: high means a decisive signature or three independent ones, and on
 the legitimate recordings (synthetic legit scenes and the real captures) no carrier reaches even
-*low* (see the false-positive tally of `tests/golden_alerts.rs`).
+*low* (see the false-positive tally of `tests/it/golden_alerts.rs`).
 
 Lifecycle: an alert is **raised** when a carrier first has a finding, **updated** when its
 severity changes, a new signature fires or its score rises, and **cleared** when no detector has

@@ -303,7 +303,7 @@ pub fn detectors_markdown() -> String {
     let mut s = String::from(
         "# Detector catalogue\n\n\
          Generated from the detectors' doc blocks (`src/detect/*.rs`, `DetectorInfo::doc`); a test \
-         (`tests/detect_catalogue.rs`) fails when this file and the code disagree. Regenerate \
+         (`tests/it/detect_catalogue.rs`) fails when this file and the code disagree. Regenerate \
          with `towerwatch detectors --markdown > docs/detectors.md`.\n\n\
          Scoring and alert severities are described in `src/alert/mod.rs` and summarised at the \
          end of this file.\n\n\

@@ -27,7 +27,7 @@ fail=0
 for p in "${presets[@]}"; do
   rm -rf "$work"; mkdir -p "$work"
   TW_GRGSM_DIR=$work TW_GRGSM_PRESET=$p TW_GRGSM_DURATION=${TW_GRGSM_DURATION:-4} \
-    cargo test -q --test synth -- --ignored grgsm_variants >/dev/null 2>&1
+    cargo test -q --test it -- --ignored synth::grgsm_variants >/dev/null 2>&1
   shopt -s nullglob
   files=("$work"/*.sigmf-data)
   if [ ${#files[@]} -eq 0 ]; then echo "$p: no downlink cells"; continue; fi

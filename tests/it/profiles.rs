@@ -1,6 +1,5 @@
 //! Hardware profiles: every shipped profile loads and validates; every file in
 //! `tests/bad-profiles/` fails with its own specific one-line message.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use towerwatch::profile::{Profile, ProfileError, SampleFormat};

@@ -1,6 +1,5 @@
 //! Dashboard screens: every pane and the help overlay drawn through ratatui's `TestBackend` at
 //! 80×24 and 160×48, from a state built out of observations (hand-made, and a real recording).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crossterm_keys::*;
 use ratatui::Terminal;

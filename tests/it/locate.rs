@@ -1,11 +1,10 @@
 //! Localisation: a synthetic 1 km drive past a rogue transmitter ~200 m off the road. Positions
 //! come from a scripted NMEA track (with bad checksums and a GPS dropout in it), power from the
 //! log-distance path-loss model with log-normal shadowing (seeded).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::fmt::Write as _;
-mod common;
+use crate::common;
 use common::{succeed, towerwatch};
+use std::fmt::Write as _;
 use towerwatch::gps::{PositionStatus, Track, nmea};
 use towerwatch::locate::{
     Enu, LocateConfig, LocateError, Method, Sample, distance_m, locate, path_loss_db,

@@ -1,7 +1,6 @@
 //! End to end: the real binary's dashboard in a tmux pane (`send-keys`, `capture-pane`). On the
 //! demo recording the alert appears, enter opens its details, q exits and the terminal is
 //! restored (normal screen, canonical mode back on). Skipped, with a message, without tmux.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

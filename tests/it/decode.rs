@@ -1,9 +1,8 @@
 //! `decode` and `decode-bursts` on the real captures, against gr-gsm's ground truth.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-mod common;
+use crate::common;
 use common::run_ok;
+use std::path::{Path, PathBuf};
 
 fn shared_recordings() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/recordings");

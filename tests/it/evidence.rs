@@ -3,7 +3,6 @@
 //! file; missing and extra files are named; `evidence --alert` bundles one alert; identities are
 //! masked unless asked for; the HTML report is self-contained with its pictures, and (when
 //! Chromium is installed) renders them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

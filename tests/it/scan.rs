@@ -2,7 +2,6 @@
 //! wideband recordings (the synthetic 5-cell scene with a known receiver clock error, and the
 //! real 4 MS/s capture), the `scan` command, and (with `--features soapy`) the SoapySDR path
 //! through the project's `iqfile` playback module.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

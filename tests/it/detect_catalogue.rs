@@ -1,6 +1,5 @@
 //! `docs/detectors.md` is generated from the detector registry's doc blocks: this test fails when
 //! they disagree (regenerate with `towerwatch detectors --markdown > docs/detectors.md`).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use towerwatch::detect::{self, DetectConfig, REGISTRY};
 

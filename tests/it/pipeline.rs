@@ -1,6 +1,5 @@
 //! Pipeline contracts: file sources never drop (back-pressure), live sources drop whole blocks
 //! when the consumer falls behind and count them; the stop flag ends a stream cleanly.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use num_complex::Complex32;
 use std::sync::Arc;

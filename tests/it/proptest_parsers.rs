@@ -2,7 +2,6 @@
 //! with arbitrary JSON values, L3 on arbitrary 23-octet frames (and identity masking), burst
 //! listing lines on arbitrary strings. Case counts are bounded so the file runs in seconds; the
 //! coverage-guided fuzz targets in `fuzz/` go further.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use num_complex::Complex32;
 use proptest::prelude::*;

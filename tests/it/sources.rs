@@ -1,5 +1,4 @@
 //! Every input format carries a known tone to the right place in the spectrum, at the right level.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use num_complex::Complex32;
 use std::path::Path;

@@ -1,7 +1,6 @@
 //! GSMTAP output of `towerwatch decode` on the real 941 MHz capture: UDP datagrams to a socket on
 //! 127.0.0.1 (ephemeral port) and the same packets in a pcap file, checked field by field with a
 //! tiny pcap reader; identities masked by default and clear with `--reveal-identities`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::UdpSocket;
 use std::path::{Path, PathBuf};

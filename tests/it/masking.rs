@@ -4,7 +4,6 @@
 //! same command with `--reveal-identities` to learn the identities actually on air (so the test
 //! fails if the scene stops paging), then checks the default output carries none of them. Files
 //! written by the sinks are readable by their owner only.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::net::UdpSocket;

@@ -1,11 +1,10 @@
 //! GPS: NMEA parsing (good and bad sentences), a gpsd-protocol server on loopback feeding the
 //! client, staleness, and positions on `replay` / `find` output.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::common;
+use common::{succeed, towerwatch};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
-mod common;
-use common::{succeed, towerwatch};
 use std::time::{Duration, Instant};
 use towerwatch::gps::nmea::{self, NmeaDecoder, NmeaError, Sentence};
 use towerwatch::gps::{FixQuality, GpsEvent, GpsSource, PositionStatus, parse_position};

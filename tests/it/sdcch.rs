@@ -1,11 +1,10 @@
 //! `towerwatch decode` follows the SDCCH/8 an SMS blaster's Immediate Assignments name and lists
 //! what it sends in clear, masked unless `--reveal-identities`; replay JSON never holds the SMS
 //! text or an IMSI by default.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-mod common;
+use crate::common;
 use common::run_ok;
+use std::path::Path;
 
 const TEXT: &str = "Your parcel is on hold. Pay 1.99 EUR fee: http://dhl-post.example/p";
 

@@ -6,7 +6,6 @@
 //! and must be zero. The alert lines of each recording are compared with
 //! `recordings/<name>.expected.jsonl` (event, id, severity, carrier, signatures; not the
 //! timing); regenerate with `TOWERWATCH_BLESS=1 cargo test --test golden_alerts`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

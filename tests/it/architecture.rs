@@ -6,7 +6,6 @@
 //! to module `t` is lifted to the two siblings under their common ancestor (`pipeline::gsm` →
 //! `sink::gsmtap` is the edge `pipeline` → `sink`). A parent and its own children may refer to
 //! each other (that is what `mod.rs` is for); siblings may not form a cycle.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

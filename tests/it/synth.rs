@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! `towerwatch synth`: scene files, SigMF output, presets.
 //!
 //! Two ignored helpers regenerate artefacts by hand:

@@ -2,9 +2,8 @@
 //! message type, known or not, and wherever the identity sits; masked frames keep their structure.
 //! Plus the reproduction itself: `decode-bursts` on the real call capture showed the TMSI of a
 //! Paging Response (an `Unknown 06/27` to the parser) in clear.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::towerwatch;
 use proptest::prelude::*;

@@ -1,5 +1,4 @@
 //! The real binary: exit codes, one-line errors on bad input, and results on real recordings.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -502,7 +501,7 @@ const TAP_CHILD_ENV: &str = "TOWERWATCH_TAP_CHILD";
 fn record_tap_write_error_is_reported_and_keeps_a_verifiable_pair() {
     let out = Command::new("sh")
         .arg("-c")
-        .arg("ulimit -f 200 && exec \"$0\" child_record_tap_under_file_size_limit --exact --include-ignored --nocapture")
+        .arg("ulimit -f 200 && exec \"$0\" cli::child_record_tap_under_file_size_limit --exact --include-ignored --nocapture")
         .arg(std::env::current_exe().unwrap())
         .env(TAP_CHILD_ENV, "1")
         .output()

@@ -1,0 +1,26 @@
+//! End-to-end tests, one binary (each file a module): the app is linked once, not once per
+//! file, which keeps a fresh clone's test build short. The SoapySDR path (`tests/soapy_e2e.rs`)
+//! stays its own binary: it needs `--features soapy` and a plug-in module.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod architecture;
+mod cli;
+mod common;
+mod decode;
+mod detect_catalogue;
+mod evidence;
+mod golden_alerts;
+mod gps;
+mod gsmtap;
+mod locate;
+mod masking;
+mod pipeline;
+mod privacy;
+mod profiles;
+mod proptest_parsers;
+mod scan;
+mod sdcch;
+mod sources;
+mod synth;
+mod tmux;
+mod tui;
