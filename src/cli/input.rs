@@ -188,7 +188,7 @@ impl GpsArgs {
             gpsd: self.gpsd.clone(),
             nmea: self.nmea.clone(),
             position: self.position.clone(),
-            gps_stale: self.gps_stale.clone(),
+            gps_stale: self.gps_stale,
         }
     }
 

@@ -209,6 +209,12 @@ impl IqRing {
     }
 }
 
+impl crate::pipeline::BlockTap for IqRing {
+    fn push(&self, first_sample: u64, frequency_hz: f64, samples: &[Complex32]) {
+        IqRing::push(self, first_sample, frequency_hz, samples);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,11 +260,5 @@ mod tests {
         assert!(r.extract(1000, 2000).runs.is_empty());
         let limited = IqRing::with_limits(SampleFormat::Ci16Le, 1e6, 10.0, 4_000);
         assert_eq!(limited.capacity_samples(), 1_000);
-    }
-}
-
-impl crate::pipeline::BlockTap for IqRing {
-    fn push(&self, first_sample: u64, frequency_hz: f64, samples: &[Complex32]) {
-        IqRing::push(self, first_sample, frequency_hz, samples);
     }
 }
