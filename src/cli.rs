@@ -1891,6 +1891,9 @@ fn print_cell(r: &CellReport) {
             c.cell_reselect_hysteresis, c.ms_txpwr_max_cch, c.rxlev_access_min
         );
     }
+    if let Some(t) = s.gprs_text() {
+        println!("  gprs         {t}");
+    }
     if let Some(p) = &s.selection {
         println!(
             "  reselection  CBQ {} CRO {} dB TEMPORARY_OFFSET {} PENALTY_TIME {}",
@@ -2162,6 +2165,9 @@ fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
             p.temporary_offset,
             p.penalty_time
         )?;
+    }
+    if let Some(t) = summary.gprs_text() {
+        writeln!(out, "  gprs         {t}")?;
     }
     let counts: Vec<String> = summary
         .message_counts

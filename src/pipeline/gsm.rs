@@ -654,9 +654,9 @@ fn emit(r: &mut CarrierRx, rate_sps: f64, cfg: &GsmStageConfig, out: &mut Vec<Ob
                         }
                         continue;
                     }
-                    if f.data[0] == 0x01 || f.data[..3] == [0x03, 0x03, 0x01] {
-                        // L2 fill frame: pseudo length 0, or the LAPDm UI fill frame with an empty
-                        // information field that osmocom-based BTSs send on idle CCCH blocks.
+                    if l3::is_l2_fill(&f.data) {
+                        // L2 fill frame, by its whole pattern: SI13 and SI2ter also start with a
+                        // pseudo length of 0 (`01 06 00 …`) and are messages.
                         r.fill_frames += 1;
                         continue;
                     }
