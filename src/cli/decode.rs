@@ -250,6 +250,9 @@ pub(crate) fn print_cell(r: &CellReport) {
             c.cell_reselect_hysteresis, c.ms_txpwr_max_cch, c.rxlev_access_min
         );
     }
+    if let Some(t) = s.gprs_text() {
+        println!("  gprs         {t}");
+    }
     if let Some(p) = &s.selection {
         println!(
             "  reselection  CBQ {} CRO {} dB TEMPORARY_OFFSET {} PENALTY_TIME {}",

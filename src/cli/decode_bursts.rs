@@ -147,6 +147,9 @@ pub(crate) fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
             p.penalty_time
         )?;
     }
+    if let Some(t) = summary.gprs_text() {
+        writeln!(out, "  gprs         {t}")?;
+    }
     let counts: Vec<String> = summary
         .message_counts
         .iter()

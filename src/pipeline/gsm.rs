@@ -21,6 +21,8 @@ use towerwatch_dsp::gsm::l3::{
     self, ChannelDescription, ChannelFrequency, ChannelType, Control, Message, Reassembler,
     Reassembly, UKind,
 };
+use towerwatch_dsp::gsm::rx::clock::FrameClock;
+use towerwatch_dsp::gsm::rx::fcch_wide::ToneSearch;
 use towerwatch_dsp::gsm::rx::{BlockDecoder, DecodedFrame, Receiver, RxConfig, RxEvent};
 use towerwatch_dsp::spectrum::{Welch, WelchConfig};
 
@@ -75,15 +77,52 @@ impl Default for GsmStageConfig {
     }
 }
 
+/// The receiver clock errors discovery allows for from a cold start (cheap dongles without a
+/// TCXO: 30–100 ppm). A carrier whose FCCH could belong to two ARFCNs within this (at DCS1800,
+/// where 200 kHz is 111 ppm) waits for its frame timing to say which.
+const MAX_RX_PPM: f64 = 102.0;
+/// With a known receiver error larger than this (Hz at the carrier), channels found by power
+/// are not tried on the nominal grid (the energy there is another carrier's): the FCCH tone
+/// search places the receivers.
+const SHIFTED_GRID_HZ: f64 = 10e3;
+/// A frame-timing fit this precise (1σ, ppm) over at least [`CLOCK_RESOLVE_SPAN_S`] picks between
+/// ARFCNs 111 ppm apart (a wrong pick would be a 27σ error).
+const CLOCK_RESOLVE_PPM: f64 = 2.0;
+/// See [`CLOCK_RESOLVE_PPM`].
+const CLOCK_RESOLVE_SPAN_S: f64 = 0.2;
+
 /// In a dense band, a channel this far above the (valley) floor is still tried…
 const DENSE_SNR_DB: f64 = 1.5;
 /// …unless it is more than this below a neighbour (then it is that neighbour's skirt).
 const SKIRT_DB: f64 = 15.0;
 
+/// Whether a receiver's ARFCN is known (see [`MAX_RX_PPM`]).
+enum Label {
+    /// No FCCH seen yet: `arfcn` is where the receiver was put.
+    Unchecked,
+    /// The ARFCN is the only one its FCCH allows, or the frame timing chose it.
+    Resolved,
+    /// Several ARFCNs fit the FCCH; events are held until the frame timing decides.
+    Pending {
+        /// Where the carrier appears (absolute Hz).
+        apparent_hz: f64,
+        /// Events not yet reported.
+        held: Vec<RxEvent>,
+    },
+}
+
 struct CarrierRx {
     band: Band,
     arfcn: u16,
     freq_hz: f64,
+    /// The receiver's channel sits at `freq_hz + shift_hz` (the receiver's own clock error moves
+    /// every carrier); offsets it measures are reported from `freq_hz`.
+    shift_hz: f64,
+    label: Label,
+    /// Frame timing of the SCH bursts (the receiver's clock error).
+    clock: FrameClock,
+    /// Latest synchronised FCCH offset from `freq_hz`, Hz, once an SCH decoded.
+    offset_hz: Option<f64>,
     start_index: u64,
     /// Stream index up to which this receiver has been fed.
     fed_until: u64,
@@ -129,6 +168,12 @@ pub struct GsmStage {
     /// Decimation of the filter bank (0: no bank, each receiver reads the stream).
     bank_decim: usize,
     bank: Option<Bank>,
+    /// FCCH tone search over the open discovery window (any frequency).
+    tones: Option<ToneSearch>,
+    tone_hits: Vec<towerwatch_dsp::gsm::rx::fcch_wide::FcchTone>,
+    /// The receiver's clock error (ppm, positive: fast), from the carriers decoded so far;
+    /// kept across retunes.
+    rx_ppm: Option<f64>,
 }
 
 impl GsmStage {
@@ -162,12 +207,40 @@ impl GsmStage {
             history: Vec::new(),
             history_start: 0,
             rejected: Vec::new(),
+            tones: None,
+            tone_hits: Vec::new(),
+            rx_ppm: None,
         })
+    }
+
+    /// The receiver's own clock error estimated from the carriers (ppm, positive: it runs
+    /// fast), once one has decoded an SCH.
+    pub fn rx_ppm(&self) -> Option<f64> {
+        self.rx_ppm
+    }
+
+    /// Seeds the receiver clock error (measured earlier, e.g. by a scan's previous steps), used
+    /// to place receivers and name their ARFCNs until the carriers measure it.
+    pub fn set_rx_ppm(&mut self, ppm: f64) {
+        if ppm.is_finite() && ppm.abs() <= MAX_RX_PPM * 2.0 {
+            self.rx_ppm = Some(ppm);
+        }
     }
 
     fn add_receiver(
         &mut self,
         freq_hz: f64,
+        tuned_hz: f64,
+        start_index: u64,
+    ) -> Result<(), String> {
+        self.add_receiver_shifted(freq_hz, 0.0, tuned_hz, start_index)
+    }
+
+    /// A receiver for the carrier of nominal `freq_hz` that appears `shift_hz` from it.
+    fn add_receiver_shifted(
+        &mut self,
+        freq_hz: f64,
+        shift_hz: f64,
         tuned_hz: f64,
         start_index: u64,
     ) -> Result<(), String> {
@@ -184,7 +257,7 @@ impl GsmStage {
         {
             return Ok(());
         }
-        let offset = ch.freq_hz - tuned_hz;
+        let offset = ch.freq_hz + shift_hz - tuned_hz;
         if offset.abs() > self.rate_sps / 2.0 - 100e3 {
             return Err(format!(
                 "{:.3} MHz is outside the captured band ({:.3} MHz ± {:.3} MHz)",
@@ -229,10 +302,19 @@ impl GsmStage {
                 return Err(e.to_string());
             }
         };
+        let index_rate = self.rate_sps;
         self.receivers.push(CarrierRx {
             band: ch.band,
             arfcn: ch.arfcn,
             freq_hz: ch.freq_hz,
+            shift_hz,
+            label: if self.cfg.fixed_carriers_hz.is_empty() {
+                Label::Unchecked
+            } else {
+                Label::Resolved
+            },
+            clock: FrameClock::new(index_rate),
+            offset_hz: None,
             start_index,
             fed_until: start_index,
             rx,
@@ -253,7 +335,9 @@ impl GsmStage {
             self.tuned_hz = block.frequency_hz;
             self.reset_bank(block.first_sample)?;
             for f in self.cfg.fixed_carriers_hz.clone() {
-                self.add_receiver(f, block.frequency_hz, block.first_sample)?;
+                // With a known receiver error, the receiver goes where the carrier appears.
+                let shift_hz = self.rx_ppm.map_or(0.0, |e| f / (1.0 + e * 1e-6) - f);
+                self.add_receiver_shifted(f, shift_hz, block.frequency_hz, block.first_sample)?;
             }
         } else if self.tuned_hz.to_bits() != block.frequency_hz.to_bits() {
             // Retuned: the receivers' carriers are gone from this band.
@@ -271,6 +355,7 @@ impl GsmStage {
             self.discover(block, out);
         }
         let end = block.first_sample + block.samples.len() as u64;
+        let rx_ppm = self.rx_ppm;
         for r in &mut self.receivers {
             if end <= r.fed_until {
                 continue;
@@ -282,8 +367,9 @@ impl GsmStage {
                 &mut r.events,
             );
             r.fed_until = end;
-            emit(r, self.rate_sps, &self.cfg, out);
+            emit(r, self.rate_sps, &self.cfg, rx_ppm, out);
         }
+        self.update_rx_ppm();
         self.prune(end);
         Ok(())
     }
@@ -350,10 +436,12 @@ impl GsmStage {
             } else {
                 work(&mut self.receivers, &mut bank.outs);
             }
+            let rx_ppm = self.rx_ppm;
             for r in &mut self.receivers {
-                emit(r, self.rate_sps, &self.cfg, out);
+                emit(r, self.rate_sps, &self.cfg, rx_ppm, out);
             }
         }
+        self.update_rx_ppm();
         if self.cfg.fixed_carriers_hz.is_empty() {
             self.discover(block, out);
         }
@@ -370,8 +458,13 @@ impl GsmStage {
         if self.welch_samples == 0 {
             self.history.clear();
             self.history_start = end - fresh.len() as u64;
+            self.tones = ToneSearch::new(self.rate_sps);
+            self.tone_hits.clear();
         }
         self.welch.process(fresh);
+        if let Some(t) = self.tones.as_mut() {
+            t.process(fresh, &mut self.tone_hits);
+        }
         if self.bank.is_none() {
             self.history.extend_from_slice(fresh);
         }
@@ -425,6 +518,12 @@ impl GsmStage {
                 })
                 .collect();
             found.sort_by(|a, b| b.power_dbfs.total_cmp(&a.power_dbfs));
+            let shifted = self
+                .rx_ppm
+                .is_some_and(|e| (e * 1e-6 * block.frequency_hz).abs() > SHIFTED_GRID_HZ);
+            if shifted {
+                found.clear();
+            }
             for c in found {
                 if self.receivers.len() >= self.cfg.max_carriers {
                     break;
@@ -433,7 +532,9 @@ impl GsmStage {
                 let _ = self.add_receiver(c.freq_hz, block.frequency_hz, self.history_start);
             }
         }
+        let before = self.add_tone_receivers(block, before);
         // New receivers catch up on the discovery window, so nothing before it is lost.
+        let rx_ppm = self.rx_ppm;
         for (i, r) in self.receivers.iter_mut().enumerate().skip(before) {
             r.events.clear();
             match self.bank.as_mut().and_then(|b| b.outs.get_mut(i)) {
@@ -444,7 +545,7 @@ impl GsmStage {
                 None => r.rx.process(&self.history, &mut r.events),
             }
             r.fed_until = end;
-            emit(r, self.rate_sps, &self.cfg, out);
+            emit(r, self.rate_sps, &self.cfg, rx_ppm, out);
         }
         self.history.clear();
         self.welch.reset();
@@ -462,28 +563,115 @@ impl GsmStage {
         let mut i = 0;
         while i < self.receivers.len() {
             let r = &self.receivers[i];
-            let silent = r.rx.stats().fcch_found == 0 && now.saturating_sub(r.start_index) > probe;
-            if silent {
-                self.rejected.push((r.freq_hz, now + retry));
-                self.receivers.remove(i);
-                if let Some(bank) = self.bank.as_mut() {
-                    bank.ch.remove_channel(i);
-                    if i < bank.outs.len() {
-                        bank.outs.remove(i);
-                    }
-                }
+            let age = now.saturating_sub(r.start_index);
+            let silent = r.rx.stats().fcch_found == 0 && age > probe;
+            // A carrier whose ARFCN its frame timing has not settled in three probe times does
+            // not decode (no SCH): what it held goes with it.
+            let unsettled = matches!(r.label, Label::Pending { .. }) && age > 3 * probe;
+            if silent || unsettled {
+                self.rejected.push((r.freq_hz + r.shift_hz, now + retry));
+                self.remove_receiver(i);
             } else {
                 i += 1;
             }
         }
     }
 
+    fn remove_receiver(&mut self, i: usize) {
+        if i >= self.receivers.len() {
+            return;
+        }
+        self.receivers.remove(i);
+        if let Some(bank) = self.bank.as_mut() {
+            bank.ch.remove_channel(i);
+            if i < bank.outs.len() {
+                bank.outs.remove(i);
+            }
+        }
+    }
+
+    fn update_rx_ppm(&mut self) {
+        if let Some(p) = consensus_ppm(&self.receivers) {
+            self.rx_ppm = Some(p);
+        }
+    }
+
+    /// Receivers for the FCCH tones of the discovery window that no receiver covers, wherever
+    /// they are (a receiver clock far off moves carriers off the ARFCN grid). Returns the index
+    /// from which receivers are new (`before`, less any receiver replaced).
+    fn add_tone_receivers(&mut self, block: &Block, mut before: usize) -> usize {
+        let Some(mut search) = self.tones.take() else {
+            return before;
+        };
+        let mut hits = Vec::new();
+        search.flush(&mut hits);
+        let mut found = std::mem::take(&mut self.tone_hits);
+        found.append(&mut hits);
+        found.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let tuned = block.frequency_hz;
+        let mut carriers: Vec<f64> = Vec::new();
+        for h in &found {
+            let f = tuned + h.carrier_offset_hz;
+            if !carriers.iter().any(|c| (c - f).abs() < 10e3) {
+                carriers.push(f);
+            }
+        }
+        for apparent in carriers {
+            if self.receivers.len() >= self.cfg.max_carriers {
+                break;
+            }
+            let covered = self
+                .receivers
+                .iter()
+                .any(|r| (r.freq_hz + r.shift_hz - apparent).abs() < 25e3);
+            let rejected = self
+                .rejected
+                .iter()
+                .any(|(f, _)| (f - apparent).abs() < 10e3);
+            if covered || rejected {
+                continue;
+            }
+            // Label with the known receiver error, else provisionally with the nearest ARFCN
+            // (settled on its first FCCH, see `settle_label`).
+            let nominal = apparent * (1.0 + self.rx_ppm.unwrap_or(0.0) * 1e-6);
+            let Some(ch) = channel_at(nominal, Direction::Downlink) else {
+                continue;
+            };
+            // A receiver put on this ARFCN by its power that found nothing is misplaced.
+            if let Some(i) = self
+                .receivers
+                .iter()
+                .position(|r| (r.freq_hz - ch.freq_hz).abs() < 1.0)
+            {
+                if self.receivers[i].rx.stats().fcch_found > 0 {
+                    continue;
+                }
+                self.remove_receiver(i);
+                if i < before {
+                    before -= 1;
+                }
+            }
+            let _ = self.add_receiver_shifted(
+                ch.freq_hz,
+                apparent - ch.freq_hz,
+                tuned,
+                self.history_start,
+            );
+        }
+        before
+    }
+
     /// End of stream: flush receivers and report their counters.
     pub fn finish(&mut self, out: &mut Vec<Observation>) {
+        let rx_ppm = self.rx_ppm;
         for r in &mut self.receivers {
             r.events.clear();
             r.rx.flush(&mut r.events);
-            emit(r, self.rate_sps, &self.cfg, out);
+            emit(r, self.rate_sps, &self.cfg, rx_ppm, out);
+            if matches!(r.label, Label::Pending { .. }) {
+                // Its ARFCN was never settled: what it held is not reported under a guess.
+                continue;
+            }
             r.dec.finish();
             out.push(Observation::DecodeStats(DecodeStatsObs {
                 band: r.band,
@@ -529,7 +717,126 @@ fn fft_len_for(rate_sps: f64) -> usize {
     n
 }
 
-fn emit(r: &mut CarrierRx, rate_sps: f64, cfg: &GsmStageConfig, out: &mut Vec<Observation>) {
+/// The ARFCNs a carrier seen at `apparent_hz` can be: with a known receiver error, the one it
+/// implies; without, every one within [`MAX_RX_PPM`].
+fn label_candidates(apparent_hz: f64, rx_ppm: Option<f64>) -> Vec<towerwatch_dsp::arfcn::Channel> {
+    if let Some(e) = rx_ppm {
+        return channel_at(apparent_hz * (1.0 + e * 1e-6), Direction::Downlink)
+            .into_iter()
+            .collect();
+    }
+    let mut v: Vec<towerwatch_dsp::arfcn::Channel> = Vec::new();
+    for k in -2..=2 {
+        let Some(ch) = channel_at(apparent_hz + f64::from(k) * 200e3, Direction::Downlink) else {
+            continue;
+        };
+        let within = (apparent_hz - ch.freq_hz).abs() <= MAX_RX_PPM * 1e-6 * ch.freq_hz;
+        if within && !v.iter().any(|c| (c.freq_hz - ch.freq_hz).abs() < 1.0) {
+            v.push(ch);
+        }
+    }
+    v
+}
+
+/// Gives the receiver the ARFCN `ch`, keeping its channel where it is.
+fn relabel(r: &mut CarrierRx, ch: &towerwatch_dsp::arfcn::Channel) {
+    if (ch.freq_hz - r.freq_hz).abs() < 1.0 {
+        return;
+    }
+    let apparent = r.freq_hz + r.shift_hz;
+    r.band = ch.band;
+    r.arfcn = ch.arfcn;
+    r.freq_hz = ch.freq_hz;
+    r.shift_hz = apparent - ch.freq_hz;
+}
+
+/// Settles the receiver's ARFCN when its events allow (see [`Label`]); false while its events
+/// must be held.
+fn settle_label(r: &mut CarrierRx, rx_ppm: Option<f64>) -> bool {
+    for ev in &r.events {
+        if let RxEvent::SchDecoded {
+            sample_index,
+            frame_number,
+            frame_number_ok: true,
+            ..
+        } = ev
+        {
+            r.clock
+                .push((r.start_index + sample_index) as f64, *frame_number);
+        }
+    }
+    match &mut r.label {
+        Label::Resolved => true,
+        Label::Unchecked => {
+            let Some(burst_offset_hz) = r.events.iter().find_map(|e| match e {
+                RxEvent::FcchFound {
+                    burst_offset_hz, ..
+                } => Some(*burst_offset_hz),
+                _ => None,
+            }) else {
+                return true;
+            };
+            let apparent_hz = r.freq_hz + r.shift_hz + burst_offset_hz;
+            let cands = label_candidates(apparent_hz, rx_ppm);
+            if cands.len() >= 2 {
+                r.label = Label::Pending {
+                    apparent_hz,
+                    held: std::mem::take(&mut r.events),
+                };
+                return false;
+            }
+            if let Some(ch) = cands.first() {
+                relabel(r, ch);
+            }
+            r.label = Label::Resolved;
+            true
+        }
+        Label::Pending { apparent_hz, held } => {
+            let apparent_hz = *apparent_hz;
+            let clock = r.clock.estimate().filter(|c| {
+                c.span_s >= CLOCK_RESOLVE_SPAN_S && c.uncertainty_ppm <= CLOCK_RESOLVE_PPM
+            });
+            let e = rx_ppm.or(clock.map(|c| c.ppm));
+            let Some(ch) = e.and_then(|e| label_candidates(apparent_hz, Some(e)).pop()) else {
+                held.append(&mut r.events);
+                return false;
+            };
+            let mut events = std::mem::take(held);
+            events.append(&mut r.events);
+            r.events = events;
+            relabel(r, &ch);
+            r.label = Label::Resolved;
+            true
+        }
+    }
+}
+
+/// The receiver's clock error from the decoded carriers: minus the median of their
+/// synchronised FCCH offsets (ppm), as the dashboard's `rx`.
+fn consensus_ppm(receivers: &[CarrierRx]) -> Option<f64> {
+    let mut v: Vec<f64> = receivers
+        .iter()
+        .filter(|r| matches!(r.label, Label::Resolved) && r.rx.stats().sch_ok > 0)
+        .filter_map(|r| r.offset_hz.map(|o| -o / r.freq_hz * 1e6))
+        .filter(|p| p.is_finite())
+        .collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    Some(v[v.len() / 2])
+}
+
+fn emit(
+    r: &mut CarrierRx,
+    rate_sps: f64,
+    cfg: &GsmStageConfig,
+    rx_ppm: Option<f64>,
+    out: &mut Vec<Observation>,
+) {
+    if !settle_label(r, rx_ppm) {
+        return;
+    }
     let start_index = r.start_index;
     let t = |idx: u64| (start_index + idx) as f64 / rate_sps;
     let events = std::mem::take(&mut r.events);
@@ -543,18 +850,30 @@ fn emit(r: &mut CarrierRx, rate_sps: f64, cfg: &GsmStageConfig, out: &mut Vec<Ob
                 snr_db,
                 synchronized,
                 ..
-            } => out.push(Observation::Carrier(CarrierObs {
-                sample_index: r.start_index + sample_index,
-                time_s: t(*sample_index),
-                band: r.band,
-                arfcn: r.arfcn,
-                freq_hz: r.freq_hz,
-                freq_offset_hz: round3(*freq_offset_hz),
-                freq_offset_ppm: freq_offset_ppm.map(round3),
-                uncertainty_hz: round3(*uncertainty_hz),
-                snr_db: round3(f64::from(*snr_db)),
-                synchronized: *synchronized,
-            })),
+            } => {
+                // Offsets from the nominal carrier, wherever the receiver's channel sits.
+                let (offset_hz, offset_ppm) = if r.shift_hz == 0.0 {
+                    (*freq_offset_hz, *freq_offset_ppm)
+                } else {
+                    let o = freq_offset_hz + r.shift_hz;
+                    (o, Some(o / r.freq_hz * 1e6))
+                };
+                if *synchronized {
+                    r.offset_hz = Some(offset_hz);
+                }
+                out.push(Observation::Carrier(CarrierObs {
+                    sample_index: r.start_index + sample_index,
+                    time_s: t(*sample_index),
+                    band: r.band,
+                    arfcn: r.arfcn,
+                    freq_hz: r.freq_hz,
+                    freq_offset_hz: round3(offset_hz),
+                    freq_offset_ppm: offset_ppm.map(round3),
+                    uncertainty_hz: round3(*uncertainty_hz),
+                    snr_db: round3(f64::from(*snr_db)),
+                    synchronized: *synchronized,
+                }))
+            }
             RxEvent::SchDecoded {
                 sample_index,
                 bsic,
@@ -602,9 +921,9 @@ fn emit(r: &mut CarrierRx, rate_sps: f64, cfg: &GsmStageConfig, out: &mut Vec<Ob
                         }
                         continue;
                     }
-                    if f.data[0] == 0x01 || f.data[..3] == [0x03, 0x03, 0x01] {
-                        // L2 fill frame: pseudo length 0, or the LAPDm UI fill frame with an empty
-                        // information field that osmocom-based BTSs send on idle CCCH blocks.
+                    if l3::is_l2_fill(&f.data) {
+                        // L2 fill frame, by its whole pattern: SI13 and SI2ter also start with a
+                        // pseudo length of 0 (`01 06 00 …`) and are messages.
                         r.fill_frames += 1;
                         continue;
                     }

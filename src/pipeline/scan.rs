@@ -570,6 +570,11 @@ pub fn run_scan_observed(
                 tuned = f;
                 src.retune(f)?;
                 stage = new_stage(sweep.step_channels())?;
+                // Carry the receiver's clock error measured so far into the next step: its
+                // receivers sit where the carriers appear, not where the ARFCNs say.
+                if let Some(p) = sweep.table().receiver_ppm() {
+                    stage.set_rx_ppm(p);
+                }
             }
             Action::Finished | Action::Stay => break,
         }

@@ -96,6 +96,23 @@ fn decode_bursts_reproduces_gr_gsm_frames_and_cell_identity() {
     assert!(text.contains("MCC 262 MNC 02 LAC 318 CI 11225"), "{text}");
     assert!(text.contains("CRO 40"), "{text}");
     assert!(text.contains("BSIC 48 (NCC 6 BCC 0) ×199"), "{text}");
+    // SI13 (pseudo length 0: `01 06 00 …`), SI2ter and SI2quater are listed, with what they say.
+    let si13: Vec<&str> = text.lines().filter(|l| l.ends_with("[SI13]")).collect();
+    assert_eq!(si13.len(), 6, "{text}");
+    assert!(si13.iter().all(|l| {
+        l.contains(": 01 06 00 c0 00 58 47 eb 4a 92 43 40 62 84 eb 2b 2b 2b 2b 2b 2b 2b 2b")
+    }));
+    assert!(
+        text.contains("SI13 6, SI2 5, SI2quater 5, SI2ter 5"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "  gprs         GPRS RA colour 6, SI13 on BCCH norm; SI13 RAC 1 BCCH_CHANGE_MARK 4 \
+             NCO 0 PRIORITY_ACCESS_THR 6; SI2quater index 0 (last 0)"
+        ),
+        "{text}"
+    );
     for (fn_, hex) in truth(&rec.join("truth/vf-call6-arfcn725.sdcch8-ts1.frames.txt")) {
         assert!(
             text.lines()
@@ -145,4 +162,69 @@ fn all_cells_of_a_generated_5_cell_scene_at_2_4_msps_are_found_with_their_identi
         assert!(section.contains(bsic), "ARFCN {arfcn}: {section}");
         assert!(section.contains(cell), "ARFCN {arfcn}: {section}");
     }
+}
+
+/// SI13 and SI2ter start with an L2 pseudo length of 0 (`01 06 00 …`, `01 06 03 …`), as the L2
+/// fill frame does: they were dropped as fill. Every one decoded from a generated scene must be
+/// the very frame the generator sent (SI13 built from the cell's LAC; SI2ter from its list).
+#[test]
+fn si13_and_si2ter_of_a_generated_scene_are_listed_and_equal_what_was_sent() {
+    use towerwatch_dsp::gsm::l3::{Message, Si2ter, Si13, Si13Gprs};
+    let scene =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings/scenes/legit-neighbourhood.toml");
+    let spec = format!("scene:{},seconds=3", scene.display());
+    let text = run_ok(&["decode", &spec]);
+    let hex = |f: [u8; 23]| {
+        f.iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (mut si13_seen, mut si2ter_seen) = (0, 0);
+    for section in text.split("# ARFCN ").skip(1) {
+        let lac: u16 = section
+            .split(" LAC ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no LAC in {section}"));
+        let want = Message::Si13(Si13 {
+            bcch_change_mark: 0,
+            si_change_field: 0,
+            gprs: Some(Si13Gprs {
+                rac: (lac & 0xff) as u8,
+                spgc_ccch_sup: false,
+                priority_access_thr: 6,
+                network_control_order: 0,
+            }),
+        })
+        .build_frame()
+        .unwrap();
+        for l in section.lines().filter(|l| l.ends_with("[SI13]")) {
+            assert!(l.contains(&hex(want)), "{l} (want {})", hex(want));
+            si13_seen += 1;
+        }
+        if section.contains("[SI13]") {
+            assert!(
+                section.contains(&format!("SI13 RAC {}", lac & 0xff)),
+                "{section}"
+            );
+        }
+        // Only telekom-A3 (ARFCN 19) sends SI2ter, with an empty list.
+        let si2ter = Message::Si2ter(Si2ter {
+            neighbours: Vec::new(),
+            multiband_reporting: 0,
+            ba_ind: false,
+        })
+        .build_frame()
+        .unwrap();
+        assert_eq!(si2ter[0], 0x01);
+        for l in section.lines().filter(|l| l.ends_with("[SI2ter]")) {
+            assert!(section.starts_with("19 "), "{l}");
+            assert!(l.contains(&hex(si2ter)), "{l}");
+            si2ter_seen += 1;
+        }
+    }
+    assert!(si13_seen >= 3, "{si13_seen} SI13 frames in\n{text}");
+    assert!(si2ter_seen >= 1, "no SI2ter in\n{text}");
 }

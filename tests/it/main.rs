@@ -18,6 +18,7 @@ mod pipeline;
 mod privacy;
 mod profiles;
 mod proptest_parsers;
+mod rx_field;
 mod scan;
 mod sdcch;
 mod sources;

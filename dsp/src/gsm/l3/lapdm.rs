@@ -171,6 +171,27 @@ pub fn l2_fill_frame() -> [u8; 23] {
     out
 }
 
+/// Whether a 23-octet BCCH/CCCH (B<sub>bis</sub>) or SDCCH frame is an L2 fill frame: a frame
+/// that carries no L3 message at all, recognised by its **whole** pattern, never by its first
+/// octet alone (SI13 and SI2ter also start with a pseudo length of 0, `01 06 00 …`):
+/// - `01 2b 2b …`: L2 pseudo length 0 and nothing but fill octets (the B<sub>bis</sub> fill frame);
+/// - `03 03 01 2b …`: LAPDm UI command, SAPI 0, empty information field (osmocom BTSs send it on
+///   idle CCCH blocks as well as on SDCCH);
+/// - `2b 2b …`: fill octets only.
+///
+/// A dummy Paging Request (`15 06 21 00 01 f0 …`, "no identity") is a message, not fill: it is
+/// listed like the other paging messages.
+pub fn is_l2_fill(frame: &[u8]) -> bool {
+    let pad = super::bits::PADDING;
+    let fill_from = |n: usize| frame.get(n..).is_some_and(|r| r.iter().all(|&b| b == pad));
+    match frame {
+        [0x01, ..] => fill_from(1),
+        [0x03, 0x03, 0x01, ..] => fill_from(3),
+        [] => false,
+        _ => fill_from(0),
+    }
+}
+
 /// A SACCH frame: L1 header (ordered MS power and timing advance), then LAPDm format B4.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SacchFrame {
@@ -225,6 +246,30 @@ pub fn build_sacch(f: &SacchFrame) -> Result<[u8; 23], L3Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fill_is_recognised_by_the_whole_pattern() {
+        let pad = |head: &[u8]| {
+            let mut f = [0x2bu8; 23];
+            f[..head.len()].copy_from_slice(head);
+            f
+        };
+        assert!(is_l2_fill(&pad(&[0x01])));
+        assert!(is_l2_fill(&pad(&[0x03, 0x03, 0x01])));
+        assert!(is_l2_fill(&[0x2b; 23]));
+        assert!(is_l2_fill(&l2_fill_frame()));
+        // SI13 and SI2ter of a real cell (vf-call6, ARFCN 725): pseudo length 0, not fill.
+        assert!(!is_l2_fill(&pad(&[
+            0x01, 0x06, 0x00, 0xc0, 0x00, 0x58, 0x47, 0xeb, 0x4a, 0x92, 0x43, 0x40, 0x62, 0x84,
+            0xeb
+        ])));
+        assert!(!is_l2_fill(&pad(&[0x01, 0x06, 0x03, 0x60])));
+        // The dummy paging request is a message; a damaged fill frame is not fill.
+        assert!(!is_l2_fill(&pad(&[0x15, 0x06, 0x21, 0x00, 0x01, 0xf0])));
+        assert!(!is_l2_fill(&pad(&[0x01, 0x2b, 0x2a])));
+        assert!(!is_l2_fill(&pad(&[0x03, 0x03, 0x05, 0x01])));
+        assert!(!is_l2_fill(&[]));
+    }
 
     #[test]
     fn control_round_trip() {

@@ -34,7 +34,7 @@ pub use ie::{
     ControlChannelDescription, Lai, MobileIdentity, RachControl, RequestReference,
 };
 pub use lapdm::{
-    Control, LapdmFrame, SacchFrame, UKind, build_lapdm_b, build_sacch, l2_fill_frame,
+    Control, LapdmFrame, SacchFrame, UKind, build_lapdm_b, build_sacch, is_l2_fill, l2_fill_frame,
     parse_lapdm_b, parse_sacch,
 };
 pub use si::{

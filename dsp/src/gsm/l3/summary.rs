@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     CellOptions, CellSelection, ControlChannelDescription, GprsIndicator, Lai, Message,
-    RachControl, SelectionParameters,
+    RachControl, SelectionParameters, Si2quater, Si13,
 };
 
 /// A cell's broadcast picture, built with [`CellSummary::observe`].
@@ -39,6 +39,12 @@ pub struct CellSummary {
     pub selection: Option<SelectionParameters>,
     /// GPRS indicator from SI3/SI4 rest octets.
     pub gprs: Option<GprsIndicator>,
+    /// The latest SI13 (GPRS: change marks, routing area code).
+    #[serde(default)]
+    pub si13: Option<Si13>,
+    /// The latest SI2quater (header fields of its rest octets).
+    #[serde(default)]
+    pub si2quater: Option<Si2quater>,
     /// SI4 reported a different LAI than SI3 (count).
     pub lai_mismatches: u64,
     /// Messages seen, by [`Message::name`].
@@ -69,6 +75,35 @@ impl CellSummary {
         v.sort_unstable();
         v.dedup();
         v
+    }
+
+    /// One line on GPRS and the extended system information, when the cell broadcast any:
+    /// `GPRS RA colour 6, SI13 on BCCH norm; SI13 RAC 1 BCCH_CHANGE_MARK 4 …; SI2quater index 0 (last 0)`.
+    pub fn gprs_text(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(g) = &self.gprs {
+            parts.push(format!(
+                "GPRS RA colour {}, SI13 on BCCH {}",
+                g.ra_colour,
+                if g.si13_position == 0 { "norm" } else { "ext" }
+            ));
+        }
+        if let Some(m) = &self.si13 {
+            parts.push(match &m.gprs {
+                Some(g) => format!(
+                    "SI13 RAC {} BCCH_CHANGE_MARK {} NCO {} PRIORITY_ACCESS_THR {}",
+                    g.rac, m.bcch_change_mark, g.network_control_order, g.priority_access_thr
+                ),
+                None => format!(
+                    "SI13 BCCH_CHANGE_MARK {} (GPRS mobile allocation or PBCCH: RAC not read)",
+                    m.bcch_change_mark
+                ),
+            });
+        }
+        if let Some(q) = &self.si2quater {
+            parts.push(format!("SI2quater index {} (last {})", q.index, q.count));
+        }
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 
     fn page(&mut self, kind: &str, n: u64) {
@@ -139,9 +174,9 @@ impl CellSummary {
             Message::ImmediateAssignment(_) => self.immediate_assignments += 1,
             Message::ImmediateAssignmentExtended(_) => self.immediate_assignments += 2,
             Message::ImmediateAssignmentReject(_) => self.immediate_assignment_rejects += 1,
-            Message::Si2quater(_)
-            | Message::Si13(_)
-            | Message::Si5(_)
+            Message::Si2quater(m) => self.si2quater = Some(m.clone()),
+            Message::Si13(m) => self.si13 = Some(m.clone()),
+            Message::Si5(_)
             | Message::Si5bis(_)
             | Message::Si5ter(_)
             | Message::Si6(_)

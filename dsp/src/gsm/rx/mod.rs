@@ -24,6 +24,7 @@
 //!
 //! Time is the input sample index throughout.
 
+pub mod clock;
 mod downlink;
 pub mod equalizer;
 pub mod fcch;
