@@ -4,7 +4,7 @@
 use crate::observation::Observation;
 use crate::pipeline::gsm::GsmStageConfig;
 use crate::pipeline::{Event, Pipeline, PipelineConfig, SpectrumStageConfig};
-use crate::source::sigmf::{self, HashCheck, SigmfMeta, SigmfWriter, WriterMeta};
+use crate::source::sigmf::{self, SigmfMeta, SigmfWriter, WriterMeta};
 use crate::source::{FileOptions, SampleFormat, SampleSource, open_file};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -20,6 +20,8 @@ use towerwatch_dsp::spectrum::{Welch, WelchConfig, Window};
 
 /// Exit code for errors (bad input, bad arguments, device failure).
 pub const EXIT_ERROR: u8 = 2;
+/// Exit status of a run stopped by Ctrl-C / SIGTERM before its input ended (128 + SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -112,10 +114,10 @@ struct ScanArgs {
     #[arg(long, value_parser = parse_band)]
     band: Band,
     /// Only channels at or above this frequency (Hz).
-    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    #[arg(long, value_name = "HZ", value_parser = crate::limits::parse_freq_arg)]
     from: Option<f64>,
     /// Only channels at or below this frequency (Hz).
-    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    #[arg(long, value_name = "HZ", value_parser = crate::limits::parse_freq_arg)]
     to: Option<f64>,
     /// Sweeps over the band (default: 1 on a recording, until Ctrl-C live).
     #[arg(long)]
@@ -188,8 +190,8 @@ struct FindArgs {
     band: Band,
     #[command(flatten)]
     input: InputArgs,
-    /// Seconds per power reading.
-    #[arg(long, value_name = "S", default_value_t = 0.25, value_parser = parse_positive)]
+    /// Seconds per power reading (1 ms to 1 hour).
+    #[arg(long, value_name = "S", default_value_t = 0.25, value_parser = crate::limits::parse_interval_arg)]
     interval: f64,
     /// Smoothing time constant, seconds.
     #[arg(long, value_name = "S", default_value_t = 1.0, value_parser = parse_positive)]
@@ -258,7 +260,7 @@ struct DecodeArgs {
     band: Band,
     /// Decode only the carrier at this frequency (Hz). Without --arfcn/--carrier, every carrier
     /// in the recording's bandwidth is found and decoded.
-    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    #[arg(long, value_name = "HZ", value_parser = crate::limits::parse_freq_arg)]
     carrier: Option<f64>,
     /// Show subscriber identities (IMSI/TMSI) and SMS content in clear. Default: masked.
     #[arg(long)]
@@ -314,9 +316,13 @@ struct InputArgs {
     /// The missed time is counted as lost samples. `record` never reconnects (see README).
     #[arg(long, value_name = "N")]
     reconnect_attempts: Option<u32>,
-    /// Check a SigMF recording's SHA-512 before reading it.
+    /// Check a SigMF recording's SHA-512 (data, and metadata when it has one) before reading it;
+    /// a recording without a hash fails unless --allow-unhashed.
     #[arg(long)]
     check_hash: bool,
+    /// With --check-hash: read a recording that has no hash instead of failing.
+    #[arg(long, requires = "check_hash")]
+    allow_unhashed: bool,
     /// Read at most this many seconds of signal.
     #[arg(long, value_name = "S", value_parser = parse_positive)]
     seconds: Option<f64>,
@@ -379,8 +385,8 @@ struct ReplayArgs {
     /// Write JSON lines here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Seconds of signal per spectrum observation.
-    #[arg(long, value_name = "S", default_value_t = 1.0, value_parser = parse_positive)]
+    /// Seconds of signal per spectrum observation (1 ms to 1 hour).
+    #[arg(long, value_name = "S", default_value_t = 1.0, value_parser = crate::limits::parse_interval_arg)]
     interval: f64,
     /// Include the PSD bins in spectrum observations.
     #[arg(long)]
@@ -509,7 +515,7 @@ struct ClipArgs {
     #[arg(long, value_name = "S", default_value_t = crate::evidence::DEFAULT_POST_TRIGGER_S, value_parser = parse_non_negative)]
     post_trigger: f64,
     /// Memory cap of the IQ ring buffer, MiB (the clip is shorter when the rate needs more).
-    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
     evidence_memory_mib: u64,
 }
 
@@ -634,7 +640,8 @@ pub fn main() -> ExitCode {
                     msg.push_str(&format!(": {cause}"));
                 }
             }
-            eprintln!("towerwatch: error: {msg}");
+            // Errors quote file content and names: never let them drive the terminal.
+            eprintln!("towerwatch: error: {}", crate::term::escape(&msg));
             ExitCode::from(EXIT_ERROR)
         }
     }
@@ -688,11 +695,24 @@ fn open_input(a: &InputArgs) -> Result<Box<dyn SampleSource>> {
         .input
         .as_ref()
         .ok_or_else(|| anyhow!("no input: give a recording (or synth:…) or --device ARGS"))?;
+    if let Some(id) = &a.profile {
+        // A profile describes a receiver; a recording does not use one, but a wrong id is still
+        // a mistake worth a line rather than silence.
+        crate::profile::Profile::by_id(id)?;
+        eprintln!(
+            "towerwatch: note: --profile {} applies to live receivers (--device); ignored for {}",
+            crate::term::escape(id),
+            crate::term::escape(&path.display().to_string())
+        );
+    }
+    if a.check_hash {
+        crate::integrity::check_before_read(path, a.allow_unhashed)?;
+    }
     let opts = FileOptions {
         format: a.format,
         rate_sps: a.rate,
         freq_hz: a.freq,
-        check_hash: a.check_hash,
+        check_hash: false,
     };
     Ok(open_file(path, &opts)?)
 }
@@ -1184,6 +1204,7 @@ fn run_replay_detect(
         eprintln!("{}", soak_line(&pipeline, observations));
     }
     let report = pipeline.finish()?;
+    let interrupted = report.stopped;
     if let (Some(r), Some(e)) = (evidence, engine.as_deref()) {
         let written = r.finish(&e.registry)?;
         report_bundles(&mut out, &written)?;
@@ -1198,7 +1219,11 @@ fn run_replay_detect(
     }
     write_json_line(&mut out, &summary)?;
     out.flush()?;
-    Ok(if engine.is_some_and(|e| e.raised_above_info()) {
+    // An interrupted run says so in its status (the summary line has `"stopped": true`): its
+    // silence is not a clean bill.
+    Ok(if interrupted {
+        EXIT_INTERRUPTED
+    } else if engine.is_some_and(|e| e.raised_above_info()) {
         crate::alert::EXIT_ALERT
     } else {
         0
@@ -1451,6 +1476,7 @@ fn record(a: RecordArgs) -> Result<u8> {
 }
 
 fn info(a: InfoArgs) -> Result<u8> {
+    use crate::term::escape as esc;
     let src = open_input(&a.input)?;
     let i = src.info();
     let meta = a
@@ -1472,18 +1498,18 @@ fn info(a: InfoArgs) -> Result<u8> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(0);
     }
-    println!("file:        {}", i.description);
-    println!("format:      {}", i.format);
+    println!("file:        {}", esc(&i.description));
+    println!("format:      {}", esc(&i.format));
     println!("sample rate: {} S/s", i.sample_rate_sps);
     println!("centre:      {:.6} MHz", i.center_freq_hz / 1e6);
     if let (Some(n), Some(d)) = (i.total_samples, duration_s) {
         println!("length:      {n} samples ({d:.3} s)");
     }
     if let Some(t) = &i.start_time {
-        println!("start:       {t}");
+        println!("start:       {}", esc(t));
     }
     if let Some(h) = &i.hardware {
-        println!("hardware:    {h}");
+        println!("hardware:    {}", esc(h));
     }
     if i.segments.len() > 1 {
         println!("segments:    {}", i.segments.len());
@@ -1497,7 +1523,7 @@ fn info(a: InfoArgs) -> Result<u8> {
     }
     if let Some(m) = &meta {
         if let Some(d) = &m.description {
-            println!("description: {d}");
+            println!("description: {}", esc(d));
         }
         println!(
             "sha512:      {}",
@@ -1505,7 +1531,7 @@ fn info(a: InfoArgs) -> Result<u8> {
                 .as_deref()
                 .map_or("not recorded".to_string(), |h| format!(
                     "{}… (run `towerwatch verify` to check)",
-                    &h[..h.len().min(16)]
+                    esc(h.get(..16).unwrap_or(h))
                 ))
         );
         println!("annotations: {}", m.annotations.len());
@@ -1513,10 +1539,10 @@ fn info(a: InfoArgs) -> Result<u8> {
             println!(
                 "  @{:>10} {}{}",
                 an.sample_start,
-                an.label.as_deref().unwrap_or("-"),
+                esc(an.label.as_deref().unwrap_or("-")),
                 an.comment
                     .as_deref()
-                    .map(|c| format!(": {c}"))
+                    .map(|c| format!(": {}", esc(c)))
                     .unwrap_or_default()
             );
         }
@@ -1538,23 +1564,14 @@ fn verify(a: VerifyArgs) -> Result<u8> {
         }
         bail!("{}", v.headline());
     }
-    match sigmf::verify(&a.file)? {
-        HashCheck::Match(h) => {
-            println!(
-                "OK: {} matches its core:sha512 ({}…)",
-                a.file.display(),
-                &h[..16]
-            );
-            Ok(0)
-        }
-        HashCheck::NotRecorded(h) => {
-            bail!(
-                "{}: no core:sha512 in the metadata (an interrupted recording?); data hashes to {}",
-                a.file.display(),
-                h
-            )
-        }
+    let r = crate::integrity::verify_recording(&a.file)?;
+    for l in &r.lines {
+        println!("{l}");
     }
+    if !r.ok {
+        bail!("{}: verification failed (see above)", a.file.display());
+    }
+    Ok(0)
 }
 
 /// The bundled demo scene, relative to the repository root: generated on the fly (the same
@@ -1635,7 +1652,9 @@ fn demo(a: DemoArgs) -> Result<u8> {
             gps: a.gps.open(true)?,
             report_every_s: None,
         };
-        return run_replay(src, &input, &opts, |_| {});
+        // The same detectors as the text and dashboard modes, so the same exit status (10).
+        let mut engine = crate::alert::setup::engine(&Default::default())?;
+        return run_replay_detect(src, &input, &opts, engine.as_mut(), None, |_| {});
     }
     if !a.frames {
         let stdout = std::io::stdout();
@@ -1655,22 +1674,23 @@ fn demo(a: DemoArgs) -> Result<u8> {
 
 fn profiles(a: ProfilesArgs) -> Result<u8> {
     use crate::profile::Profile;
+    use crate::term::escape as esc;
     if a.files.is_empty() {
         for p in Profile::builtin()? {
             println!(
                 "{:<18} {:<28} {:>6.1}–{:<7.1} MHz  {}",
-                p.id,
-                p.name,
+                esc(&p.id),
+                esc(&p.name),
                 p.tuning.min_hz / 1e6,
                 p.tuning.max_hz / 1e6,
-                p.driver_args
+                esc(&p.driver_args)
             );
         }
         return Ok(0);
     }
     for f in &a.files {
         let p = Profile::load(f)?;
-        println!("OK: {} ({})", f.display(), p.name);
+        println!("OK: {} ({})", esc(&f.display().to_string()), esc(&p.name));
     }
     Ok(0)
 }
@@ -1822,13 +1842,21 @@ fn print_cell(r: &CellReport) {
     let band = r.band.map_or("?".to_string(), |b| b.to_string());
     println!("# ARFCN {} ({band}, {:.3} MHz)", r.arfcn, r.freq_hz / 1e6);
     for (fn_, name, hex) in &r.frames {
-        println!("{fn_} {:<4}: {hex}   [{name}]", r.arfcn);
+        println!(
+            "{fn_} {:<4}: {hex}   [{}]",
+            r.arfcn,
+            crate::term::escape(name)
+        );
     }
     if !r.dedicated.is_empty() {
         println!("## dedicated channels, ARFCN {}", r.arfcn);
     }
     for (fn_, what, name, hex) in &r.dedicated {
-        println!("{fn_} {:<4} {what}: {hex}   [{name}]", r.arfcn);
+        println!(
+            "{fn_} {:<4} {what}: {hex}   [{}]",
+            r.arfcn,
+            crate::term::escape(name)
+        );
     }
     let s = &r.summary;
     println!("== cell summary, ARFCN {}", r.arfcn);
@@ -2126,8 +2154,12 @@ fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
         };
         writeln!(
             out,
-            "{} {}:{:?}/{}: {masked}   [{name}]",
-            block.first_fn, block.timeslot, block.kind, block.sub_channel
+            "{} {}:{:?}/{}: {masked}   [{}]",
+            block.first_fn,
+            block.timeslot,
+            block.kind,
+            block.sub_channel,
+            crate::term::escape(&name)
         )?;
     }
     let c = asm.counters();
@@ -2200,7 +2232,9 @@ fn synth(a: SynthArgs) -> Result<u8> {
         center_freq_hz: a.freq,
         drop_out_of_band: a.drop_out_of_band,
     };
-    let s = crate::synth::run_synth(&a.scene, &a.output, &opts)?;
+    // Installed before any file is created, as `record` does: SIGTERM finishes a hashed pair.
+    let stop = stop_flag();
+    let s = crate::synth::run_synth_until(&a.scene, &a.output, &opts, &stop)?;
     eprintln!(
         "wrote {} ({} samples, {:.2} s at {} S/s, {}, {:.1} MB) in {:.2} s: {:.1}× real time",
         s.meta_path.display(),
@@ -2212,6 +2246,14 @@ fn synth(a: SynthArgs) -> Result<u8> {
         s.elapsed_s,
         s.real_time_factor
     );
+    if s.interrupted {
+        eprintln!(
+            "towerwatch: synth interrupted: {} holds the {} samples written so far (hashed)",
+            s.meta_path.display(),
+            s.samples
+        );
+        return Ok(EXIT_INTERRUPTED);
+    }
     Ok(0)
 }
 
@@ -2410,11 +2452,11 @@ fn locate(a: LocateArgs) -> Result<u8> {
     }
     if let Some(p) = &a.geojson {
         let doc = crate::locate::geojson(&samples, &est, &label);
-        std::fs::write(p, serde_json::to_string_pretty(&doc)? + "\n")
+        sigmf::write_private(p, (serde_json::to_string_pretty(&doc)? + "\n").as_bytes())
             .with_context(|| format!("{}", p.display()))?;
     }
     if let Some(p) = &a.kml {
-        std::fs::write(p, crate::locate::kml(&samples, &est, &label))
+        sigmf::write_private(p, crate::locate::kml(&samples, &est, &label).as_bytes())
             .with_context(|| format!("{}", p.display()))?;
     }
     Ok(0)

@@ -13,6 +13,7 @@ pub mod detect;
 pub mod evidence;
 pub mod finder;
 pub mod gps;
+pub mod integrity;
 pub mod limits;
 #[cfg(feature = "soapy")]
 pub mod live;

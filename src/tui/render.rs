@@ -81,7 +81,10 @@ fn put(buf: &mut Buffer, area: Rect, x: u16, y: u16, s: &str, style: Style) {
     if y < area.top() || y >= area.bottom() || x >= area.right() || x < area.left() {
         return;
     }
-    buf.set_stringn(x, y, s, usize::from(area.right() - x), style);
+    // Text from files and the air (operator, scene and cell names, SMS text): escaped, so a
+    // bidi override or a control character cannot change what the rest of the screen shows.
+    let s = crate::term::escape(s);
+    buf.set_stringn(x, y, &s, usize::from(area.right() - x), style);
 }
 
 fn pane(title: String, focused: bool, t: Theme) -> Block<'static> {
@@ -488,7 +491,7 @@ fn cell_line(c: &CellRow, wide: bool) -> String {
         mm.clone().unwrap_or_else(|| "-".into()),
     );
     if wide {
-        let mut op = c.operator.clone().unwrap_or_default();
+        let mut op = crate::term::escape(c.operator.as_deref().unwrap_or_default()).into_owned();
         if op.chars().count() > 12 {
             op = op.chars().take(11).chain(['…']).collect();
         }
@@ -585,7 +588,13 @@ pub fn render_cells(s: &DashboardState, area: Rect, buf: &mut Buffer) {
             Style::new()
         };
         let x = buf
-            .set_stringn(inner.x, y, &text, usize::from(inner.width), row_style)
+            .set_stringn(
+                inner.x,
+                y,
+                crate::term::escape(&text),
+                usize::from(inner.width),
+                row_style,
+            )
             .0;
         if x < inner.right() {
             put(buf, inner, x, y, state, state_style.patch(row_style));
