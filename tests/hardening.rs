@@ -544,6 +544,9 @@ fn class6_existing_outputs_become_owner_only() {
     assert_eq!(mode(&dat), 0o600);
 }
 
+/// An edit applied to a metadata document.
+type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+
 /// Class 7: an edited SigMF metadata (rate, frequency, datetime, annotations) fails `verify`
 /// and `--check-hash`; `verify` says what it checked; `--check-hash` on a recording without a
 /// hash fails unless `--allow-unhashed`.
@@ -563,7 +566,7 @@ fn class7_metadata_is_verified_and_verify_says_what_it_covers() {
     assert!(text.contains("not covered"), "{text}");
     let clean = std::fs::read_to_string(&meta).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&clean).unwrap();
-    let edits: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    let edits: Vec<(&str, Edit)> = vec![
         (
             "rate",
             Box::new(|v| v["global"]["core:sample_rate"] = 2e6.into()),

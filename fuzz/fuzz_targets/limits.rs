@@ -28,7 +28,10 @@ fuzz_target!(|data: &[u8]| {
             }
             Err(e) => {
                 let m = e.to_string();
-                assert!(rest.len() as u64 > cap, "refused a file within its cap: {m}");
+                assert!(
+                    rest.len() as u64 > cap,
+                    "refused a file within its cap: {m}"
+                );
                 assert!(m.contains("larger than"), "{m}");
             }
         }
@@ -42,7 +45,11 @@ fuzz_target!(|data: &[u8]| {
     let mut line = String::new();
     let mut lines = 0usize;
     while let Ok(Some(_whole)) = limits::read_line_capped(&mut r, &mut line, line_cap) {
-        assert!(line.len() <= line_cap * 3, "line longer than its cap: {}", line.len());
+        assert!(
+            line.len() <= line_cap * 3,
+            "line longer than its cap: {}",
+            line.len()
+        );
         lines += 1;
         assert!(lines <= rest.len() + 1, "more lines than bytes");
     }

@@ -237,10 +237,11 @@ fn classify_paging(msg: &[u8], l3_len: usize, mt: u8, out: &mut [Octet]) {
             let len = usize::from(len);
             mark_identity(out, 4, len);
             let i = 4 + len;
-            if i < l3_len && msg.get(i) == Some(&IEI_MOBILE_IDENTITY) {
-                if let Some(&l2) = msg.get(i + 1) {
-                    mark_identity(out, i + 2, usize::from(l2));
-                }
+            if i < l3_len
+                && msg.get(i) == Some(&IEI_MOBILE_IDENTITY)
+                && let Some(&l2) = msg.get(i + 1)
+            {
+                mark_identity(out, i + 2, usize::from(l2));
             }
         }
         0x22 => {
@@ -248,10 +249,11 @@ fn classify_paging(msg: &[u8], l3_len: usize, mt: u8, out: &mut [Octet]) {
             for o in out.iter_mut().take(11).skip(3) {
                 *o = Octet::Identity;
             }
-            if 11 < l3_len && msg.get(11) == Some(&IEI_MOBILE_IDENTITY) {
-                if let Some(&l2) = msg.get(12) {
-                    mark_identity(out, 13, usize::from(l2));
-                }
+            if 11 < l3_len
+                && msg.get(11) == Some(&IEI_MOBILE_IDENTITY)
+                && let Some(&l2) = msg.get(12)
+            {
+                mark_identity(out, 13, usize::from(l2));
             }
         }
         _ => {
