@@ -11,10 +11,12 @@ pub mod cli;
 pub mod demo;
 pub mod detect;
 pub mod evidence;
+pub mod exit;
 pub mod finder;
 pub mod format;
 pub mod geo;
 pub mod gps;
+pub mod integrity;
 pub mod limits;
 #[cfg(feature = "soapy")]
 pub mod live;

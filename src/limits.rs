@@ -172,6 +172,24 @@ pub fn parse_ppm_arg(s: &str) -> Result<f64, String> {
     check_ppm("ppm", parse_f64(s)?).map_err(|e| e.to_string())
 }
 
+/// Shortest interval accepted for periodic readings (spectrum, power): 1 ms.
+pub const MIN_INTERVAL_S: f64 = 1e-3;
+/// Longest interval accepted: 1 hour.
+pub const MAX_INTERVAL_S: f64 = 3600.0;
+
+/// clap value parser for `--interval`: below 1 ms a reading holds fewer samples than one FFT
+/// and nothing would ever be reported.
+pub fn parse_interval_arg(s: &str) -> Result<f64, String> {
+    let v = parse_f64(s)?;
+    if v.is_finite() && (MIN_INTERVAL_S..=MAX_INTERVAL_S).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "{v} s is out of range: intervals from {MIN_INTERVAL_S} to {MAX_INTERVAL_S} s are accepted"
+        ))
+    }
+}
+
 /// What kind of file `meta` describes, for messages.
 fn kind_of(ft: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]

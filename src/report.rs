@@ -141,7 +141,8 @@ struct Loaded {
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(p: &Path) -> Result<T, String> {
-    let b = std::fs::read(p).map_err(|e| format!("cannot read: {e}"))?;
+    let b = crate::limits::read_capped(p, crate::limits::MAX_LISTING_BYTES, "a bundle file")
+        .map_err(|e| format!("cannot read: {}", e.into_io()))?;
     serde_json::from_slice(&b).map_err(|e| format!("not readable: {e}"))
 }
 
@@ -157,9 +158,13 @@ impl Loaded {
             cells: read_json(&dir.join("cells.json")),
             spectrum: read_json(&dir.join("spectrum.json")),
             track: read_json(&dir.join("track.json")),
-            frames: std::fs::read(dir.join("frames.pcap"))
-                .map_err(|e| format!("cannot read: {e}"))
-                .and_then(|b| parse_pcap(&b)),
+            frames: crate::limits::read_capped(
+                &dir.join("frames.pcap"),
+                crate::limits::MAX_LISTING_BYTES,
+                "a bundle's frames.pcap",
+            )
+            .map_err(|e| format!("cannot read: {}", e.into_io()))
+            .and_then(|b| parse_pcap(&b)),
         })
     }
 

@@ -33,8 +33,33 @@ pub fn run_synth(
     write_scene(&loaded, out_base)
 }
 
+/// [`run_synth`] that stops early (a valid, hashed, shorter recording) when `stop` is set
+/// (Ctrl-C / SIGTERM): the summary's `interrupted` says so.
+pub fn run_synth_until(
+    scene: &Path,
+    out_base: &Path,
+    opts: &SynthOptions,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<SynthSummary, SynthError> {
+    let loaded = load_scene(scene, opts)?;
+    write_scene_until(&loaded, out_base, stop)
+}
+
+/// Most samples one `synth` run writes (2^40, terabytes of data): a duration times a rate
+/// beyond it is a mistake, not a recording.
+pub const MAX_SYNTH_SAMPLES: u64 = 1 << 40;
+
 /// Generate an already loaded scene into a SigMF recording.
 pub fn write_scene(loaded: &LoadedScene, out_base: &Path) -> Result<SynthSummary, SynthError> {
+    write_scene_until(loaded, out_base, &std::sync::atomic::AtomicBool::new(false))
+}
+
+/// [`write_scene`], stopping early when `stop` is set.
+pub fn write_scene_until(
+    loaded: &LoadedScene,
+    out_base: &Path,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Result<SynthSummary, SynthError> {
     let started = std::time::Instant::now();
     let cfg = &loaded.config;
     let mut generator = Scene::new(cfg).map_err(|e| SynthError::Invalid {
@@ -42,7 +67,17 @@ pub fn write_scene(loaded: &LoadedScene, out_base: &Path) -> Result<SynthSummary
         message: e.to_string(),
     })?;
     let fs = cfg.sample_rate_sps;
-    let total = (loaded.duration_s * fs).round() as u64;
+    let want = (loaded.duration_s * fs).round();
+    if !(want.is_finite() && want <= MAX_SYNTH_SAMPLES as f64) {
+        return Err(SynthError::Invalid {
+            path: out_base.to_path_buf(),
+            message: format!(
+                "{} s at {fs} S/s is more than {MAX_SYNTH_SAMPLES} samples: give a shorter duration",
+                loaded.duration_s
+            ),
+        });
+    }
+    let total = want as u64;
 
     let mut meta = WriterMeta::new(loaded.format, fs, cfg.center_freq_hz);
     meta.recorder = GENERATOR.to_string();
@@ -155,12 +190,19 @@ pub fn write_scene(loaded: &LoadedScene, out_base: &Path) -> Result<SynthSummary
 
     let mut buf = vec![Complex32::new(0.0, 0.0); 1 << 16];
     let mut left = total;
+    let mut interrupted = false;
     while left > 0 {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            // Finish what is written: a shorter recording, still a hashed pair.
+            interrupted = true;
+            break;
+        }
         let n = left.min(buf.len() as u64) as usize;
         generator.fill(&mut buf[..n]);
         w.write(&buf[..n])?;
         left -= n as u64;
     }
+    let total = total - left;
     let (meta_path, data_path) = {
         let (m, d) = w.paths();
         (m.to_path_buf(), d.to_path_buf())
@@ -204,5 +246,6 @@ pub fn write_scene(loaded: &LoadedScene, out_base: &Path) -> Result<SynthSummary
             .zip(cell_counters)
             .collect(),
         emitters,
+        interrupted,
     })
 }

@@ -14,8 +14,7 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::Write;
 
-/// Exit status when standard output was closed by its reader (128 + SIGPIPE).
-pub const EXIT_BROKEN_PIPE: u8 = 141;
+pub use crate::exit::EXIT_BROKEN_PIPE;
 /// Exit status when an output could not be written (full disk, I/O error).
 pub const EXIT_WRITE_ERROR: u8 = 2;
 
@@ -51,9 +50,12 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 
 /// Whether `e` (or an error it wraps) is standard output's reader going away.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            .is_some_and(|io| io.kind() == BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(BrokenPipe))
     })
 }
 
@@ -74,6 +76,10 @@ pub fn install_stdout_guard() {
                 std::process::exit(i32::from(EXIT_BROKEN_PIPE));
             }
             eprintln!("towerwatch: error: cannot write to standard output: {why}");
+            std::process::exit(i32::from(EXIT_WRITE_ERROR));
+        }
+        if msg.starts_with("failed printing to stderr") {
+            // Nowhere left to say anything (the terminal is gone): end without a word.
             std::process::exit(i32::from(EXIT_WRITE_ERROR));
         }
         default(info);

@@ -19,8 +19,7 @@ use crate::cells::{CellKey, CellRegistry};
 use crate::detect::{Detector, Evidence, Finding, Severity};
 use crate::observation::Observation;
 
-/// Exit status of `towerwatch replay` when an alert above info was raised.
-pub const EXIT_ALERT: u8 = 10;
+pub use crate::exit::EXIT_ALERT;
 
 /// At most this many carriers are tracked for alerts.
 pub const MAX_TRACKED: usize = 512;

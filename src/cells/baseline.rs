@@ -230,9 +230,11 @@ impl Baseline {
     /// Write the baseline file.
     pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
         let text = self.to_toml()?;
-        std::fs::write(path, text).map_err(|source| BaselineError::Io {
-            path: path.to_path_buf(),
-            source,
+        crate::source::sigmf::write_private(path, text.as_bytes()).map_err(|source| {
+            BaselineError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
         })
     }
 

@@ -20,7 +20,7 @@ pub(crate) struct DecodeArgs {
     pub(crate) band: Band,
     /// Decode only the carrier at this frequency (Hz). Without --arfcn/--carrier, every carrier
     /// in the recording's bandwidth is found and decoded.
-    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    #[arg(long, value_name = "HZ", value_parser = crate::limits::parse_freq_arg)]
     pub(crate) carrier: Option<f64>,
     /// Show subscriber identities (IMSI/TMSI) and SMS content in clear. Default: masked.
     #[arg(long)]
@@ -178,13 +178,21 @@ pub(crate) fn print_cell(r: &CellReport) {
     let band = r.band.map_or("?".to_string(), |b| b.to_string());
     println!("# ARFCN {} ({band}, {:.3} MHz)", r.arfcn, r.freq_hz / 1e6);
     for (fn_, name, hex) in &r.frames {
-        println!("{fn_} {:<4}: {hex}   [{name}]", r.arfcn);
+        println!(
+            "{fn_} {:<4}: {hex}   [{}]",
+            r.arfcn,
+            crate::term::escape(name)
+        );
     }
     if !r.dedicated.is_empty() {
         println!("## dedicated channels, ARFCN {}", r.arfcn);
     }
     for (fn_, what, name, hex) in &r.dedicated {
-        println!("{fn_} {:<4} {what}: {hex}   [{name}]", r.arfcn);
+        println!(
+            "{fn_} {:<4} {what}: {hex}   [{}]",
+            r.arfcn,
+            crate::term::escape(name)
+        );
     }
     let s = &r.summary;
     println!("== cell summary, ARFCN {}", r.arfcn);

@@ -97,8 +97,12 @@ pub(crate) fn decode_bursts(a: DecodeBurstsArgs) -> Result<u8> {
         };
         writeln!(
             out,
-            "{} {}:{:?}/{}: {masked}   [{name}]",
-            block.first_fn, block.timeslot, block.kind, block.sub_channel
+            "{} {}:{:?}/{}: {masked}   [{}]",
+            block.first_fn,
+            block.timeslot,
+            block.kind,
+            block.sub_channel,
+            crate::term::escape(&name)
         )?;
     }
     let c = asm.counters();

@@ -2,6 +2,7 @@
 
 use super::stop_flag;
 use super::{decode::*, input::*, run::*};
+use crate::monitor::Monitor;
 use crate::pipeline::gsm::GsmStageConfig;
 use anyhow::{Result, anyhow, bail};
 use clap::Args;
@@ -111,7 +112,11 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8> {
             gsm: Some(GsmStageConfig::default()),
             report_every_s: None,
         };
-        return run_replay(src, &input, opts, a.gps.open(true)?, |_| {});
+        // The same detectors as the text and dashboard modes, so the same exit status (10).
+        let engine = crate::alert::setup::engine(&Default::default())?;
+        let monitor = Monitor::new(engine, None, a.gps.open(true)?);
+        let (code, _) = run_replay_detect(src, &input, opts, monitor, |_| {})?;
+        return Ok(code);
     }
     if !a.frames {
         let stdout = std::io::stdout();

@@ -18,8 +18,8 @@ pub(crate) struct FindArgs {
     pub(crate) band: Band,
     #[command(flatten)]
     pub(crate) input: InputArgs,
-    /// Seconds per power reading.
-    #[arg(long, value_name = "S", default_value_t = 0.25, value_parser = parse_positive)]
+    /// Seconds per power reading (1 ms to 1 hour).
+    #[arg(long, value_name = "S", default_value_t = 0.25, value_parser = crate::limits::parse_interval_arg)]
     pub(crate) interval: f64,
     /// Smoothing time constant, seconds.
     #[arg(long, value_name = "S", default_value_t = 1.0, value_parser = parse_positive)]

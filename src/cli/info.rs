@@ -15,6 +15,7 @@ pub(crate) struct InfoArgs {
 }
 
 pub(crate) fn info(a: InfoArgs) -> Result<u8> {
+    use crate::term::escape as esc;
     let src = open_input(&a.input)?;
     let i = src.info();
     let meta = a
@@ -36,18 +37,18 @@ pub(crate) fn info(a: InfoArgs) -> Result<u8> {
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(0);
     }
-    println!("file:        {}", i.description);
-    println!("format:      {}", i.format);
+    println!("file:        {}", esc(&i.description));
+    println!("format:      {}", esc(&i.format));
     println!("sample rate: {} S/s", i.sample_rate_sps);
     println!("centre:      {:.6} MHz", i.center_freq_hz / 1e6);
     if let (Some(n), Some(d)) = (i.total_samples, duration_s) {
         println!("length:      {n} samples ({d:.3} s)");
     }
     if let Some(t) = &i.start_time {
-        println!("start:       {t}");
+        println!("start:       {}", esc(t));
     }
     if let Some(h) = &i.hardware {
-        println!("hardware:    {h}");
+        println!("hardware:    {}", esc(h));
     }
     if i.segments.len() > 1 {
         println!("segments:    {}", i.segments.len());
@@ -61,7 +62,7 @@ pub(crate) fn info(a: InfoArgs) -> Result<u8> {
     }
     if let Some(m) = &meta {
         if let Some(d) = &m.description {
-            println!("description: {d}");
+            println!("description: {}", esc(d));
         }
         println!(
             "sha512:      {}",
@@ -69,7 +70,7 @@ pub(crate) fn info(a: InfoArgs) -> Result<u8> {
                 .as_deref()
                 .map_or("not recorded".to_string(), |h| format!(
                     "{}… (run `towerwatch verify` to check)",
-                    &h[..h.len().min(16)]
+                    esc(h.get(..16).unwrap_or(h))
                 ))
         );
         println!("annotations: {}", m.annotations.len());
@@ -77,10 +78,10 @@ pub(crate) fn info(a: InfoArgs) -> Result<u8> {
             println!(
                 "  @{:>10} {}{}",
                 an.sample_start,
-                an.label.as_deref().unwrap_or("-"),
+                esc(an.label.as_deref().unwrap_or("-")),
                 an.comment
                     .as_deref()
-                    .map(|c| format!(": {c}"))
+                    .map(|c| format!(": {}", esc(c)))
                     .unwrap_or_default()
             );
         }

@@ -44,9 +44,13 @@ pub(crate) struct InputArgs {
     /// The missed time is counted as lost samples. `record` never reconnects (see README).
     #[arg(long, value_name = "N")]
     pub(crate) reconnect_attempts: Option<u32>,
-    /// Check a SigMF recording's SHA-512 before reading it.
+    /// Check a SigMF recording's SHA-512 (data, and metadata when it has one) before reading it;
+    /// a recording without a hash fails unless --allow-unhashed.
     #[arg(long)]
     pub(crate) check_hash: bool,
+    /// With --check-hash: read a recording that has no hash instead of failing.
+    #[arg(long, requires = "check_hash")]
+    pub(crate) allow_unhashed: bool,
     /// Read at most this many seconds of signal.
     #[arg(long, value_name = "S", value_parser = parse_positive)]
     pub(crate) seconds: Option<f64>,
@@ -97,11 +101,24 @@ pub(crate) fn open_input(a: &InputArgs) -> Result<Box<dyn SampleSource>> {
         .input
         .as_ref()
         .ok_or_else(|| anyhow!("no input: give a recording (or synth:…) or --device ARGS"))?;
+    if let Some(id) = &a.profile {
+        // A profile describes a receiver; a recording does not use one, but a wrong id is still
+        // a mistake worth a line rather than silence.
+        crate::profile::Profile::by_id(id)?;
+        eprintln!(
+            "towerwatch: note: --profile {} applies to live receivers (--device); ignored for {}",
+            crate::term::escape(id),
+            crate::term::escape(&path.display().to_string())
+        );
+    }
+    if a.check_hash {
+        crate::integrity::check_before_read(path, a.allow_unhashed)?;
+    }
     let opts = FileOptions {
         format: a.format,
         rate_sps: a.rate,
         freq_hz: a.freq,
-        check_hash: a.check_hash,
+        check_hash: false,
     };
     Ok(open_file(path, &opts)?)
 }

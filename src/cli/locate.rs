@@ -124,12 +124,18 @@ pub(crate) fn locate(a: LocateArgs) -> Result<u8> {
     }
     if let Some(p) = &a.geojson {
         let doc = crate::locate::geojson(&samples, &est, &label);
-        std::fs::write(p, serde_json::to_string_pretty(&doc)? + "\n")
-            .with_context(|| format!("{}", p.display()))?;
+        crate::source::sigmf::write_private(
+            p,
+            (serde_json::to_string_pretty(&doc)? + "\n").as_bytes(),
+        )
+        .with_context(|| format!("{}", p.display()))?;
     }
     if let Some(p) = &a.kml {
-        std::fs::write(p, crate::locate::kml(&samples, &est, &label))
-            .with_context(|| format!("{}", p.display()))?;
+        crate::source::sigmf::write_private(
+            p,
+            crate::locate::kml(&samples, &est, &label).as_bytes(),
+        )
+        .with_context(|| format!("{}", p.display()))?;
     }
     Ok(0)
 }

@@ -41,8 +41,7 @@ use {
     verify::*,
 };
 
-/// Exit code for errors (bad input, bad arguments, device failure).
-pub const EXIT_ERROR: u8 = 2;
+pub use crate::exit::{EXIT_ERROR, EXIT_INTERRUPTED};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -167,7 +166,8 @@ pub fn main() -> ExitCode {
                     msg.push_str(&format!(": {cause}"));
                 }
             }
-            eprintln!("towerwatch: error: {msg}");
+            // Errors quote file content and names: never let them drive the terminal.
+            eprintln!("towerwatch: error: {}", crate::term::escape(&msg));
             ExitCode::from(EXIT_ERROR)
         }
     }

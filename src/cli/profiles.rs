@@ -12,22 +12,23 @@ pub(crate) struct ProfilesArgs {
 
 pub(crate) fn profiles(a: ProfilesArgs) -> Result<u8> {
     use crate::profile::Profile;
+    use crate::term::escape as esc;
     if a.files.is_empty() {
         for p in Profile::builtin()? {
             println!(
                 "{:<18} {:<28} {:>6.1}–{:<7.1} MHz  {}",
-                p.id,
-                p.name,
+                esc(&p.id),
+                esc(&p.name),
                 p.tuning.min_hz / 1e6,
                 p.tuning.max_hz / 1e6,
-                p.driver_args
+                esc(&p.driver_args)
             );
         }
         return Ok(0);
     }
     for f in &a.files {
         let p = Profile::load(f)?;
-        println!("OK: {} ({})", f.display(), p.name);
+        println!("OK: {} ({})", esc(&f.display().to_string()), esc(&p.name));
     }
     Ok(0)
 }

@@ -15,8 +15,8 @@ pub(crate) struct ReplayArgs {
     /// Write JSON lines here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
-    /// Seconds of signal per spectrum observation.
-    #[arg(long, value_name = "S", default_value_t = 1.0, value_parser = parse_positive)]
+    /// Seconds of signal per spectrum observation (1 ms to 1 hour).
+    #[arg(long, value_name = "S", default_value_t = 1.0, value_parser = crate::limits::parse_interval_arg)]
     pub(crate) interval: f64,
     /// Include the PSD bins in spectrum observations.
     #[arg(long)]

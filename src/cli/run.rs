@@ -39,7 +39,7 @@ pub(crate) struct ClipArgs {
     #[arg(long, value_name = "S", default_value_t = crate::evidence::DEFAULT_POST_TRIGGER_S, value_parser = parse_non_negative)]
     pub(crate) post_trigger: f64,
     /// Memory cap of the IQ ring buffer, MiB (the clip is shorter when the rate needs more).
-    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=1 << 20))]
     pub(crate) evidence_memory_mib: u64,
 }
 
@@ -213,6 +213,7 @@ pub(crate) fn run_replay_detect(
         eprintln!("{}", soak_line(&pipeline, observations));
     }
     let report = pipeline.finish()?;
+    let interrupted = report.stopped;
     let end = monitor.finish();
     report_bundles(&mut out, &end.bundles?)?;
     if let Some(s) = &end.summary {
@@ -225,7 +226,11 @@ pub(crate) fn run_replay_detect(
     }
     write_json_line(&mut out, &summary)?;
     out.flush()?;
-    let code = if monitor.raised_above_info() {
+    // An interrupted run says so in its status (the summary line has `"stopped": true`): its
+    // silence is not a clean bill.
+    let code = if interrupted {
+        super::EXIT_INTERRUPTED
+    } else if monitor.raised_above_info() {
         crate::alert::EXIT_ALERT
     } else {
         0

@@ -21,10 +21,10 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_parser = parse_band)]
     pub(crate) band: Band,
     /// Only channels at or above this frequency (Hz).
-    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    #[arg(long, value_name = "HZ", value_parser = crate::limits::parse_freq_arg)]
     pub(crate) from: Option<f64>,
     /// Only channels at or below this frequency (Hz).
-    #[arg(long, value_name = "HZ", value_parser = parse_positive)]
+    #[arg(long, value_name = "HZ", value_parser = crate::limits::parse_freq_arg)]
     pub(crate) to: Option<f64>,
     /// Sweeps over the band (default: 1 on a recording, until Ctrl-C live).
     #[arg(long)]

@@ -1,5 +1,6 @@
 //! `towerwatch synth`: generate a synthetic GSM scene as SigMF.
 
+use super::{EXIT_INTERRUPTED, stop_flag};
 use super::{input::*, record::*};
 use crate::source::SampleFormat;
 use anyhow::Result;
@@ -42,7 +43,9 @@ pub(crate) fn synth(a: SynthArgs) -> Result<u8> {
         center_freq_hz: a.freq,
         drop_out_of_band: a.drop_out_of_band,
     };
-    let s = crate::synth::run_synth(&a.scene, &a.output, &opts)?;
+    // Installed before any file is created, as `record` does: SIGTERM finishes a hashed pair.
+    let stop = stop_flag();
+    let s = crate::synth::run_synth_until(&a.scene, &a.output, &opts, &stop)?;
     eprintln!(
         "wrote {} ({} samples, {:.2} s at {} S/s, {}, {:.1} MB) in {:.2} s: {:.1}× real time",
         s.meta_path.display(),
@@ -54,5 +57,13 @@ pub(crate) fn synth(a: SynthArgs) -> Result<u8> {
         s.elapsed_s,
         s.real_time_factor
     );
+    if s.interrupted {
+        eprintln!(
+            "towerwatch: synth interrupted: {} holds the {} samples written so far (hashed)",
+            s.meta_path.display(),
+            s.samples
+        );
+        return Ok(EXIT_INTERRUPTED);
+    }
     Ok(0)
 }

@@ -1,6 +1,6 @@
 //! `towerwatch verify`: check an evidence bundle or a SigMF recording's hash.
 
-use crate::source::sigmf::{self, HashCheck};
+use crate::source::sigmf;
 use anyhow::{Result, bail};
 use clap::Args;
 use std::path::PathBuf;
@@ -26,21 +26,12 @@ pub(crate) fn verify(a: VerifyArgs) -> Result<u8> {
         }
         bail!("{}", v.headline());
     }
-    match sigmf::verify(&a.file)? {
-        HashCheck::Match(h) => {
-            println!(
-                "OK: {} matches its core:sha512 ({}…)",
-                a.file.display(),
-                &h[..16]
-            );
-            Ok(0)
-        }
-        HashCheck::NotRecorded(h) => {
-            bail!(
-                "{}: no core:sha512 in the metadata (an interrupted recording?); data hashes to {}",
-                a.file.display(),
-                h
-            )
-        }
+    let r = crate::integrity::verify_recording(&a.file)?;
+    for l in &r.lines {
+        println!("{l}");
     }
+    if !r.ok {
+        bail!("{}: verification failed (see above)", a.file.display());
+    }
+    Ok(0)
 }

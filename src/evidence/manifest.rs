@@ -263,7 +263,8 @@ pub fn read_manifest(dir: &Path) -> Result<serde_json::Value, ManifestError> {
 pub fn verify_bundle(path: &Path) -> Result<Verification, ManifestError> {
     let dir = bundle_dir(path);
     let mpath = dir.join(MANIFEST);
-    let bytes = std::fs::read(&mpath).map_err(|e| ManifestError::Io(mpath.clone(), e))?;
+    let bytes = crate::limits::read_capped(&mpath, crate::limits::MAX_META_BYTES, "a manifest")
+        .map_err(|e| ManifestError::Io(mpath.clone(), e.into_io()))?;
     let mut files = Vec::new();
     let parsed: Option<Vec<FileEntry>> = match serde_json::from_slice::<serde_json::Value>(&bytes) {
         Err(e) => {
@@ -333,6 +334,7 @@ pub fn verify_bundle(path: &Path) -> Result<Verification, ManifestError> {
             });
         }
     }
+    let files = one_manifest_line(files);
     if !list_ok {
         // Without a readable file list, every other file would look extra: say nothing of them.
         return Ok(Verification { dir, files });
@@ -347,8 +349,43 @@ pub fn verify_bundle(path: &Path) -> Result<Verification, ManifestError> {
         }
     }
     extra.sort();
+    let mut files = files;
     files.extend(extra.into_iter().map(|name| FileCheck::Extra { name }));
     Ok(Verification { dir, files })
+}
+
+/// The manifest's own findings (its seal, each invalid name it lists) as one line: the summary
+/// names `manifest.json` once, with every problem.
+fn one_manifest_line(files: Vec<FileCheck>) -> Vec<FileCheck> {
+    let mut problems = Vec::new();
+    let mut first = None;
+    let mut rest = Vec::with_capacity(files.len());
+    for f in files {
+        match f {
+            FileCheck::Ok { name } if name == MANIFEST => {
+                first.get_or_insert(rest.len());
+            }
+            FileCheck::Changed { name, detail } if name == MANIFEST => {
+                first.get_or_insert(rest.len());
+                problems.push(detail);
+            }
+            other => rest.push(other),
+        }
+    }
+    if let Some(at) = first {
+        let f = if problems.is_empty() {
+            FileCheck::Ok {
+                name: MANIFEST.into(),
+            }
+        } else {
+            FileCheck::Changed {
+                name: MANIFEST.into(),
+                detail: problems.join("; "),
+            }
+        };
+        rest.insert(at.min(rest.len()), f);
+    }
+    rest
 }
 
 #[cfg(test)]

@@ -658,7 +658,8 @@ fn create_bundle_dir(
     alert_id: u64,
     created: &str,
 ) -> Result<PathBuf, EvidenceError> {
-    std::fs::create_dir_all(parent).map_err(|e| EvidenceError::Io(parent.to_path_buf(), e))?;
+    crate::source::sigmf::create_private_dir_all(parent)
+        .map_err(|e| EvidenceError::Io(parent.to_path_buf(), e))?;
     let stamp: String = created
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())

@@ -85,6 +85,8 @@ pub struct SynthOptions {
 /// What was written.
 #[derive(Debug, Clone, Serialize)]
 pub struct SynthSummary {
+    /// Stopped early by Ctrl-C / SIGTERM: `samples` is what was written (a hashed pair).
+    pub interrupted: bool,
     /// Metadata file written.
     pub meta_path: PathBuf,
     /// Data file written.

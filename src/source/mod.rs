@@ -212,10 +212,15 @@ fn open_file_unchecked(
     if is_wav {
         return Ok(Box::new(wav::open(path, opts.freq_hz)?));
     }
-    if !path.exists() {
+    // The OS's own reason (a symlink loop, permission denied), not a guess from `exists()`.
+    if let Err(e) = std::fs::metadata(path) {
         return Err(SourceError::io(
             path,
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            if e.kind() == std::io::ErrorKind::NotFound {
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file")
+            } else {
+                e
+            },
         ));
     }
     Ok(Box::new(raw::open(

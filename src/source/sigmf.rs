@@ -16,25 +16,27 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// The two paths of a SigMF recording, from either file's name or the common base.
+/// The two paths of a SigMF recording, from either file's name or the common base. Works on the
+/// path as the OS gives it, so a name that is not UTF-8 still names the right files.
 pub fn paths_for(path: &Path) -> (PathBuf, PathBuf) {
-    let s = path.to_string_lossy();
-    let base = s
-        .strip_suffix(".sigmf-meta")
-        .or_else(|| s.strip_suffix(".sigmf-data"))
-        .or_else(|| s.strip_suffix(".sigmf"))
-        .unwrap_or(&s)
-        .to_string();
-    (
-        PathBuf::from(format!("{base}.sigmf-meta")),
-        PathBuf::from(format!("{base}.sigmf-data")),
-    )
+    let base = match path.extension().and_then(|e| e.to_str()) {
+        Some("sigmf-meta" | "sigmf-data" | "sigmf") => path.with_extension(""),
+        _ => path.to_path_buf(),
+    };
+    let with = |ext: &str| {
+        let mut o = base.clone().into_os_string();
+        o.push(ext);
+        PathBuf::from(o)
+    };
+    (with(".sigmf-meta"), with(".sigmf-data"))
 }
 
 /// Whether `path` names a SigMF file.
 pub fn is_sigmf(path: &Path) -> bool {
-    let s = path.to_string_lossy();
-    s.ends_with(".sigmf-meta") || s.ends_with(".sigmf-data")
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("sigmf-meta" | "sigmf-data")
+    )
 }
 
 /// A SigMF annotation.
@@ -171,10 +173,12 @@ impl SigmfMeta {
             .and_then(Value::as_str)
             .ok_or_else(|| bad("missing core:datatype"))?;
         let format = SampleFormat::from_sigmf(dt).map_err(|p| bad(&p))?;
-        let sample_rate_sps = global
-            .get("core:sample_rate")
-            .and_then(Value::as_f64)
-            .ok_or_else(|| bad("missing core:sample_rate"))?;
+        let sample_rate_sps = match global.get("core:sample_rate") {
+            None => return Err(bad("missing core:sample_rate")),
+            Some(r) => r
+                .as_f64()
+                .ok_or_else(|| bad(&format!("core:sample_rate {r} is not a number")))?,
+        };
         if !(sample_rate_sps.is_finite() && sample_rate_sps > 0.0) {
             return Err(bad(&format!(
                 "core:sample_rate {sample_rate_sps} is not a positive rate"
@@ -187,14 +191,20 @@ impl SigmfMeta {
             .map(String::from);
         if let Some(caps) = v.get("captures").and_then(Value::as_array) {
             for c in caps {
-                let start = c
-                    .get("core:sample_start")
-                    .and_then(Value::as_u64)
-                    .ok_or_else(|| bad("capture without core:sample_start"))?;
-                let freq = c
-                    .get("core:frequency")
-                    .and_then(Value::as_f64)
-                    .unwrap_or(0.0);
+                let start = match c.get("core:sample_start") {
+                    None => return Err(bad("capture without core:sample_start")),
+                    Some(v) => v.as_u64().ok_or_else(|| {
+                        bad(&format!(
+                            "core:sample_start {v} is not a whole number of samples (0 or more)"
+                        ))
+                    })?,
+                };
+                let freq = match c.get("core:frequency") {
+                    None => 0.0,
+                    Some(v) => v
+                        .as_f64()
+                        .ok_or_else(|| bad(&format!("core:frequency {v} is not a number")))?,
+                };
                 if datetime.is_none() {
                     datetime = c
                         .get("core:datetime")
@@ -238,6 +248,9 @@ impl SigmfMeta {
 
 /// Hash a file with SHA-512, streaming; returns lower-case hex.
 pub fn sha512_file(path: &Path) -> Result<String, SourceError> {
+    // A FIFO would block the open, a device never end: only regular files are hashed.
+    crate::limits::check_regular(path, "the data file")
+        .map_err(|e| SourceError::io(path, e.into_io()))?;
     let mut f = File::open(path).map_err(|e| SourceError::io(path, e))?;
     let mut h = Sha512::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -290,6 +303,11 @@ pub fn verify(path: &Path) -> Result<HashCheck, SourceError> {
 /// mismatch is an error.
 pub fn open(path: &Path, check_hash: bool) -> Result<(IqFileReader, SigmfMeta), SourceError> {
     let meta = SigmfMeta::load(path)?;
+    // A FIFO or a device as the data would block or never end.
+    if fs::metadata(&meta.data_path).is_ok() {
+        crate::limits::check_regular(&meta.data_path, "the data file")
+            .map_err(|e| SourceError::io(&meta.data_path, e.into_io()))?;
+    }
     let len = fs::metadata(&meta.data_path)
         .map_err(|e| {
             SourceError::format(
@@ -366,7 +384,34 @@ pub fn create_private(path: &Path) -> std::io::Result<File> {
         use std::os::unix::fs::OpenOptionsExt;
         o.mode(0o600);
     }
-    o.open(path)
+    let f = o.open(path)?;
+    // `mode` applies only when the file is created: a file that was already there (0644 from an
+    // earlier run, another tool) would keep its mode and show clear identities to everyone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(f)
+}
+
+/// Writes `bytes` to `path` through [`create_private`] (owner-only, whether or not it existed).
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = create_private(path)?;
+    f.write_all(bytes)
+}
+
+/// Creates `dir` and its missing parents owner-only (0700 on Unix); existing ones are left as
+/// they are.
+pub fn create_private_dir_all(dir: &Path) -> std::io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
 }
 
 /// What [`SigmfWriter::salvage`] left on disk.
@@ -431,7 +476,7 @@ impl SigmfWriter {
     pub fn create(base: &Path, meta: WriterMeta) -> Result<SigmfWriter, SourceError> {
         let (meta_path, data_path) = paths_for(base);
         if let Some(dir) = meta_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            fs::create_dir_all(dir).map_err(|e| SourceError::io(dir, e))?;
+            create_private_dir_all(dir).map_err(|e| SourceError::io(dir, e))?;
         }
         let file = create_private(&data_path).map_err(|e| SourceError::io(&data_path, e))?;
         let segments = vec![Segment {
@@ -663,11 +708,16 @@ impl SigmfWriter {
             .collect();
         let mut ann: Vec<&Annotation> = self.annotations.iter().collect();
         ann.sort_by_key(|a| a.sample_start);
-        let doc = json!({
+        let mut doc = json!({
             "global": Value::Object(g),
             "captures": captures,
             "annotations": ann.iter().map(|a| a.to_json()).collect::<Vec<_>>(),
         });
+        if sha512.is_some() {
+            // The final metadata is sealed too, so `verify` notices an edited rate, frequency,
+            // time or annotation (crate::integrity).
+            seal(&mut doc);
+        }
         let text = serde_json::to_string_pretty(&doc).map_err(|e| {
             SourceError::format(&self.meta_path, format!("cannot encode metadata: {e}"))
         })?;
@@ -684,6 +734,29 @@ impl SigmfWriter {
 /// Convenience: the reader as a boxed source.
 pub fn open_boxed(path: &Path, check_hash: bool) -> Result<Box<dyn SampleSource>, SourceError> {
     Ok(Box::new(open(path, check_hash)?.0))
+}
+
+/// The global key holding the metadata hash.
+pub const META_HASH_KEY: &str = "towerwatch:meta_sha512";
+
+/// SHA-512 (hex) of `doc` in canonical form, without [`META_HASH_KEY`].
+pub fn canonical_meta_hash(doc: &Value) -> String {
+    let mut d = doc.clone();
+    if let Some(g) = d.get_mut("global").and_then(Value::as_object_mut) {
+        g.remove(META_HASH_KEY);
+    }
+    // serde_json's map is ordered by key (no `preserve_order`): the compact form is canonical.
+    let text = serde_json::to_string(&d).unwrap_or_default();
+    hex(&sha2::Sha512::digest(text.as_bytes()))
+}
+
+/// Adds [`META_HASH_KEY`] to a metadata document about to be written (`crate::integrity` says
+/// what it covers).
+pub fn seal(doc: &mut Value) {
+    let h = canonical_meta_hash(doc);
+    if let Some(g) = doc.get_mut("global").and_then(Value::as_object_mut) {
+        g.insert(META_HASH_KEY.into(), Value::String(h));
+    }
 }
 
 #[cfg(test)]

@@ -91,13 +91,35 @@ pub struct WavSource {
 
 fn hound_err(path: &Path, e: hound::Error) -> SourceError {
     match e {
+        // hound says "Failed to read enough bytes." for every early end; say which part.
+        // (hound's own short reads are `Other` errors with that text.)
+        hound::Error::IoError(io)
+            if io.kind() == std::io::ErrorKind::UnexpectedEof
+                || io.to_string().contains("Failed to read enough bytes") =>
+        {
+            SourceError::format(
+                path,
+                "truncated WAV: the file ends inside a chunk header, the fmt chunk or the data it \
+                 declares (or has no data chunk)",
+            )
+        }
         hound::Error::IoError(io) => SourceError::io(path, io),
+        hound::Error::FormatError(what) => {
+            SourceError::format(path, format!("not a usable WAV: {what}"))
+        }
+        hound::Error::Unsupported => SourceError::format(
+            path,
+            "WAV encoding not supported (IQ needs 8/16-bit PCM or 32-bit float)",
+        ),
         other => SourceError::format(path, format!("bad WAV: {other}")),
     }
 }
 
 /// Open a WAV IQ file. `freq_hz` overrides the `auxi` centre frequency.
 pub fn open(path: &Path, freq_hz: Option<f64>) -> Result<WavSource, SourceError> {
+    // A FIFO would block the open, a device never end.
+    crate::limits::check_regular(path, "a WAV recording")
+        .map_err(|e| SourceError::io(path, e.into_io()))?;
     let auxi = read_auxi(path)?;
     let reader = hound::WavReader::open(path).map_err(|e| hound_err(path, e))?;
     let spec = reader.spec();

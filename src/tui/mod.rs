@@ -31,6 +31,26 @@ pub const MAX_FPS: u32 = 20;
 /// Replay speeds `+`/`-` step through.
 pub const SPEEDS: [f64; 10] = [0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
 
+/// How often the loop checks that its terminal is still there.
+const TTY_CHECK: Duration = Duration::from_millis(250);
+
+/// Whether the dashboard's terminal is still usable: after a hang-up (the emulator or tmux
+/// session gone, a pty whose master is closed) the terminal calls on it fail, so neither input
+/// nor output is a terminal any more.
+/// `watch`: which of (stdin, stdout) were terminals when the dashboard started.
+fn terminal_alive(watch: (bool, bool)) -> bool {
+    use std::io::IsTerminal;
+    (!watch.0 || std::io::stdin().is_terminal()) && (!watch.1 || std::io::stdout().is_terminal())
+}
+
+fn terminals_now() -> (bool, bool) {
+    use std::io::IsTerminal;
+    (
+        std::io::stdin().is_terminal(),
+        std::io::stdout().is_terminal(),
+    )
+}
+
 /// What the live loop needs besides the pipeline.
 pub struct TuiOptions {
     /// Header information.
@@ -77,7 +97,9 @@ struct RestoreGuard;
 
 impl Drop for RestoreGuard {
     fn drop(&mut self) {
-        ratatui::restore();
+        // Not `ratatui::restore`: it prints its failure, and printing to a terminal that is gone
+        // fails in turn. There is nothing to restore on a terminal that is gone.
+        let _ = ratatui::try_restore();
     }
 }
 
@@ -99,11 +121,40 @@ pub fn run(pipeline: Pipeline, opts: TuiOptions, mut monitor: Monitor) -> anyhow
     let mut last_draw: Option<Instant> = None;
     let mut dirty = true;
     let mut ended = false;
+    // Left because of SIGINT/SIGTERM/SIGHUP or a lost terminal, not the user's `q`.
+    let mut interrupted = false;
+    let watch = terminals_now();
     let result: anyhow::Result<()> = (|| {
+        let mut tty_checked = Instant::now();
+        // Keys are read on their own thread: crossterm's reader loops without end on a terminal
+        // that reads EOF (its emulator gone), so the loop must never sit inside it; this loop
+        // notices the loss (SIGHUP's stop flag, or the terminal check) and leaves.
+        let (key_tx, keys) = crossbeam_channel::bounded::<std::io::Result<TermEvent>>(64);
+        std::thread::Builder::new()
+            .name("tui-keys".into())
+            .spawn(move || {
+                loop {
+                    let ev = event::read();
+                    let end = ev.is_err();
+                    if key_tx.send(ev).is_err() || end {
+                        break;
+                    }
+                }
+            })?;
         loop {
             // SIGTERM / SIGHUP (terminal gone) set the stop flag: leave, restoring the terminal.
             if opts.stop.load(Ordering::SeqCst) {
+                interrupted = true;
                 return Ok(());
+            }
+            // A terminal that went away without a SIGHUP reaching us (emulator killed, pty master
+            // closed) reads as endless EOF: notice it (a few times a second) and leave.
+            if tty_checked.elapsed() >= TTY_CHECK {
+                tty_checked = Instant::now();
+                if !terminal_alive(watch) {
+                    interrupted = true;
+                    return Ok(());
+                }
             }
             // Take everything waiting (within a budget): drawing is what gets skipped when behind.
             let t0 = Instant::now();
@@ -169,10 +220,16 @@ pub fn run(pipeline: Pipeline, opts: TuiOptions, mut monitor: Monitor) -> anyhow
             let wait = last_draw
                 .map_or(frame, |t| frame.saturating_sub(t.elapsed()))
                 .max(Duration::from_millis(5));
-            if !event::poll(wait)? {
-                continue;
-            }
-            match event::read()? {
+            let ev = match keys.recv_timeout(wait) {
+                Ok(Ok(ev)) => ev,
+                // The terminal's input failed or ended: nothing can reach us any more.
+                Ok(Err(_)) | Err(crossbeam_channel::RecvTimeoutError::Disconnected) => {
+                    interrupted = true;
+                    return Ok(());
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+            };
+            match ev {
                 TermEvent::Key(k) if k.kind != KeyEventKind::Release => {
                     dirty = true;
                     match handle_key(&mut state, k) {
@@ -202,6 +259,11 @@ pub fn run(pipeline: Pipeline, opts: TuiOptions, mut monitor: Monitor) -> anyhow
         p.set_paused(false);
     }
     let report = pipeline.finish();
+    if !terminal_alive(watch) {
+        // The terminal is gone: dropping the Terminal would try to show the cursor on it and
+        // print (to the same dead terminal) that it could not.
+        std::mem::forget(terminal);
+    }
     drop(guard);
     // A recording still on is finished (hashed) with everything the pipeline delivered.
     if let Some(r) = &opts.record
@@ -228,7 +290,11 @@ pub fn run(pipeline: Pipeline, opts: TuiOptions, mut monitor: Monitor) -> anyhow
     }
     result?;
     report?;
-    Ok(0)
+    Ok(if interrupted {
+        crate::exit::EXIT_INTERRUPTED
+    } else {
+        0
+    })
 }
 
 /// `r`: start or stop recording a live source into `dir`.
@@ -398,7 +464,7 @@ fn export(state: &mut DashboardState, monitor: &Monitor, dir: &std::path::Path) 
     let path = dir.join(name);
     let msg = match serde_json::to_vec_pretty(a)
         .map_err(std::io::Error::other)
-        .and_then(|v| std::fs::write(&path, v))
+        .and_then(|v| crate::source::sigmf::write_private(&path, &v))
     {
         Ok(()) => format!("alert JSON written to {}", path.display()),
         Err(e) => format!("export failed: {}: {e}", path.display()),
@@ -434,6 +500,19 @@ pub struct Launch {
 /// Start the pipeline on `src` and run the dashboard over it.
 pub fn launch(src: Box<dyn crate::source::SampleSource>, l: Launch) -> anyhow::Result<u8> {
     use crate::pipeline::{PipelineConfig, SpectrumStageConfig};
+    let (tty_in, tty_out) = terminals_now();
+    if !tty_out {
+        anyhow::bail!(
+            "the dashboard (--tui) needs a terminal: standard output is not one (use --json or \
+             --text for files and pipes)"
+        );
+    }
+    if !tty_in && std::fs::File::open("/dev/tty").is_err() {
+        anyhow::bail!(
+            "the dashboard (--tui) needs a terminal for its keys: standard input is not one and \
+             there is no /dev/tty"
+        );
+    }
     let info = src.info().clone();
     let paced = l.paced && !info.live;
     let pace = paced.then(|| Arc::new(Pace::new(l.speed)));

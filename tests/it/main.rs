@@ -12,6 +12,7 @@ mod evidence;
 mod golden_alerts;
 mod gps;
 mod gsmtap;
+mod hardening;
 mod locate;
 mod masking;
 mod pipeline;

@@ -3,6 +3,11 @@
 //! Nothing here changes state. Colours only mark what the text already says (severity names,
 //! carrier markers, the selected row is reversed), so `NO_COLOR` loses nothing.
 
+mod details;
+
+use details::{cell_label, reason};
+pub use details::{render_details, render_help};
+
 use crate::alert::{Alert, AlertEvent};
 use crate::detect::Severity;
 use crate::tui::state::{CellRow, DashboardState, DecodeCounters, Focus, Playback};
@@ -81,7 +86,10 @@ fn put(buf: &mut Buffer, area: Rect, x: u16, y: u16, s: &str, style: Style) {
     if y < area.top() || y >= area.bottom() || x >= area.right() || x < area.left() {
         return;
     }
-    buf.set_stringn(x, y, s, usize::from(area.right() - x), style);
+    // Text from files and the air (operator, scene and cell names, SMS text): escaped, so a
+    // bidi override or a control character cannot change what the rest of the screen shows.
+    let s = crate::term::escape(s);
+    buf.set_stringn(x, y, &s, usize::from(area.right() - x), style);
 }
 
 fn pane(title: String, focused: bool, t: Theme) -> Block<'static> {
@@ -488,7 +496,7 @@ fn cell_line(c: &CellRow, wide: bool) -> String {
         mm.clone().unwrap_or_else(|| "-".into()),
     );
     if wide {
-        let mut op = c.operator.clone().unwrap_or_default();
+        let mut op = crate::term::escape(c.operator.as_deref().unwrap_or_default()).into_owned();
         if op.chars().count() > 12 {
             op = op.chars().take(11).chain(['…']).collect();
         }
@@ -585,7 +593,13 @@ pub fn render_cells(s: &DashboardState, area: Rect, buf: &mut Buffer) {
             Style::new()
         };
         let x = buf
-            .set_stringn(inner.x, y, &text, usize::from(inner.width), row_style)
+            .set_stringn(
+                inner.x,
+                y,
+                crate::term::escape(&text),
+                usize::from(inner.width),
+                row_style,
+            )
             .0;
         if x < inner.right() {
             put(buf, inner, x, y, state, state_style.patch(row_style));
@@ -797,253 +811,4 @@ fn overlay_area(area: Rect) -> Rect {
         width: w,
         height: h,
     }
-}
-
-/// Details of the selected alert (alert pane focused) or the selected cell (cell table focused).
-pub fn render_details(s: &DashboardState, area: Rect, buf: &mut Buffer) {
-    let t = Theme::of(s);
-    let box_area = overlay_area(area);
-    Clear.render(box_area, buf);
-    let (title, lines): (String, Vec<Line>) = match s.view.focus {
-        Focus::Alerts => match s.selected_alert() {
-            Some(a) => (
-                format!(
-                    " Alert {}: {} {} ",
-                    a.id,
-                    a.severity.to_string().to_uppercase(),
-                    cell_label(a)
-                ),
-                alert_detail_lines(a, t),
-            ),
-            None => (" Alert ".into(), vec![Line::raw("no alert selected")]),
-        },
-        Focus::Cells => match s.selected_cell() {
-            Some(c) => (
-                format!(" Cell: ARFCN {} ({}) ", c.arfcn, c.band),
-                cell_detail_lines(s, c),
-            ),
-            None => (" Cell ".into(), vec![Line::raw("no cell selected")]),
-        },
-    };
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .title(Span::styled(title, t.title(true)))
-        .title_bottom(Span::styled(" esc/enter close · e export ", t.dim()));
-    Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .render(box_area, buf);
-}
-
-/// `ARFCN 21`, or `UL 45` for an uplink channel.
-fn cell_label(a: &Alert) -> String {
-    if a.cell.uplink {
-        format!("UL {}", a.cell.arfcn)
-    } else {
-        format!("ARFCN {}", a.cell.arfcn)
-    }
-}
-
-/// One-line reason: the signatures that fired, strongest first.
-fn reason(a: &Alert) -> String {
-    let ids: Vec<&str> = a.signatures.iter().map(|s| s.detector).collect();
-    match ids.len() {
-        0 => a.summary.clone(),
-        1 => format!("1 signature: {}", ids[0]),
-        n => format!("{n} signatures: {}", ids.join(", ")),
-    }
-}
-
-fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e9 {
-        format!("{v:.0}")
-    } else {
-        format!("{v}")
-    }
-}
-
-fn alert_detail_lines(a: &Alert, t: Theme) -> Vec<Line<'static>> {
-    let bold = Style::new().add_modifier(Modifier::BOLD);
-    let mut id = format!("{} {}", a.cell.band, cell_label(a));
-    if let Some(b) = a.cell.bsic {
-        id.push_str(&format!(" BSIC {b}"));
-    }
-    if let Some(c) = &a.cell.cgi {
-        id.push_str(&format!(" CGI {c}"));
-    }
-    let mut v = vec![
-        Line::from(vec![
-            Span::styled(
-                a.severity.to_string().to_uppercase(),
-                t.severity(a.severity),
-            ),
-            Span::raw(format!(
-                "  score {:.1} · raised {:.1} s · last {:.1} s ({:?}) · {id}",
-                a.score, a.raised_s, a.time_s, a.event
-            )),
-        ]),
-        Line::from(vec![
-            Span::styled("What to do next: ", bold),
-            Span::raw(a.advice.clone()),
-        ]),
-        Line::raw(""),
-        Line::raw(a.summary.clone()),
-        Line::raw(""),
-        Line::styled(format!("Signatures ({})", a.signatures.len()), bold),
-    ];
-    for sig in &a.signatures {
-        v.push(Line::from(vec![
-            Span::styled(format!("• {} v{} ", sig.detector, sig.version), bold),
-            Span::styled(
-                format!("[{} +{:.1}] ", sig.severity, sig.score),
-                t.severity(sig.severity),
-            ),
-            Span::raw(sig.message.clone()),
-        ]));
-        for e in &sig.evidence {
-            let test = match e.threshold {
-                Some(th) => format!(" (fires when {} {} {})", e.name, e.test, fmt_num(th)),
-                None => String::new(),
-            };
-            v.push(Line::raw(format!(
-                "    {} = {}{test}",
-                e.name,
-                fmt_num(e.value)
-            )));
-        }
-        if !sig.known_false_positives.is_empty() {
-            v.push(Line::styled(
-                format!("    known false positives: {}", sig.known_false_positives),
-                t.dim(),
-            ));
-        }
-    }
-    v
-}
-
-fn cell_detail_lines(s: &DashboardState, c: &CellRow) -> Vec<Line<'static>> {
-    let sm = &c.summary;
-    let mut v = vec![Line::raw(format!(
-        "{:.3} MHz  power {}  offset {} (receiver {})  state {}",
-        c.freq_hz / 1e6,
-        c.power_dbfs.map_or("-".into(), |p| format!("{p:.1} dBFS")),
-        c.offset_ppm.map_or("-".into(), |p| format!("{p:+.3} ppm")),
-        s.receiver_ppm()
-            .map_or("?".into(), |p| format!("{p:+.3} ppm")),
-        c.state_label()
-    ))];
-    v.push(Line::raw(match c.bsic {
-        Some(b) => format!("BSIC {b} (NCC {}, BCC {})", b >> 3, b & 7),
-        None => "BSIC not decoded".into(),
-    }));
-    if let Some(mm) = c.mcc_mnc() {
-        v.push(Line::raw(format!(
-            "MCC-MNC {mm} {}  LAC {}  CI {}",
-            c.operator.as_deref().unwrap_or(""),
-            opt(sm.lai.as_ref().map(|l| l.lac)),
-            opt(sm.cell_identity)
-        )));
-    }
-    let list = |l: &[u16]| {
-        if l.is_empty() {
-            "-".to_string()
-        } else {
-            l.iter().map(u16::to_string).collect::<Vec<_>>().join(" ")
-        }
-    };
-    v.push(Line::raw(format!(
-        "neighbours SI2 {{{}}} SI2bis {{{}}} SI2ter {{{}}}",
-        list(&sm.si2_neighbours),
-        list(&sm.si2bis_neighbours),
-        list(&sm.si2ter_neighbours)
-    )));
-    if let Some(p) = &sm.selection {
-        v.push(Line::raw(format!(
-            "reselection CRO {} dB  temporary offset {}  penalty time {}",
-            p.cell_reselect_offset_db(),
-            p.temporary_offset,
-            p.penalty_time
-        )));
-    }
-    if let Some(cs) = &sm.cell_selection {
-        v.push(Line::raw(format!(
-            "selection RXLEV_ACCESS_MIN {}  MS_TXPWR_MAX_CCH {}  hysteresis {}",
-            cs.rxlev_access_min, cs.ms_txpwr_max_cch, cs.cell_reselect_hysteresis
-        )));
-    }
-    let counts: Vec<String> = sm
-        .message_counts
-        .iter()
-        .map(|(k, n)| format!("{k} {n}"))
-        .collect();
-    v.push(Line::raw(format!(
-        "messages {}",
-        if counts.is_empty() {
-            "-".into()
-        } else {
-            counts.join(", ")
-        }
-    )));
-    v.push(Line::raw(format!(
-        "paging/assignments: IA {}  reject {}",
-        sm.immediate_assignments, sm.immediate_assignment_rejects
-    )));
-    v.push(Line::raw(counters_line("this", &c.counters)));
-    v
-}
-
-/// Key help.
-pub fn render_help(s: &DashboardState, area: Rect, buf: &mut Buffer) {
-    let t = Theme::of(s);
-    let box_area = overlay_area(area);
-    Clear.render(box_area, buf);
-    let keys = [
-        ("q", "quit (restores the terminal)"),
-        ("space", "pause / resume the replay"),
-        ("+ / -", "replay faster / slower"),
-        ("tab", "focus: cell table ↔ alert feed"),
-        ("↑↓ j k", "move the selection"),
-        ("enter", "details of the selected alert or cell"),
-        ("/", "filter the cell table (enter keeps, esc clears)"),
-        ("s", "sort the cell table: arfcn, power, score, offset"),
-        (
-            "r",
-            "record on/off (live receivers: SigMF in the export directory)",
-        ),
-        ("m", "mark the selected cell good / suspect / unmarked"),
-        (
-            "f",
-            "finder: hot/cold power of the selected cell (f again closes)",
-        ),
-        (
-            "e",
-            "export the selected alert's evidence bundle (IQ, frames, manifest)",
-        ),
-        ("?", "this help; esc closes"),
-    ];
-    let mut lines: Vec<Line> = keys
-        .iter()
-        .map(|(k, d)| {
-            Line::from(vec![
-                Span::styled(
-                    format!("{k:>8}  "),
-                    Style::new().add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(*d),
-            ])
-        })
-        .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::styled(
-        "ppm: measured FCCH offset (includes the receiver clock error rx ppm, with opposite sign)",
-        t.dim(),
-    ));
-    Paragraph::new(lines)
-        .block(
-            Block::new()
-                .borders(Borders::ALL)
-                .title(Span::styled(" Help ", t.title(true))),
-        )
-        .wrap(Wrap { trim: false })
-        .render(box_area, buf);
 }
