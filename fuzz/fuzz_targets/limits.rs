@@ -7,6 +7,8 @@
 //! with "out of range", never panics).
 #![no_main]
 
+// Only `write_scratch` is used here; `drain` serves the source targets.
+#[allow(dead_code)]
 mod common;
 
 use libfuzzer_sys::fuzz_target;
