@@ -275,6 +275,12 @@ pub fn classify_ccch_frame(frame: &[u8; 23]) -> [Octet; 23] {
     }
     let len = usize::from(frame[0] >> 2);
     if len == 0 {
+        // SI13 is sent with an L2 pseudo length of 0 (TS 44.018 §9.1.43a: its rest octets are the
+        // message): RR header 06 00, then system information only.
+        if frame[1] == PD_RR && frame[2] == 0x00 {
+            classify_l3(&frame[1..], 22, &mut out[1..]);
+            return out;
+        }
         // Fill frame: nothing but padding may follow.
         mark_private(&mut out, 1);
         return out;
@@ -399,6 +405,18 @@ mod tests {
         let m = apply(&f, &classify_dedicated_frame(ChannelKind::Sdcch, &f, false));
         assert_eq!(&m[..5], &f[..5]);
         assert!(m[5..].iter().all(|b| *b == PADDING), "{m:02x?}");
+    }
+
+    /// SI13 has an L2 pseudo length of 0: it is system information, not fill.
+    #[test]
+    fn si13_is_kept_whole_and_fill_is_not_mistaken_for_it() {
+        let f = hex("01 06 00 80 01 58 47 eb 4a 92 43 40 62 84 eb 2b 2b 2b 2b 2b 2b 2b 2b");
+        assert_eq!(apply(&f, &classify_ccch_frame(&f)), f);
+        // A pseudo length of 0 with anything else after it is still treated as fill: masked.
+        let g = hex("01 03 00 80 01 58 47 eb 4a 92 43 40 62 84 eb 2b 2b 2b 2b 2b 2b 2b 2b");
+        let m = apply(&g, &classify_ccch_frame(&g));
+        assert_eq!(m[0], 0x01);
+        assert!(m[1..].iter().all(|b| *b == PADDING), "{m:02x?}");
     }
 
     #[test]
