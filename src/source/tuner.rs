@@ -6,7 +6,11 @@
 //! `f − wide centre` and low-passed/decimated to the virtual device's rate with
 //! [`towerwatch_dsp::filter::ChannelExtractor`]. A window whose centre lies outside the wide
 //! source's band delivers silence (zeros) — what a receiver tuned to an empty band would see —
-//! without consuming wideband samples.
+//! without consuming wideband samples. A window that reaches past an edge of the recorded band
+//! hears only the recorded part: the extractor is centred on the part inside, its filter stops
+//! at the band edge (where a complex recording wraps round to its other edge), and its output is
+//! shifted back to the window's centre. Without that, a cell at the bottom of a recording would
+//! be "heard" again just above its top, under its own identity (a phantom clone).
 //!
 //! At the end of the wideband source the tuner reopens it (`reopen`), so a short recording can
 //! feed a sweep of any length; with `rewind_on_retune` every tuning starts from the recording's
@@ -14,7 +18,10 @@
 
 use crate::source::{SampleSource, SourceError, SourceInfo, SourceStats};
 use num_complex::Complex32;
-use towerwatch_dsp::filter::ChannelExtractor;
+use towerwatch_dsp::filter::{ChannelExtractor, FreqShifter};
+
+/// A window narrower than this fraction of the tuner's rate inside the recorded band is silence.
+const MIN_INSIDE_FRACTION: f64 = 0.05;
 
 /// Opens (or reopens) the wideband source.
 pub type Opener = Box<dyn FnMut() -> Result<Box<dyn SampleSource>, SourceError> + Send>;
@@ -42,6 +49,10 @@ pub struct VirtualTuner {
     info: SourceInfo,
     tuned_hz: f64,
     extractor: Option<ChannelExtractor>,
+    /// Moves the extractor's output back to the window's centre when the window reaches past an
+    /// edge of the recorded band (the extractor is then centred on the part inside).
+    recentre: Option<FreqShifter>,
+    shifted: Vec<Complex32>,
     inbuf: Vec<Complex32>,
     pending: Vec<Complex32>,
     pending_pos: usize,
@@ -93,6 +104,8 @@ impl VirtualTuner {
             info,
             tuned_hz: wi.center_freq_hz,
             extractor: None,
+            recentre: None,
+            shifted: Vec::new(),
             inbuf: Vec::new(),
             pending: Vec::new(),
             pending_pos: 0,
@@ -113,13 +126,31 @@ impl VirtualTuner {
         self.info.center_freq_hz = freq_hz;
         self.pending.clear();
         self.pending_pos = 0;
-        self.extractor = if offset.abs() <= self.wide_rate / 2.0 {
+        self.recentre = None;
+        let bad = |e: towerwatch_dsp::filter::FilterError| {
+            SourceError::Unsupported(format!("virtual tuner: {e}"))
+        };
+        let (edge, half_rate) = (self.wide_rate / 2.0, self.cfg.rate_sps / 2.0);
+        let lo = (offset - half_rate).max(-edge);
+        let hi = (offset + half_rate).min(edge);
+        self.extractor = if lo <= offset - half_rate && hi >= offset + half_rate {
+            // The whole window was recorded.
             let pass = self.cfg.bandwidth_hz / 2.0;
-            let stop = (self.cfg.rate_sps / 2.0).max(pass * 1.05);
+            let stop = half_rate.max(pass * 1.05);
             Some(
                 ChannelExtractor::new(self.wide_rate, offset, self.cfg.rate_sps, pass, stop)
-                    .map_err(|e| SourceError::Unsupported(format!("virtual tuner: {e}")))?,
+                    .map_err(bad)?,
             )
+        } else if hi - lo >= MIN_INSIDE_FRACTION * self.cfg.rate_sps {
+            // Part of the window lies past an edge: hear only the part inside.
+            let centre = (lo + hi) / 2.0;
+            let stop = (hi - lo) / 2.0;
+            let pass = (self.cfg.bandwidth_hz / 2.0).min(stop * 0.9);
+            let ex = ChannelExtractor::new(self.wide_rate, centre, self.cfg.rate_sps, pass, stop)
+                .map_err(bad)?;
+            self.recentre =
+                Some(FreqShifter::new(offset - centre, ex.output_rate_sps()).map_err(bad)?);
+            Some(ex)
         } else {
             None
         };
@@ -168,7 +199,16 @@ impl SampleSource for VirtualTuner {
                 continue;
             }
             if let Some(ex) = self.extractor.as_mut() {
-                ex.process(&self.inbuf[..n], &mut self.pending);
+                match self.recentre.as_mut() {
+                    None => {
+                        ex.process(&self.inbuf[..n], &mut self.pending);
+                    }
+                    Some(sh) => {
+                        self.shifted.clear();
+                        ex.process(&self.inbuf[..n], &mut self.shifted);
+                        sh.process(&self.shifted, &mut self.pending);
+                    }
+                }
             }
         }
         let n = buf.len().min(self.pending.len() - self.pending_pos);

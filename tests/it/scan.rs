@@ -317,3 +317,65 @@ fn scan_through_soapysdr_iqfile() {
         );
     }
 }
+
+/// Issue 22: the virtual tuner must not "hear" past the recorded band. A complex recording wraps
+/// round at its edges, so a window reaching past the top edge used to hear the bottom edge's
+/// cell again — ARFCN 22 with ARFCN 16's identity on legit-neighbourhood, a second blaster on
+/// ARFCN 15 on sms-blaster. Every bundled downlink recording, scanned over the whole band, lists
+/// only cells its scene has, each with its own identity.
+#[test]
+fn scan_of_every_bundled_recording_lists_exactly_its_cells() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root().join("recordings")).unwrap() {
+        let meta = entry.unwrap().path();
+        if meta.extension().is_none_or(|e| e != "sigmf-meta") {
+            continue;
+        }
+        let stem = meta.file_stem().unwrap().to_string_lossy().into_owned();
+        let scene_path = root().join(format!("recordings/scenes/{stem}.toml"));
+        let scene = towerwatch::synth::load_scene(&scene_path, &Default::default()).unwrap();
+        let cells: Vec<(u16, u16)> = scene.file.cell.iter().map(|c| (c.arfcn, c.ci)).collect();
+        if cells.is_empty() {
+            continue; // the uplink scene has no downlink cell
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_towerwatch"))
+            .arg("scan")
+            .arg(&meta)
+            .args(["--band", "egsm"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{stem}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let mut found = Vec::new();
+        for line in stdout
+            .lines()
+            .skip_while(|l| !l.starts_with("ARFCN"))
+            .skip(1)
+        {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let (Some(Ok(arfcn)), Some(Ok(ci))) = (
+                f.first().map(|s| s.parse::<u16>()),
+                f.get(2).map(|s| s.parse::<u16>()),
+            ) else {
+                continue;
+            };
+            assert!(
+                cells.contains(&(arfcn, ci)),
+                "{stem}: ARFCN {arfcn} with CI {ci} is not a cell of the scene {cells:?}:\n{stdout}"
+            );
+            found.push((arfcn, ci));
+        }
+        assert!(!found.is_empty(), "{stem}: no cell found:\n{stdout}");
+        if stem == "legit-neighbourhood" || stem == "sms-blaster" {
+            for c in &cells {
+                assert!(found.contains(c), "{stem}: {c:?} missing:\n{stdout}");
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} recordings checked");
+}
