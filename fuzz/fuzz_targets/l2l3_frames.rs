@@ -25,8 +25,9 @@ fn identities(m: &Message) -> Vec<MobileIdentity> {
         _ => vec![],
     };
     v.retain(|i| match i {
+        // All zeros is what masking writes (valid BCD, issue 18): not an identity to find.
         MobileIdentity::Imsi(d) | MobileIdentity::Imei(d) | MobileIdentity::Imeisv(d) => {
-            d.len() >= 2
+            d.len() >= 2 && !d.chars().all(|c| c == '0')
         }
         MobileIdentity::Tmsi(t) => *t != u32::MAX,
         _ => false,

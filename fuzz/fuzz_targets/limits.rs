@@ -7,8 +7,6 @@
 //! with "out of range", never panics).
 #![no_main]
 
-// Only `write_scratch` is used here; `drain` serves the source targets.
-#[allow(dead_code)]
 mod common;
 
 use libfuzzer_sys::fuzz_target;
@@ -89,10 +87,11 @@ fuzz_target!(|data: &[u8]| {
             common::write_scratch("limits.sigmf-data", &[127u8; 64]),
         ) {
             match open_file(&m, &FileOptions::default()) {
-                Ok(src) => {
+                Ok(mut src) => {
                     let i = src.info();
                     assert!(limits::check_rate_sps("r", i.sample_rate_sps).is_ok());
                     assert!(limits::check_freq_hz("f", i.center_freq_hz).is_ok());
+                    common::drain(src.as_mut(), 64);
                 }
                 Err(e) => {
                     let _ = e.to_string();

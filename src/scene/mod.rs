@@ -350,7 +350,11 @@ pub fn parse_scene(
 
 /// Read, parse and validate a scene file.
 pub fn load_scene(path: &Path, opts: &SynthOptions) -> Result<LoadedScene, SynthError> {
-    let text = crate::limits::read_text_capped(path, crate::limits::MAX_CONFIG_BYTES, "a scene")?;
+    let text = crate::limits::read_text_capped(path, crate::limits::MAX_CONFIG_BYTES, "a scene")
+        .map_err(|e| match e {
+            crate::limits::LimitError::Io { path, source } => SynthError::Read { path, source },
+            other => SynthError::Limit(other),
+        })?;
     parse_scene(path, &text, opts)
 }
 

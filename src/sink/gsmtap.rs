@@ -292,12 +292,16 @@ mod tests {
         // No identity: unchanged.
         let f = hex("15 06 21 00 01 f0 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b");
         assert_eq!(mask_identities(&f), f);
-        // An IMSI keeps type and parity, digits become fillers.
+        // An IMSI keeps type and parity, digits become 0 (valid BCD: Wireshark dissects it
+        // without a "malformed IMSI").
         let f = hex("59 06 21 00 08 29 26 20 21 43 65 87 09 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b");
         assert_eq!(
             mask_identities(&f),
-            hex("59 06 21 00 08 f9 ff ff ff ff ff ff ff 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b")
+            hex("59 06 21 00 08 09 00 00 00 00 00 00 00 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b")
         );
+        // An even number of digits keeps its end filler.
+        let f = hex("55 06 21 00 08 21 26 20 21 43 65 87 f9 2b 2b 2b 2b 2b 2b 2b 2b 2b 2b");
+        assert_eq!(&mask_identities(&f)[5..13], &[0x01, 0, 0, 0, 0, 0, 0, 0xf0]);
     }
 
     #[test]
@@ -332,10 +336,7 @@ mod tests {
             p.identity1
         );
         let masked = mask_identities(&f);
-        assert_eq!(
-            &masked[5..13],
-            &[0xf9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
-        );
+        assert_eq!(&masked[5..13], &[0x09, 0, 0, 0, 0, 0, 0, 0]);
         if let Ok(Message::PagingRequest1(m)) = parse_ccch_frame(&masked) {
             assert_ne!(m.identity1, p.identity1);
         }

@@ -9,7 +9,8 @@
 //!   Location Updating Reject, CP-ACK, CP-ERROR, …) are kept whole;
 //! - messages known to carry a Mobile Identity (TS 24.008 §10.5.1.4: IMSI, IMEI, IMEISV, TMSI or
 //!   P-TMSI) keep their header and fixed fields; each identity keeps its length octet and the
-//!   odd/even and type-of-identity bits, and its digits (or TMSI octets) become `0xf` fillers;
+//!   odd/even and type-of-identity bits; IMSI/IMEI/IMEISV digits become `0` (valid BCD, fillers
+//!   kept) and TMSI octets `0xff`;
 //!   anything after the part of the message whose layout is fixed is private unless it is another
 //!   Mobile Identity (masked the same way);
 //! - every other message — unknown types, unknown protocol discriminators, SMS CP-DATA (SMS text
@@ -17,7 +18,7 @@
 //!
 //! Private octets are overwritten with the GSM fill octet `0x2b`, so fill stays fill and a masked
 //! frame keeps its L2 header and lengths: it still dissects (Wireshark shows the identities as
-//! fillers and private content as padding).
+//! zeros or `ff ff ff ff` and private content as padding).
 
 use super::bits::PADDING;
 use crate::gsm::coding::ChannelKind;
@@ -30,8 +31,15 @@ pub enum Octet {
     /// First octet of a Mobile Identity value: its low nibble (odd/even indicator and type of
     /// identity) is structure, its high nibble a digit.
     IdentityFirst,
-    /// Identity digits or a TMSI octet.
+    /// A TMSI/P-TMSI octet (or an identity of another type): becomes `0xff`.
     Identity,
+    /// First octet of an IMSI, IMEI or IMEISV: its digit (high nibble) becomes `0`, its low
+    /// nibble (odd/even, type) stays.
+    DigitsFirst,
+    /// Two BCD digits of an IMSI, IMEI or IMEISV: each digit becomes `0`; a filler nibble (`f`,
+    /// the end of an even number of digits) stays, so the digits stay valid BCD and the count
+    /// stays what the odd/even bit says.
+    Digits,
     /// Content of a message not known to be free of subscriber data.
     Private,
 }
@@ -48,6 +56,12 @@ impl Octet {
             Octet::Keep => b,
             Octet::IdentityFirst => 0xf0 | (b & 0x0f),
             Octet::Identity => 0xff,
+            Octet::DigitsFirst => b & 0x0f,
+            Octet::Digits => {
+                let lo = if b & 0x0f == 0x0f { 0x0f } else { 0 };
+                let hi = if b & 0xf0 == 0xf0 { 0xf0 } else { 0 };
+                hi | lo
+            }
             Octet::Private => PADDING,
         }
     }
@@ -139,13 +153,17 @@ fn layout(pd_octet: u8, message_type: u8) -> Layout {
     }
 }
 
-/// Marks a Mobile Identity value of `len` octets from `at` (clipped to `out`).
-fn mark_identity(out: &mut [Octet], at: usize, len: usize) {
+/// Marks a Mobile Identity value of `len` octets from `at` (clipped to `out`). `first` is its
+/// first octet (type of identity in the low three bits): IMSI, IMEI and IMEISV digits become `0`
+/// (valid BCD: a masked frame dissects without "malformed IMSI"), a TMSI becomes `ff ff ff ff`.
+fn mark_identity(out: &mut [Octet], at: usize, len: usize, first: Option<u8>) {
+    let bcd = first.is_some_and(|b| matches!(b & 0x07, 1..=3));
     for (k, o) in out.iter_mut().skip(at).take(len).enumerate() {
-        *o = if k == 0 {
-            Octet::IdentityFirst
-        } else {
-            Octet::Identity
+        *o = match (k == 0, bcd) {
+            (true, true) => Octet::DigitsFirst,
+            (false, true) => Octet::Digits,
+            (true, false) => Octet::IdentityFirst,
+            (false, false) => Octet::Identity,
         };
     }
 }
@@ -178,7 +196,7 @@ fn walk_optional(msg: &[u8], mut at: usize, out: &mut [Octet]) {
         };
         let len = usize::from(len);
         if iei == IEI_MOBILE_IDENTITY {
-            mark_identity(out, at + 2, len);
+            mark_identity(out, at + 2, len, msg.get(at + 2).copied());
         } else {
             for o in out.iter_mut().skip(at + 2).take(len) {
                 *o = Octet::Private;
@@ -217,7 +235,7 @@ pub fn classify_l3(msg: &[u8], l3_len: usize, out: &mut [Octet]) {
                 return;
             };
             let len = usize::from(len);
-            mark_identity(out, at + 1, len);
+            mark_identity(out, at + 1, len, msg.get(at + 1).copied());
             walk_optional(msg, at + 1 + len, out);
         }
         Layout::OptionalAfter(fixed) => walk_optional(msg, 2 + fixed, out),
@@ -235,13 +253,13 @@ fn classify_paging(msg: &[u8], l3_len: usize, mt: u8, out: &mut [Octet]) {
                 return;
             };
             let len = usize::from(len);
-            mark_identity(out, 4, len);
+            mark_identity(out, 4, len, msg.get(4).copied());
             let i = 4 + len;
             if i < l3_len
                 && msg.get(i) == Some(&IEI_MOBILE_IDENTITY)
                 && let Some(&l2) = msg.get(i + 1)
             {
-                mark_identity(out, i + 2, usize::from(l2));
+                mark_identity(out, i + 2, usize::from(l2), msg.get(i + 2).copied());
             }
         }
         0x22 => {
@@ -253,7 +271,7 @@ fn classify_paging(msg: &[u8], l3_len: usize, mt: u8, out: &mut [Octet]) {
                 && msg.get(11) == Some(&IEI_MOBILE_IDENTITY)
                 && let Some(&l2) = msg.get(12)
             {
-                mark_identity(out, 13, usize::from(l2));
+                mark_identity(out, 13, usize::from(l2), msg.get(13).copied());
             }
         }
         _ => {
