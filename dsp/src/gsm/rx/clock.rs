@@ -79,7 +79,7 @@ impl FrameClock {
     pub fn estimate(&self) -> Option<ClockEstimate> {
         let n = self.points.len();
         let (&(_, f0), &(_, f1)) = (self.points.front()?, self.points.back()?);
-        if n < 3 || f1 - f0 < 20 || !(self.rate_sps > 0.0) {
+        if n < 3 || f1 - f0 < 20 || self.rate_sps.is_nan() || self.rate_sps <= 0.0 {
             return None;
         }
         let nf = n as f64;
