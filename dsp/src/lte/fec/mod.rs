@@ -12,10 +12,15 @@
 //! ([`gold::descramble_soft`]), whatever the convention. Coded streams of the convolutional code
 //! are stored stream-major: `d⁽ⁱ⁾(k)` at index `i·D + k`.
 
+pub mod control;
 pub mod conv;
 pub mod crc;
+pub mod dci;
+pub mod dlsch;
 pub mod gold;
 pub mod ratematch_conv;
+pub mod ratematch_turbo;
+pub mod segment;
 pub mod turbo;
 
 /// Why a coding stage refused its input. Garbage on air is normal: callers count these.

@@ -348,6 +348,9 @@ impl TurboDecoder {
     /// stops as soon as the decided bits pass that CRC (CRC-24B for a segmented code block,
     /// CRC-24A for a lone block carrying the whole transport block); at most `max_iterations`.
     ///
+    /// An input without any finite non-zero value returns zeros with `crc_ok = false` and no
+    /// iteration (the all-zero word would pass every CRC).
+    ///
     /// Errors: [`FecError::BlockSize`] when `K` is not in Table 5.1.3-3 or `filler > K`.
     pub fn decode(
         &mut self,
@@ -372,11 +375,15 @@ impl TurboDecoder {
             .iter()
             .filter(|x| x.is_finite())
             .fold(0.0f32, |m, x| m.max(x.abs()));
-        let gain = if peak > 0.0 {
-            INPUT_FULL_SCALE / peak
-        } else {
-            0.0
-        };
+        if peak <= 0.0 {
+            // Nothing received: the all-zero decision would pass any zero-initialised CRC.
+            return Ok(TurboDecoded {
+                bits: vec![0; k],
+                iterations: 0,
+                crc_ok: false,
+            });
+        }
+        let gain = INPUT_FULL_SCALE / peak;
         let at = |i: usize| {
             let x = soft[i];
             if x.is_finite() { x * gain } else { 0.0 }
@@ -709,7 +716,12 @@ mod tests {
         assert!(dec.decode(&[0.0; 3 * 45], 0, None, 1).is_err());
         assert!(dec.decode(&[0.0; 5], 0, None, 1).is_err());
         assert!(dec.decode(&[0.0; 3 * 44], 41, None, 1).is_err());
-        let zeros = dec.decode(&[0.0; 3 * 44], 0, None, 0).unwrap();
-        assert_eq!(zeros.iterations, 1);
+        let zeros = dec
+            .decode(&[0.0; 3 * 44], 0, Some(CrcKind::Crc24A), 0)
+            .unwrap();
+        assert_eq!(zeros.iterations, 0);
+        assert!(!zeros.crc_ok);
+        let one = dec.decode(&[0.5; 3 * 44], 0, None, 0).unwrap();
+        assert_eq!(one.iterations, 1);
     }
 }
