@@ -96,15 +96,9 @@ fn scan_file(name: &str) -> Option<Vec<CellReport>> {
             m.map_or(f64::NAN, |m| m.sinr_db),
             r.frames,
             r.crc_passes,
-            r.mib.as_ref().map(|m| (
-                m.bits
-                    .iter()
-                    .map(|b| char::from(b'0' + b))
-                    .collect::<String>(),
-                m.ports,
-                m.sfn_at_first_frame,
-                m.decodes
-            )),
+            r.mib
+                .as_ref()
+                .map(|m| (m.fields, m.ports, m.sfn_at_first_frame, m.decodes)),
         );
     }
     Some(r)

@@ -12,6 +12,7 @@ use super::ofdm::OfdmDemod;
 use super::params::{Numerology, SEARCH_RATE_SPS};
 use super::pbch::{PBCH_RB, PbchBlock, PbchDecoder, sfn_msb, soft_bits};
 use super::pss::pss_time;
+use super::rrc::mib::Mib;
 use super::search::{CellCandidate, HALF_FRAME};
 use num_complex::Complex32;
 use std::f64::consts::TAU;
@@ -36,16 +37,18 @@ impl Default for CellConfig {
             max_frames: 100,
             enough_decodes: 4,
             min_frames: 8,
-            give_up_frames: 16,
+            give_up_frames: 12,
         }
     }
 }
 
-/// The MIB as decoded (fields are parsed by [`super::rrc`]).
+/// The MIB as decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MibDecode {
     /// The 24 MIB bits, 0/1, first transmitted first.
     pub bits: [u8; 24],
+    /// The fields, parsed by [`super::rrc::mib`] (None for a spare dl-Bandwidth code).
+    pub fields: Option<Mib>,
     /// Antenna ports from the CRC mask.
     pub ports: u8,
     /// System frame number of the input's first (possibly partial) frame, 0..1024.
@@ -347,6 +350,7 @@ fn agreement(passes: &[(usize, PbchBlock)]) -> Option<MibDecode> {
         if distinct >= 2 && best.as_ref().is_none_or(|m| distinct > m.decodes) {
             best = Some(MibDecode {
                 bits: a.1.mib_bits,
+                fields: Mib::from_bits(&a.1.mib_bits).ok(),
                 ports: a.1.ports,
                 sfn_at_first_frame: s0,
                 decodes: distinct,
