@@ -102,6 +102,9 @@ fn track(x: &[Complex32], cand: &CellCandidate, num: &Numerology) -> (Vec<f64>, 
         // Prediction: a fit of the last good measurements, else the nominal spacing.
         let recent: Vec<(f64, f64)> = meas.iter().rev().take(16).map(|m| (m.0, m.1)).collect();
         let pred = predict(&recent, h as f64).unwrap_or(pos0 + (h * HALF_FRAME) as f64);
+        if !pred.is_finite() {
+            break;
+        }
         let t0 = pred.round() as i64;
         if t0 - 3 < 0 {
             h += 1;
@@ -182,6 +185,16 @@ pub fn decode_cell(x: &[Complex32], cand: &CellCandidate, cfg: &CellConfig) -> C
     let Ok(num) = Numerology::new(SEARCH_RATE_SPS, cand.cp) else {
         return report;
     };
+    // A candidate from elsewhere (not from `search`) may hold anything.
+    let sane = cand.frame_start.is_finite()
+        && cand.frame_start > -(num.frame_len() as f64)
+        && cand.frame_start < x.len() as f64
+        && cand.cfo_hz.is_finite()
+        && cand.cfo_hz.abs() < SEARCH_RATE_SPS / 2.0
+        && cand.pci < 504;
+    if !sane {
+        return report;
+    }
     let (pss_pos, slope) = track(x, cand, &num);
     report.clock_error_ppm = slope.map(|s| (s / HALF_FRAME as f64 - 1.0) * 1e6);
     let mut demod = OfdmDemod::new(num);

@@ -44,6 +44,11 @@ pub fn pbch_res(pci: u16, cp: CyclicPrefix) -> Vec<(usize, usize)> {
     v
 }
 
+/// PBCH bits per radio frame with the normal cyclic prefix.
+pub const BITS_PER_FRAME_NORMAL: usize = 480;
+/// PBCH bits per radio frame with the extended cyclic prefix.
+pub const BITS_PER_FRAME_EXTENDED: usize = 432;
+
 /// Bits of the PBCH per radio frame (480 normal CP, 432 extended).
 pub fn bits_per_frame(cp: CyclicPrefix) -> usize {
     2 * pbch_res(0, cp).len()
@@ -246,14 +251,21 @@ impl PbchDecoder {
         let mask = pbch_crc_mask(ports)?;
         let first = frames.first()?;
         let e = first.len();
-        if e == 0
+        // Only whole frames of PBCH bits (480 normal CP, 432 extended): anything else would
+        // leave coded bits erased, and an erased block decodes to the all-zero word, whose CRC
+        // passes under the one-port mask.
+        if (e != bits_per_frame(CyclicPrefix::Normal)
+            && e != bits_per_frame(CyclicPrefix::Extended))
             || sfn_mod4 > 3
             || frames.len() + sfn_mod4 as usize > 4
             || frames.iter().any(|f| f.len() != e)
         {
             return None;
         }
-        self.accumulate(frames, pci, sfn_mod4)?;
+        let energy = self.accumulate(frames, pci, sfn_mod4)?;
+        if !(energy.is_finite() && energy > 0.0) {
+            return None;
+        }
         let mut bits = [0u8; PBCH_BLOCK_BITS];
         self.viterbi.decode(&self.acc, &mut bits).ok()?;
         let syn = crc_syndrome(CrcKind::Crc16, &bits)?;
@@ -281,6 +293,11 @@ mod tests {
 
     #[test]
     fn resource_element_counts() {
+        assert_eq!(bits_per_frame(CyclicPrefix::Normal), BITS_PER_FRAME_NORMAL);
+        assert_eq!(
+            bits_per_frame(CyclicPrefix::Extended),
+            BITS_PER_FRAME_EXTENDED
+        );
         assert_eq!(pbch_res(0, CyclicPrefix::Normal).len(), 240);
         assert_eq!(pbch_res(5, CyclicPrefix::Extended).len(), 216);
         // PCI 4 (shift 1): subcarriers 1, 4, 7, … of symbols 0 and 1 are reserved.
