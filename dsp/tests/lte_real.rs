@@ -140,6 +140,17 @@ fn f1860_fdd_rtlsdr() {
             (142, Duplex::Fdd, N, 2, BW20)
         ]
     );
+    // An RTL-SDR's tuner and ADC run from one crystal: the frequency offset (−22.5 ppm of
+    // 1860 MHz) and the sample-clock error measured from the PSS drift must tell the same story.
+    for c in r.iter().filter(|c| c.mib.is_some()) {
+        let cfo_ppm = c.measurement.unwrap().cfo_hz / 1860e6 * 1e6;
+        let clock = c.clock_error_ppm.unwrap();
+        assert!((cfo_ppm + 22.5).abs() < 0.5, "{cfo_ppm}");
+        assert!(
+            (clock + cfo_ppm).abs() < 1.5,
+            "clock {clock} ppm, offset {cfo_ppm} ppm"
+        );
+    }
 }
 
 #[test]
