@@ -96,15 +96,9 @@ fn scan_file(name: &str) -> Option<Vec<CellReport>> {
             m.map_or(f64::NAN, |m| m.sinr_db),
             r.frames,
             r.crc_passes,
-            r.mib.as_ref().map(|m| (
-                m.bits
-                    .iter()
-                    .map(|b| char::from(b'0' + b))
-                    .collect::<String>(),
-                m.ports,
-                m.sfn_at_first_frame,
-                m.decodes
-            )),
+            r.mib
+                .as_ref()
+                .map(|m| (m.fields, m.ports, m.sfn_at_first_frame, m.decodes)),
         );
     }
     Some(r)
@@ -146,6 +140,17 @@ fn f1860_fdd_rtlsdr() {
             (142, Duplex::Fdd, N, 2, BW20)
         ]
     );
+    // An RTL-SDR's tuner and ADC run from one crystal: the frequency offset (−22.5 ppm of
+    // 1860 MHz) and the sample-clock error measured from the PSS drift must tell the same story.
+    for c in r.iter().filter(|c| c.mib.is_some()) {
+        let cfo_ppm = c.measurement.unwrap().cfo_hz / 1860e6 * 1e6;
+        let clock = c.clock_error_ppm.unwrap();
+        assert!((cfo_ppm + 22.5).abs() < 0.5, "{cfo_ppm}");
+        assert!(
+            (clock + cfo_ppm).abs() < 1.5,
+            "clock {clock} ppm, offset {cfo_ppm} ppm"
+        );
+    }
 }
 
 #[test]
@@ -210,4 +215,58 @@ fn f2585_tdd_after_decimation() {
         return;
     };
     assert_eq!(confirmed(&r), vec![(144, Duplex::Tdd, N, 2, BW20)]);
+}
+
+/// Speed of cell search + MIB on the 1 s captures (run with `--ignored --nocapture`; the
+/// target is ≥ 20× real time on one core).
+#[test]
+#[ignore]
+fn bench_scan_one_second() {
+    use std::time::Instant;
+    use towerwatch_dsp::lte::cell::decode_cell;
+    use towerwatch_dsp::lte::search::{blank_impulses, pss_search, search};
+    for name in [LOW_RATE[0], LOW_RATE[1], LOW_RATE[2]] {
+        let Some(x) = load(name) else { return };
+        let secs = x.len() as f64 / 1.92e6;
+        let cfg = SearchConfig::default();
+        let t = Instant::now();
+        let b = blank_impulses(&x[..cfg.search_samples]);
+        let t_blank = t.elapsed();
+        let t = Instant::now();
+        let peaks = pss_search(&b, &cfg).unwrap();
+        let t_pss = t.elapsed();
+        let t = Instant::now();
+        let cands = search(&x, &cfg).unwrap();
+        let t_search = t.elapsed();
+        let t = Instant::now();
+        for c in &cands {
+            let _ = decode_cell(&x, c, &CellConfig::default());
+        }
+        let t_cells = t.elapsed();
+        // CPU time of this thread over 5 runs (the machine is shared: wall time is not ours).
+        let cpu = || -> f64 {
+            let s = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+            let f: Vec<&str> = s
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .collect();
+            let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            (ticks(11) + ticks(12)) / 100.0
+        };
+        let t = Instant::now();
+        let c0 = cpu();
+        for _ in 0..5 {
+            let _ = scan(&x, &cfg, &CellConfig::default()).unwrap();
+        }
+        let total = (cpu() - c0) / 5.0;
+        let wall = t.elapsed().as_secs_f64() / 5.0;
+        println!(
+            "{name}: {secs:.2} s of signal: blank {t_blank:?}, PSS {t_pss:?} ({} peaks), search {t_search:?} ({} candidates), cells {t_cells:?}; scan CPU {total:.3} s (wall {wall:.3} s) = {:.1}x real time",
+            peaks.len(),
+            cands.len(),
+            secs / total
+        );
+    }
 }

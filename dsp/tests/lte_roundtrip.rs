@@ -126,3 +126,48 @@ fn mib_round_trip_extended_cp_and_four_ports() {
         assert!(round_trip(&cfg, true), "{cfg:?}");
     }
 }
+
+/// MIB success against SNR per resource element (AWGN and EPA, 1 and 2 ports, 6 RB at
+/// 1.92 MS/s, 50 ms captures starting mid-frame, ±40 kHz offset, ±20 ppm clock): the share of
+/// captures whose cell comes back with the right PCI and an agreed MIB (two decodes), and the
+/// share where the right PCI was at least a candidate. Run with `--ignored --nocapture`.
+#[test]
+#[ignore]
+fn mib_success_against_snr() {
+    let trials = 20;
+    println!("channel ports  SNR dB  MIB ok  PCI found");
+    for channel in [Channel::Flat, Channel::Epa] {
+        for ports in [1u8, 2] {
+            for snr in [-10.0, -8.0, -6.0, -4.0, -2.0, 0.0, 2.0] {
+                let mut rng = Rng::new(1000 + ports as u64);
+                let (mut ok, mut found) = (0, 0);
+                for _ in 0..trials {
+                    let cfg = GenConfig {
+                        pci: (rng.next_u64() % 504) as u16,
+                        ports,
+                        mib: mib_for(6, &mut rng),
+                        first_sfn: (rng.next_u64() % 1024) as u16,
+                        frames: 5,
+                        start_offset: 1 + (rng.next_u64() % 19_000) as usize,
+                        snr_db: Some(snr),
+                        cfo_hz: 40_000.0 * (rng.uniform() * 2.0 - 1.0),
+                        clock_ppm: 20.0 * (rng.uniform() * 2.0 - 1.0),
+                        channel,
+                        seed: rng.next_u64(),
+                        ..GenConfig::default()
+                    };
+                    let x = generate(&cfg).unwrap();
+                    let r = scan(&x, &SearchConfig::default(), &CellConfig::default()).unwrap();
+                    found += r.iter().any(|c| c.candidate.pci == cfg.pci) as usize;
+                    ok += round_trip(&cfg, false) as usize;
+                }
+                println!(
+                    "{:7} {ports:5} {snr:7.0} {:6.0}% {:9.0}%",
+                    format!("{channel:?}"),
+                    100.0 * ok as f64 / trials as f64,
+                    100.0 * found as f64 / trials as f64
+                );
+            }
+        }
+    }
+}

@@ -12,6 +12,7 @@ use super::ofdm::OfdmDemod;
 use super::params::{Numerology, SEARCH_RATE_SPS};
 use super::pbch::{PBCH_RB, PbchBlock, PbchDecoder, sfn_msb, soft_bits};
 use super::pss::pss_time;
+use super::rrc::mib::Mib;
 use super::search::{CellCandidate, HALF_FRAME};
 use num_complex::Complex32;
 use std::f64::consts::TAU;
@@ -21,8 +22,13 @@ use std::f64::consts::TAU;
 pub struct CellConfig {
     /// Most radio frames examined (from the start of the input).
     pub max_frames: usize,
-    /// Stop decoding the PBCH once this many agreeing decodes are found (measurements continue).
+    /// Stop once this many agreeing PBCH decodes are found and `min_frames` are measured.
     pub enough_decodes: usize,
+    /// Frames measured at least (when the input has them) before stopping early.
+    pub min_frames: usize,
+    /// Give up on a candidate when no PBCH CRC has passed (alone or combined) after this many
+    /// frames.
+    pub give_up_frames: usize,
 }
 
 impl Default for CellConfig {
@@ -30,15 +36,19 @@ impl Default for CellConfig {
         CellConfig {
             max_frames: 100,
             enough_decodes: 4,
+            min_frames: 8,
+            give_up_frames: 12,
         }
     }
 }
 
-/// The MIB as decoded (fields are parsed by [`super::rrc`]).
+/// The MIB as decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MibDecode {
     /// The 24 MIB bits, 0/1, first transmitted first.
     pub bits: [u8; 24],
+    /// The fields, parsed by [`super::rrc::mib`] (None for a spare dl-Bandwidth code).
+    pub fields: Option<Mib>,
     /// Antenna ports from the CRC mask.
     pub ports: u8,
     /// System frame number of the input's first (possibly partial) frame, 0..1024.
@@ -92,6 +102,9 @@ fn track(x: &[Complex32], cand: &CellCandidate, num: &Numerology) -> (Vec<f64>, 
         // Prediction: a fit of the last good measurements, else the nominal spacing.
         let recent: Vec<(f64, f64)> = meas.iter().rev().take(16).map(|m| (m.0, m.1)).collect();
         let pred = predict(&recent, h as f64).unwrap_or(pos0 + (h * HALF_FRAME) as f64);
+        if !pred.is_finite() {
+            break;
+        }
         let t0 = pred.round() as i64;
         if t0 - 3 < 0 {
             h += 1;
@@ -172,6 +185,16 @@ pub fn decode_cell(x: &[Complex32], cand: &CellCandidate, cfg: &CellConfig) -> C
     let Ok(num) = Numerology::new(SEARCH_RATE_SPS, cand.cp) else {
         return report;
     };
+    // A candidate from elsewhere (not from `search`) may hold anything.
+    let sane = cand.frame_start.is_finite()
+        && cand.frame_start > -(num.frame_len() as f64)
+        && cand.frame_start < x.len() as f64
+        && cand.cfo_hz.is_finite()
+        && cand.cfo_hz.abs() < SEARCH_RATE_SPS / 2.0
+        && cand.pci < 504;
+    if !sane {
+        return report;
+    }
     let (pss_pos, slope) = track(x, cand, &num);
     report.clock_error_ppm = slope.map(|s| (s / HALF_FRAME as f64 - 1.0) * 1e6);
     let mut demod = OfdmDemod::new(num);
@@ -181,6 +204,8 @@ pub fn decode_cell(x: &[Complex32], cand: &CellCandidate, cfg: &CellConfig) -> C
     let mut subframes = Vec::new();
     // Per frame: soft bits under 1, 2 and 4 ports (empty when not demodulated).
     let mut soft: Vec<[Vec<f32>; 3]> = Vec::new();
+    let mut passes: Vec<(usize, PbchBlock)> = Vec::new();
+    let mut combined_upto = 0usize;
     let mut first_start = None;
     for k in 0..cfg.max_frames {
         let Some(&pp) = pss_pos.get(2 * k) else { break };
@@ -212,81 +237,117 @@ pub fn decode_cell(x: &[Complex32], cand: &CellCandidate, cfg: &CellConfig) -> C
                 .sum::<f64>()
                 / (crs_syms.len().max(1) * 12 * PBCH_RB) as f64;
             subframes.push(SubframeMeasurement {
-                rsrp: (e0.power - e0.noise / 4.0).max(0.0) as f64,
+                // The smoother's output still holds about a third of the noise; at very low SNR
+                // (or a channel the smoother cannot follow) the difference is floored at a tenth
+                // of the estimate's power rather than going to zero.
+                rsrp: (e0.power - e0.noise / 3.1).max(0.1 * e0.power) as f64,
                 noise: e0.noise as f64,
                 rssi_per_re: rssi,
                 residual_cfo_hz: e0.drift_rad_per_sample * fs / TAU,
             });
         }
-        soft.push([
+        let f = [
             soft_bits(&grid, cand.pci, cand.cp, 1, &est),
             soft_bits(&grid, cand.pci, cand.cp, 2, &est),
             soft_bits(&grid, cand.pci, cand.cp, 4, &est),
-        ]);
+        ];
+        decode_single(&mut decoder, &f, k, cand.pci, &mut passes);
+        soft.push(f);
+        let agreed = agreement(&passes).map_or(0, |m| m.decodes);
+        if agreed >= cfg.enough_decodes && report.frames >= cfg.min_frames {
+            break;
+        }
+        // Weak cells: every 4 frames, add up the frames of each 40 ms period seen so far.
+        if agreed < 2 && soft.len() >= combined_upto + 4 {
+            decode_combined(&mut decoder, &soft, combined_upto, cand.pci, &mut passes);
+            combined_upto = soft.len().saturating_sub(3);
+        }
+        if passes.is_empty() && soft.len() >= cfg.give_up_frames {
+            break;
+        }
+    }
+    if agreement(&passes).is_none_or(|m| m.decodes < 2) && soft.len() > combined_upto {
+        decode_combined(&mut decoder, &soft, combined_upto, cand.pci, &mut passes);
     }
     report.frame_start = first_start.unwrap_or(cand.frame_start);
     report.measurement = combine(&subframes, cand.cfo_hz);
-    report.mib = decode_mib(&mut decoder, &soft, cand.pci, cfg, &mut report.crc_passes);
+    report.crc_passes = passes.len();
+    report.mib = agreement(&passes);
     report
 }
 
-/// (frame index, block) of every CRC pass; single frames first, then 40 ms combinations.
-fn decode_mib(
+const PORTS: [u8; 3] = [1, 2, 4];
+
+/// Single-frame decodes of frame `k` (soft bits `f` under each port hypothesis); the port count
+/// and frame position predicted by earlier passes are tried first, and the first pass ends it.
+fn decode_single(
+    decoder: &mut PbchDecoder,
+    f: &[Vec<f32>; 3],
+    k: usize,
+    pci: u16,
+    out: &mut Vec<(usize, PbchBlock)>,
+) {
+    let mut order: Vec<(usize, u8)> = Vec::with_capacity(13);
+    if let Some((k0, b)) = out.last() {
+        let hi = PORTS.iter().position(|&p| p == b.ports).unwrap_or(0);
+        order.push((hi, ((b.sfn_mod4 as usize + k - k0) % 4) as u8));
+    }
+    // Per port hypothesis, the frame position whose de-scrambling adds the four repetitions up
+    // best: one Viterbi run per hypothesis instead of four.
+    for (hi, soft) in f.iter().enumerate() {
+        if let Some(q) = decoder.best_position(soft, pci) {
+            order.push((hi, q));
+        }
+    }
+    for (hi, q) in order {
+        if f[hi].is_empty() {
+            continue;
+        }
+        if let Some(b) = decoder.decode(&[&f[hi]], pci, q, PORTS[hi]) {
+            out.push((k, b));
+            return;
+        }
+    }
+}
+
+/// Decodes of the 40 ms periods (each possible alignment) among the frames from `from`.
+fn decode_combined(
     decoder: &mut PbchDecoder,
     soft: &[[Vec<f32>; 3]],
+    from: usize,
     pci: u16,
-    cfg: &CellConfig,
-    crc_passes: &mut usize,
-) -> Option<MibDecode> {
-    let mut passes: Vec<(usize, PbchBlock)> = Vec::new();
-    let ports = [1u8, 2, 4];
-    'single: for (k, f) in soft.iter().enumerate() {
-        for (hi, &p) in ports.iter().enumerate() {
-            if f[hi].is_empty() {
-                continue;
-            }
-            for q in 0..4u8 {
-                if let Some(b) = decoder.decode(&[&f[hi]], pci, q, p) {
+    passes: &mut Vec<(usize, PbchBlock)>,
+) {
+    for (hi, &p) in PORTS.iter().enumerate() {
+        for q0 in 0..4u8 {
+            let (mut k, mut q) = (from, q0);
+            while k < soft.len() {
+                let n = (4 - q as usize).min(soft.len() - k);
+                let frames: Vec<&[f32]> = soft[k..k + n].iter().map(|f| f[hi].as_slice()).collect();
+                if n >= 2
+                    && frames.iter().all(|f| !f.is_empty())
+                    && !passes.iter().any(|(pk, _)| *pk == k)
+                    && let Some(b) = decoder.decode(&frames, pci, q, p)
+                {
                     passes.push((k, b));
-                    if passes.len() >= cfg.enough_decodes {
-                        break 'single;
-                    }
-                    break;
                 }
+                k += n;
+                q = 0;
             }
         }
     }
-    if passes.len() < 2 {
-        // Add up the frames of each possible 40 ms period.
-        for (hi, &p) in ports.iter().enumerate() {
-            for q0 in 0..4u8 {
-                let (mut k, mut q) = (0usize, q0);
-                while k < soft.len() {
-                    let n = (4 - q as usize).min(soft.len() - k);
-                    let frames: Vec<&[f32]> =
-                        soft[k..k + n].iter().map(|f| f[hi].as_slice()).collect();
-                    if n >= 2
-                        && frames.iter().all(|f| !f.is_empty())
-                        && let Some(b) = decoder.decode(&frames, pci, q, p)
-                    {
-                        passes.push((k, b));
-                    }
-                    k += n;
-                    q = 0;
-                }
-            }
-        }
-    }
-    *crc_passes = passes.len();
-    // Agreement: the largest set of passes with the same fields and consistent SFNs.
+}
+
+/// The largest set of passes with the same fields and consistent SFNs, when it has two frames.
+fn agreement(passes: &[(usize, PbchBlock)]) -> Option<MibDecode> {
     let sfn0 = |(k, b): &(usize, PbchBlock)| -> u16 {
         let sfn = sfn_msb(&b.mib_bits) * 4 + b.sfn_mod4 as u16;
         ((sfn as i64 - *k as i64).rem_euclid(1024)) as u16
     };
     let mut best: Option<MibDecode> = None;
-    for a in &passes {
+    for a in passes {
         let s0 = sfn0(a);
-        let agree: Vec<&(usize, PbchBlock)> = passes
+        let mut ks: Vec<usize> = passes
             .iter()
             .filter(|b| {
                 b.1.ports == a.1.ports
@@ -294,16 +355,15 @@ fn decode_mib(
                     && b.1.mib_bits[..6] == a.1.mib_bits[..6]
                     && b.1.mib_bits[14..] == a.1.mib_bits[14..]
             })
+            .map(|b| b.0)
             .collect();
-        let distinct = {
-            let mut ks: Vec<usize> = agree.iter().map(|b| b.0).collect();
-            ks.sort_unstable();
-            ks.dedup();
-            ks.len()
-        };
+        ks.sort_unstable();
+        ks.dedup();
+        let distinct = ks.len();
         if distinct >= 2 && best.as_ref().is_none_or(|m| distinct > m.decodes) {
             best = Some(MibDecode {
                 bits: a.1.mib_bits,
+                fields: Mib::from_bits(&a.1.mib_bits).ok(),
                 ports: a.1.ports,
                 sfn_at_first_frame: s0,
                 decodes: distinct,

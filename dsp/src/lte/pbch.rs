@@ -17,7 +17,7 @@
 use super::crs::{GridSymbol, PortEstimate, crs_symbols};
 use super::fec::conv::TbccDecoder;
 use super::fec::crc::{CrcKind, crc_syndrome, pbch_crc_mask};
-use super::fec::gold::{c_init_pbch, descramble_soft};
+use super::fec::gold::{c_init_pbch, gold_signs};
 use super::fec::ratematch_conv::ConvRateMatcher;
 use super::params::CyclicPrefix;
 use num_complex::Complex32;
@@ -43,6 +43,11 @@ pub fn pbch_res(pci: u16, cp: CyclicPrefix) -> Vec<(usize, usize)> {
     }
     v
 }
+
+/// PBCH bits per radio frame with the normal cyclic prefix.
+pub const BITS_PER_FRAME_NORMAL: usize = 480;
+/// PBCH bits per radio frame with the extended cyclic prefix.
+pub const BITS_PER_FRAME_EXTENDED: usize = 432;
 
 /// Bits of the PBCH per radio frame (480 normal CP, 432 extended).
 pub fn bits_per_frame(cp: CyclicPrefix) -> usize {
@@ -76,13 +81,28 @@ pub fn soft_bits(
     {
         return Vec::new();
     }
+    // Channel of every port on the four PBCH symbols, computed once.
+    let hs: Vec<Vec<Vec<Complex32>>> = (0..need)
+        .map(|p| {
+            (0..4)
+                .map(|l| match (est.get(p).and_then(|e| e.as_ref()), sym(l)) {
+                    (Some(e), Some(s)) => e.symbol(s.time),
+                    _ => Vec::new(),
+                })
+                .collect()
+        })
+        .collect();
     let h = |p: usize, l: usize, k: usize| -> Complex32 {
-        match (est.get(p).and_then(|e| e.as_ref()), sym(l)) {
-            (Some(e), Some(s)) => e.at(k, s.time),
-            _ => Complex32::new(0.0, 0.0),
-        }
+        hs.get(p)
+            .and_then(|v| v.get(l))
+            .and_then(|v| v.get(k))
+            .copied()
+            .unwrap_or_default()
     };
-    let y = |l: usize, k: usize| sym(l).map(|s| s.re[k]).unwrap_or_default();
+    let syms: Vec<&[Complex32]> = (0..4)
+        .map(|l| sym(l).map_or(&[][..], |s| &s.re[..]))
+        .collect();
+    let y = |l: usize, k: usize| syms[l].get(k).copied().unwrap_or_default();
     let mut d = Vec::with_capacity(res.len());
     if ports == 1 {
         for &(l, k) in &res {
@@ -149,8 +169,8 @@ pub struct PbchDecoder {
     rm: Option<ConvRateMatcher>,
     viterbi: TbccDecoder,
     acc: Vec<f32>,
-    coded: Vec<f32>,
-    buf: Vec<f32>,
+    signs: Vec<f32>,
+    signs_for: Option<(u16, usize)>,
 }
 
 impl Default for PbchDecoder {
@@ -166,9 +186,56 @@ impl PbchDecoder {
             rm: ConvRateMatcher::new(PBCH_BLOCK_BITS).ok(),
             viterbi: TbccDecoder::new(),
             acc: Vec::new(),
-            coded: vec![0.0; 3 * PBCH_BLOCK_BITS],
-            buf: Vec::new(),
+            signs: Vec::new(),
+            signs_for: None,
         }
+    }
+
+    /// Caches the ±1 scrambling factors of a whole 40 ms period for `pci` and `len` bits.
+    fn ensure_signs(&mut self, pci: u16, len: usize) {
+        if self.signs_for != Some((pci, len)) {
+            self.signs.resize(len, 0.0);
+            gold_signs(c_init_pbch(pci), &mut self.signs);
+            self.signs_for = Some((pci, len));
+        }
+    }
+
+    /// De-scrambles the frames at positions `sfn_mod4..` and adds them up onto the 120 coded
+    /// bits in `self.acc`. Returns the energy of the sum (a bigger sum means the repetitions
+    /// added up coherently: the right position).
+    fn accumulate(&mut self, frames: &[&[f32]], pci: u16, sfn_mod4: u8) -> Option<f32> {
+        let e = frames.first()?.len();
+        self.ensure_signs(pci, 4 * e);
+        let rm = self.rm.as_ref()?;
+        let signs = &self.signs;
+        let acc = &mut self.acc;
+        acc.clear();
+        acc.resize(3 * PBCH_BLOCK_BITS, 0.0);
+        for (j, f) in frames.iter().enumerate() {
+            let pos = sfn_mod4 as usize + j;
+            let sg = signs.get(pos * e..(pos + 1) * e)?;
+            // Output bit pos·E + k of the rate matcher carries coded bit source_index(pos·E + k)
+            // (the matcher repeats the 3D = 120 coded bits).
+            for (k, (&v, &s)) in f.iter().zip(sg).enumerate() {
+                if v.is_finite() {
+                    acc[rm.source_index(pos * e + k)] += v * s;
+                }
+            }
+        }
+        Some(acc.iter().map(|v| v * v).sum())
+    }
+
+    /// The frame position (0..4) whose de-scrambling makes the repetitions of `frame` add up
+    /// best, and that energy: one Viterbi run instead of four on a frame of unknown position.
+    pub fn best_position(&mut self, frame: &[f32], pci: u16) -> Option<u8> {
+        let mut best = None;
+        for q in 0..4u8 {
+            let en = self.accumulate(&[frame], pci, q)?;
+            if best.is_none_or(|(_, b)| en > b) {
+                best = Some((q, en));
+            }
+        }
+        best.map(|b| b.0)
     }
 
     /// Tries to decode the soft bits of consecutive frames `frames` (each `bits_per_frame` long,
@@ -181,33 +248,23 @@ impl PbchDecoder {
         sfn_mod4: u8,
         ports: u8,
     ) -> Option<PbchBlock> {
-        let rm = self.rm.as_ref()?;
         let mask = pbch_crc_mask(ports)?;
         let first = frames.first()?;
         let e = first.len();
-        if e == 0
+        // Only whole frames of PBCH bits (480 normal CP, 432 extended): anything else would
+        // leave coded bits erased, and an erased block decodes to the all-zero word, whose CRC
+        // passes under the one-port mask.
+        if (e != bits_per_frame(CyclicPrefix::Normal)
+            && e != bits_per_frame(CyclicPrefix::Extended))
             || sfn_mod4 > 3
             || frames.len() + sfn_mod4 as usize > 4
             || frames.iter().any(|f| f.len() != e)
         {
             return None;
         }
-        self.acc.clear();
-        self.acc.resize(3 * PBCH_BLOCK_BITS, 0.0);
-        for (j, f) in frames.iter().enumerate() {
-            let pos = sfn_mod4 as usize + j;
-            self.buf.clear();
-            self.buf.extend_from_slice(f);
-            descramble_soft(c_init_pbch(pci), pos * e, &mut self.buf);
-            // The bits of frame `pos` are e(pos·E ..): put them at their place in the output of
-            // the rate matcher (which is a pure repetition, so position modulo 3D is all that
-            // matters) and add.
-            let mut full = vec![0f32; (pos + 1) * e];
-            full[pos * e..].copy_from_slice(&self.buf);
-            rm.rate_dematch(&full, &mut self.coded).ok()?;
-            for (a, c) in self.acc.iter_mut().zip(&self.coded) {
-                *a += c;
-            }
+        let energy = self.accumulate(frames, pci, sfn_mod4)?;
+        if !(energy.is_finite() && energy > 0.0) {
+            return None;
         }
         let mut bits = [0u8; PBCH_BLOCK_BITS];
         self.viterbi.decode(&self.acc, &mut bits).ok()?;
@@ -236,6 +293,11 @@ mod tests {
 
     #[test]
     fn resource_element_counts() {
+        assert_eq!(bits_per_frame(CyclicPrefix::Normal), BITS_PER_FRAME_NORMAL);
+        assert_eq!(
+            bits_per_frame(CyclicPrefix::Extended),
+            BITS_PER_FRAME_EXTENDED
+        );
         assert_eq!(pbch_res(0, CyclicPrefix::Normal).len(), 240);
         assert_eq!(pbch_res(5, CyclicPrefix::Extended).len(), 216);
         // PCI 4 (shift 1): subcarriers 1, 4, 7, … of symbols 0 and 1 are reserved.
