@@ -123,3 +123,60 @@ fn lte_fec_throughput() {
         1.0 / load_s
     );
 }
+
+/// Success rate (decoded and equal to what was sent) of the coding chains alone on BPSK soft
+/// bits in AWGN (no channel estimation losses): PBCH from one frame (480 bits, position unknown) and from all four,
+/// a DCI 1A on 4 CCEs, and a SIB1-sized DL-SCH block. Es/N0 per coded bit.
+#[test]
+#[ignore = "statistics; run with --ignored --nocapture in release mode"]
+fn lte_fec_awgn_table() {
+    let mut rng = Rng::new(2);
+    let trials = 300;
+    println!(
+        "success per Es/N0 dB | PBCH 1 frame | PBCH 4 frames | DCI 1A 4 CCE | DL-SCH TBS 328 G 960"
+    );
+    for es_n0_db in [-10.0f64, -8.0, -6.0, -4.0, -2.0, 0.0] {
+        let sigma = (1.0 / (2.0 * 10f64.powf(es_n0_db / 10.0))).sqrt();
+        let (mut pb1, mut pb4, mut dci, mut dl) = (0, 0, 0, 0);
+        let mut pd = PbchDecoder::new();
+        let mut vit = TbccDecoder::new();
+        let mut dd = DlschDecoder::new();
+        let payload = Dci1A::default().pack(50, Duplex::Fdd).unwrap();
+        let size = payload.len();
+        let p = DlschParams {
+            tbs: 328,
+            g: 960,
+            qm: 2,
+            layers: 1,
+            rv: 0,
+        };
+        for _ in 0..trials {
+            let mib: Vec<u8> = (0..24).map(|_| rng.bit()).collect();
+            let e = pbch_encode(&mib, 1, 77, true).unwrap();
+            let s = noisy(&e, &mut rng, sigma);
+            pb1 += usize::from(
+                pd.decode(&s[480..960], 77, true).map(|d| d.mib.to_vec()) == Some(mib.clone()),
+            );
+            pb4 += usize::from(pd.decode(&s, 77, true).map(|d| d.mib.to_vec()) == Some(mib));
+            let e = dci_encode(&payload, SI_RNTI, 288).unwrap();
+            let c = dci_decode(&noisy(&e, &mut rng, sigma), size, &mut vit).unwrap();
+            dci += usize::from(c.rnti == SI_RNTI && c.payload == payload);
+            let tb: Vec<u8> = (0..p.tbs).map(|_| rng.bit()).collect();
+            let coded = dlsch_encode(&tb, &p).unwrap();
+            dd.reset();
+            dl += usize::from(
+                dd.decode(&noisy(&coded, &mut rng, sigma), &p, 8)
+                    .map(|d| d.bits)
+                    == Ok(tb),
+            );
+        }
+        let pct = |n: usize| 100.0 * n as f64 / trials as f64;
+        println!(
+            "{es_n0_db:8.0} | {:11.1}% | {:12.1}% | {:11.1}% | {:.1}%",
+            pct(pb1),
+            pct(pb4),
+            pct(dci),
+            pct(dl)
+        );
+    }
+}

@@ -75,6 +75,21 @@ pub struct DlschDecoded {
     pub iterations: usize,
 }
 
+impl DlschDecoded {
+    /// The transport block as octets, first bit = bit 7 of octet 0 (what the RRC parsers take);
+    /// a last partial octet is zero-padded.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.bits
+            .chunks(8)
+            .map(|c| {
+                c.iter()
+                    .enumerate()
+                    .fold(0u8, |acc, (i, &b)| acc | (u8::from(b != 0) << (7 - i)))
+            })
+            .collect()
+    }
+}
+
 /// A DL-SCH decoder that keeps the soft buffers of the code blocks, so several transmissions of
 /// the same transport block (HARQ retransmissions, or SIB1's four RVs in 80 ms) combine.
 #[derive(Debug, Clone, Default)]
@@ -200,6 +215,10 @@ mod tests {
         let mut dec = DlschDecoder::new();
         let out = dec.decode(&soft, &p, 8).unwrap();
         assert_eq!(out.bits, tb);
+        let bytes = out.to_bytes();
+        assert_eq!(bytes.len(), 26);
+        assert_eq!(bytes[0] >> 7, tb[0]);
+        assert_eq!(bytes[25] & 1, tb[207]);
     }
 
     #[test]

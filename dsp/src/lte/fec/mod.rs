@@ -4,6 +4,19 @@
 //! - [`gold`]: the Gold sequence `c(n)` and the `c_init` of PBCH, PCFICH, PDCCH, PDSCH, PHICH, CRS.
 //! - [`conv`]: the tail-biting convolutional code (§5.1.3.1) and its soft Viterbi decoder.
 //! - [`ratematch_conv`]: rate matching for the convolutional code (§5.1.4.2) and soft de-matching.
+//! - [`control`]: the PBCH (MIB + ports + SFN mod 4) and PDCCH candidate (DCI + RNTI) chains.
+//! - [`dci`]: DCI formats 1A/1C for system information: sizes, fields, PRBs, TBS (36.213 §7.1).
+//! - [`turbo`]: the turbo code with the QPP interleaver (§5.1.3.2), max-log-MAP decoder.
+//! - [`ratematch_turbo`]: turbo rate matching with RVs 0-3 (§5.1.4.1), soft combining.
+//! - [`segment`]: code-block segmentation, CRC-24B and filler bits (§5.1.2).
+//! - [`dlsch`]: the DL-SCH chain from descrambled PDSCH soft bits to the transport block.
+//!
+//! From PDSCH soft bits to SIB1: the PDCCH candidate's soft bits go through
+//! [`control::dci_decode`]; an SI-RNTI hit is unpacked by [`dci::Dci1A`] / [`dci::Dci1C`], whose
+//! `si_allocation` gives the PRBs and TBS; the PDSCH soft bits of those PRBs, descrambled with
+//! [`gold::c_init_pdsch`], go to [`dlsch::DlschDecoder`] with the RV (from the DCI, or
+//! [`dci::sib1_rv`] for 1C); the transport block's octets go to
+//! [`crate::lte::rrc::sib1::decode_sib1`].
 //!
 //! Soft-bit convention (the same as the GSM decoders in this crate): `f32`, **> 0 means bit 1**,
 //! < 0 means bit 0, magnitude = confidence, 0 = erased; a hard bit `b` maps to `2b − 1`. The
