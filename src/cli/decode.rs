@@ -8,10 +8,22 @@ use clap::Args;
 use towerwatch_dsp::arfcn::{Band, Direction};
 use towerwatch_dsp::gsm::l3::CellSummary;
 
+/// Which technology `decode` looks for.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tech {
+    /// GSM downlink carriers: frames and cell summaries.
+    Gsm,
+    /// LTE downlink cells: PCI, measurements, MIB.
+    Lte,
+}
+
 #[derive(Args, Debug)]
 pub(crate) struct DecodeArgs {
     #[command(flatten)]
     pub(crate) input: InputArgs,
+    /// Technology: gsm (frames, cell summaries) or lte (cell search, measurements, MIB).
+    #[arg(long, value_enum, default_value = "gsm")]
+    pub(crate) tech: Tech,
     /// Decode only this ARFCN (numbered in --band).
     #[arg(long, conflicts_with = "carrier")]
     pub(crate) arfcn: Option<u16>,
@@ -53,6 +65,9 @@ pub(crate) struct CellReport {
 }
 
 pub(crate) fn decode(a: DecodeArgs) -> Result<u8> {
+    if a.tech == Tech::Lte {
+        return super::decode_lte::run(&a);
+    }
     let src = open_input(&a.input)?;
     let mut fixed = Vec::new();
     if let Some(n) = a.arfcn {

@@ -125,6 +125,7 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8> {
     }
     decode(DecodeArgs {
         input,
+        tech: super::decode::Tech::Gsm,
         arfcn: None,
         band: Band::EGsm900,
         carrier: None,

@@ -1,11 +1,10 @@
 //! `towerwatch devices`: list SoapySDR receivers.
 
-use super::input::*;
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 #[cfg(not(feature = "soapy"))]
 pub(crate) fn devices() -> Result<u8> {
-    bail!("{NO_SOAPY}")
+    anyhow::bail!("{}", super::input::NO_SOAPY)
 }
 
 #[cfg(feature = "soapy")]

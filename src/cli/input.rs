@@ -1,7 +1,7 @@
 //! Input flags shared by every command that reads samples, and opening the source they name.
 
 use crate::source::{FileOptions, SampleFormat, SampleSource, open_file};
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 use clap::Args;
 use std::path::PathBuf;
 use towerwatch_dsp::arfcn::Band;
@@ -125,7 +125,7 @@ pub(crate) fn open_input(a: &InputArgs) -> Result<Box<dyn SampleSource>> {
 
 #[cfg(not(feature = "soapy"))]
 pub(crate) fn open_device(_dev: &str, _a: &InputArgs) -> Result<Box<dyn SampleSource>> {
-    bail!("{NO_SOAPY}")
+    anyhow::bail!("{NO_SOAPY}")
 }
 
 #[cfg(feature = "soapy")]

@@ -8,6 +8,7 @@ mod baseline;
 mod bench;
 mod decode;
 mod decode_bursts;
+mod decode_lte;
 mod demo;
 mod detectors;
 mod devices;

@@ -14,6 +14,7 @@ mod gps;
 mod gsmtap;
 mod hardening;
 mod locate;
+mod lte_decode;
 mod masking;
 mod pipeline;
 mod privacy;

@@ -99,9 +99,8 @@ fn layout(pd_octet: u8, message_type: u8) -> Layout {
     match pd {
         // RR: the skip indicator must be 0, or the message is to be ignored (and is opaque here).
         PD_RR if pd_octet >> 4 == 0 => match message_type {
-            // System Information of every type (TS 44.018 Table 10.4.1: 0000 0xxx, 0001 1xxx,
-            // 0100 0xxx, SI16/SI17).
-            0x00..=0x07 | 0x18..=0x1f | 0x3d | 0x3e | 0x40..=0x47 => Layout::Clear,
+            // System Information of every type.
+            t if is_system_information(t) => Layout::Clear,
             // Immediate Assignment, Extended, Reject; Ciphering Mode Command; Channel Release;
             // Assignment Command.
             0x3f | 0x39 | 0x3a | 0x35 | 0x0d | 0x2e => Layout::Clear,
@@ -283,6 +282,12 @@ fn classify_paging(msg: &[u8], l3_len: usize, mt: u8, out: &mut [Octet]) {
     }
 }
 
+/// RR message types of System Information (TS 44.018 Table 10.4.1: 0000 0xxx, 0001 1xxx,
+/// 0100 0xxx, SI16/SI17).
+fn is_system_information(message_type: u8) -> bool {
+    matches!(message_type, 0x00..=0x07 | 0x18..=0x1f | 0x3d | 0x3e | 0x40..=0x47)
+}
+
 /// Classifies the octets of a BCCH/CCCH L2 frame (pseudo-length octet first).
 pub fn classify_ccch_frame(frame: &[u8; 23]) -> [Octet; 23] {
     let mut out = [Octet::Keep; 23];
@@ -293,9 +298,10 @@ pub fn classify_ccch_frame(frame: &[u8; 23]) -> [Octet; 23] {
     }
     let len = usize::from(frame[0] >> 2);
     if len == 0 {
-        // SI13 is sent with an L2 pseudo length of 0 (TS 44.018 §9.1.43a: its rest octets are the
-        // message): RR header 06 00, then system information only.
-        if frame[1] == PD_RR && frame[2] == 0x00 {
+        // SI13 and SI2ter (and other rest-octet-only system information) are sent with an L2
+        // pseudo length of 0 (TS 44.018 §9.1.43a, §9.1.34): an RR header of a System Information
+        // type, then system information only.
+        if frame[1] == PD_RR && is_system_information(frame[2]) {
             classify_l3(&frame[1..], 22, &mut out[1..]);
             return out;
         }
@@ -425,11 +431,13 @@ mod tests {
         assert!(m[5..].iter().all(|b| *b == PADDING), "{m:02x?}");
     }
 
-    /// SI13 has an L2 pseudo length of 0: it is system information, not fill.
+    /// SI13 and SI2ter have an L2 pseudo length of 0: they are system information, not fill.
     #[test]
     fn si13_is_kept_whole_and_fill_is_not_mistaken_for_it() {
         let f = hex("01 06 00 80 01 58 47 eb 4a 92 43 40 62 84 eb 2b 2b 2b 2b 2b 2b 2b 2b");
         assert_eq!(apply(&f, &classify_ccch_frame(&f)), f);
+        let t = hex("01 06 03 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 2b 2b 2b");
+        assert_eq!(apply(&t, &classify_ccch_frame(&t)), t);
         // A pseudo length of 0 with anything else after it is still treated as fill: masked.
         let g = hex("01 03 00 80 01 58 47 eb 4a 92 43 40 62 84 eb 2b 2b 2b 2b 2b 2b 2b 2b");
         let m = apply(&g, &classify_ccch_frame(&g));
