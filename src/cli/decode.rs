@@ -66,7 +66,7 @@ pub(crate) struct CellReport {
 
 pub(crate) fn decode(a: DecodeArgs) -> Result<u8> {
     if a.tech == Tech::Lte {
-        return super::decode_lte::run(&a);
+        return super::decode_lte::run(&a.input, a.json);
     }
     let src = open_input(&a.input)?;
     let mut fixed = Vec::new();

@@ -8,7 +8,6 @@
 //! over the name. Only cells whose MIB was decoded twice with its CRC passing are listed: a PSS/SSS
 //! hit without it is counted, not shown. SIB1 is not decoded yet.
 
-use super::decode::DecodeArgs;
 use super::input::*;
 use crate::source::SampleFormat;
 use anyhow::{Context, Result, bail};
@@ -47,9 +46,9 @@ pub(crate) fn scanner_name_hints(path: &Path) -> Option<(f64, f64, Option<Sample
     Some((freq_mhz * 1e6, rate_msps * 1e6, format))
 }
 
-/// `decode --tech lte`.
-pub(crate) fn run(a: &DecodeArgs) -> Result<u8> {
-    let mut input = a.input.clone();
+/// `decode --tech lte` over `input`, as text or (`json`) one JSON document.
+pub(crate) fn run(input: &InputArgs, json: bool) -> Result<u8> {
+    let mut input = input.clone();
     if let Some((freq_hz, rate_sps, format)) = input.input.as_deref().and_then(scanner_name_hints) {
         input.freq.get_or_insert(freq_hz);
         input.rate.get_or_insert(rate_sps);
@@ -87,7 +86,7 @@ pub(crate) fn run(a: &DecodeArgs) -> Result<u8> {
         reports.iter().partition(|r| r.mib.is_some());
     let centre_hz = info.center_freq_hz;
     let mut out = crate::term::stdout();
-    if a.json {
+    if json {
         let doc = json!({
             "source": info.description,
             "center_freq_hz": centre_hz,
