@@ -69,6 +69,14 @@ pub(crate) fn decode(a: DecodeArgs) -> Result<u8> {
         return super::decode_lte::run(&a.input, a.json);
     }
     let src = open_input(&a.input)?;
+    let centre_unknown = src.info().center_freq_hz <= 0.0;
+    if centre_unknown {
+        eprintln!(
+            "towerwatch: warning: {}: the centre frequency is unknown (0 Hz), so no carrier can be \
+             placed in a GSM band: give it with --freq HZ",
+            crate::term::escape(&src.info().description)
+        );
+    }
     let mut fixed = Vec::new();
     if let Some(n) = a.arfcn {
         fixed.push(
@@ -181,7 +189,11 @@ pub(crate) fn decode(a: DecodeArgs) -> Result<u8> {
         return Ok(0);
     }
     if merged.is_empty() {
-        println!("no GSM carrier found");
+        if centre_unknown {
+            println!("no GSM carrier found (the centre frequency is unknown: give --freq HZ)");
+        } else {
+            println!("no GSM carrier found");
+        }
     }
     for r in merged.values() {
         print_cell(r);

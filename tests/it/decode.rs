@@ -232,3 +232,22 @@ fn si13_and_si2ter_of_a_generated_scene_are_listed_and_equal_what_was_sent() {
     assert!(si13_seen >= 3, "{si13_seen} SI13 frames in\n{text}");
     assert!(si2ter_seen >= 1, "no SI2ter in\n{text}");
 }
+
+/// Issue 22: a raw capture without a centre frequency says so instead of a bare "no carrier".
+#[test]
+fn decode_says_when_the_centre_frequency_is_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("capture.cu8");
+    std::fs::write(&f, vec![128u8; 200_000]).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_towerwatch"))
+        .arg("decode")
+        .arg(&f)
+        .args(["--rate", "1e6"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("centre frequency is unknown"), "{stderr}");
+    assert!(stdout.contains("give --freq HZ"), "{stdout}");
+}
