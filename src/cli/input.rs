@@ -21,8 +21,9 @@ pub(crate) struct InputArgs {
     /// Read from a SoapySDR receiver instead, e.g. `driver=rtlsdr` or `driver=hackrf,serial=…`.
     #[arg(long, value_name = "ARGS", conflicts_with = "input")]
     pub(crate) device: Option<String>,
-    /// Hardware profile id for live receivers (see hardware-profiles/), e.g. `rtl-sdr-blog-v4`.
-    #[arg(long, value_name = "ID")]
+    /// Hardware profile for live receivers: a built-in id (`towerwatch profiles` lists them, e.g.
+    /// `rtlsdr-blog-v4`) or a profile file ending in `.toml`.
+    #[arg(long, value_name = "ID", value_parser = parse_profile_arg)]
     pub(crate) profile: Option<String>,
     /// Raw sample format: cu8 (rtl_sdr), cs8 (hackrf_transfer), cs16, cf32 (GNU Radio .cfile).
     #[arg(long, value_name = "FMT", value_parser = parse_format)]
@@ -92,6 +93,17 @@ pub(crate) fn parse_non_negative(s: &str) -> Result<f64, String> {
 pub(crate) const NO_SOAPY: &str = "this towerwatch was built without SoapySDR support. Install the library and \
 a driver module (Debian/Ubuntu: sudo apt-get install libsoapysdr-dev soapysdr-tools \
 soapysdr-module-rtlsdr pkg-config) and rebuild with: cargo build --release --features soapy";
+
+/// Check a `--profile` value when the command line is parsed, so a wrong id never reaches a
+/// receiver, an evidence manifest or a recording's metadata.
+pub(crate) fn parse_profile_arg(s: &str) -> Result<String, String> {
+    let checked = if s.ends_with(".toml") {
+        crate::profile::Profile::load(std::path::Path::new(s)).map(|_| ())
+    } else {
+        crate::profile::Profile::by_id(s).map(|_| ())
+    };
+    checked.map(|()| s.to_string()).map_err(|e| e.to_string())
+}
 
 pub(crate) fn open_input(a: &InputArgs) -> Result<Box<dyn SampleSource>> {
     if let Some(dev) = &a.device {

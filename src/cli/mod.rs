@@ -14,6 +14,7 @@ mod detectors;
 mod devices;
 mod evidence;
 mod find;
+mod help;
 mod info;
 mod input;
 mod locate;
@@ -30,7 +31,7 @@ mod synth;
 mod verify;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 pub use input::DEFAULT_RECONNECT_ATTEMPTS;
 pub use output::memory_kib;
 use std::process::ExitCode;
@@ -53,7 +54,7 @@ pub use crate::exit::{EXIT_ERROR, EXIT_INTERRUPTED};
 cu8/cs8/cs16/cf32, WAV), measures the GSM bands and reports what is on the air.\n\n\
 Exit status: 0 success, 2 error (message on stderr), 10 an alert was raised (replay).",
     after_help = "Examples:\n  towerwatch demo\n  towerwatch info recordings/legit-neighbourhood.sigmf-meta\n  \
-towerwatch spectrum capture_941.8M_112.cfile --format csv\n  towerwatch replay g001_941.0M_2048k.cu8 --output obs.jsonl\n  \
+towerwatch spectrum recordings/legit-neighbourhood.sigmf-meta --output-format csv\n  towerwatch replay recordings/sms-blaster.sigmf-meta --output obs.jsonl\n  \
 towerwatch record --device driver=rtlsdr --freq 941e6 --rate 2.048e6 --seconds 10 -o cap"
 )]
 struct Cli {
@@ -154,7 +155,11 @@ pub fn main() -> ExitCode {
     #[cfg(unix)]
     report_file_size_limit_as_write_error();
     crate::term::install_stdout_guard();
-    let cli = Cli::parse();
+    let matches = help::with_groups(Cli::command()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) if crate::term::is_broken_pipe(&e) => ExitCode::from(crate::term::EXIT_BROKEN_PIPE),

@@ -14,8 +14,9 @@ pub(crate) struct SynthArgs {
     /// Output base name: writes OUT.sigmf-meta and OUT.sigmf-data.
     #[arg(short, long, value_name = "OUT")]
     pub(crate) output: PathBuf,
-    /// Override the scene's duration.
-    #[arg(long, value_name = "S", value_parser = parse_positive)]
+    /// Override the scene's duration, seconds (`--duration` is the same flag, as the scene files
+    /// spell it).
+    #[arg(long, visible_alias = "duration", value_name = "S", value_parser = parse_positive)]
     pub(crate) seconds: Option<f64>,
     /// Override the scene's random seed.
     #[arg(long)]

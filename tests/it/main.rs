@@ -13,6 +13,7 @@ mod golden_alerts;
 mod gps;
 mod gsmtap;
 mod hardening;
+mod help_text;
 mod locate;
 mod lte_decode;
 mod masking;
