@@ -164,12 +164,12 @@ pub fn bar(r: &Reading, width: usize) -> String {
 /// The terminal line: `t 12.3 s  -23.4 dBFS  avg -23.8  ▲ +1.2 dB/s HOTTER  peak -20.1 (-3.7 dB)  [####....]`.
 pub fn line(label: &str, r: &Reading) -> String {
     format!(
-        "{label}  t {:6.1} s  {:6.1} dBFS  avg {:6.1}  {} {:+5.1} dB/s {:<6}  peak {:6.1} ({:+.1} dB)  [{}]",
+        "{label}  t {:6.1} s  {:6.1} dBFS  avg {:6.1}  {} {:>5} dB/s {:<6}  peak {:6.1} ({:+.1} dB)  [{}]",
         r.time_s,
         r.power_dbfs,
         r.smoothed_dbfs,
         r.trend.arrow(),
-        r.rate_db_per_s,
+        crate::num::signed1(r.rate_db_per_s),
         r.trend.word(),
         r.peak_dbfs,
         r.smoothed_dbfs - r.peak_dbfs,

@@ -22,6 +22,7 @@ pub mod limits;
 pub mod live;
 pub mod locate;
 pub mod monitor;
+pub mod num;
 pub mod observation;
 pub mod pipeline;
 pub mod privacy;

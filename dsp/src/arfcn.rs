@@ -49,14 +49,15 @@ pub const ALL_BANDS: [Band; 6] = [
 ];
 
 impl Band {
-    /// Short lowercase name as used on the command line (`gsm850`, `pgsm900`, `egsm`, `rgsm`,
-    /// `dcs1800`, `pcs1900`).
+    /// The band's one spelling, the same in text, JSON and configuration files (`gsm850`,
+    /// `p-gsm900`, `e-gsm900`, `r-gsm900`, `dcs1800`, `pcs1900`); [`Band::parse`] also takes
+    /// the short forms people type (`egsm`, `dcs`, `900`, …).
     pub fn name(self) -> &'static str {
         match self {
             Band::Gsm850 => "gsm850",
-            Band::PGsm900 => "gsm900",
-            Band::EGsm900 => "egsm",
-            Band::RGsm900 => "rgsm",
+            Band::PGsm900 => "p-gsm900",
+            Band::EGsm900 => "e-gsm900",
+            Band::RGsm900 => "r-gsm900",
             Band::Dcs1800 => "dcs1800",
             Band::Pcs1900 => "pcs1900",
         }

@@ -145,6 +145,7 @@ pub struct Signature {
     /// Severity of this signature alone.
     pub severity: Severity,
     /// Contribution to the score.
+    #[serde(serialize_with = "crate::num::serialize")]
     pub score: f64,
     /// Plain words.
     pub message: String,
@@ -153,8 +154,10 @@ pub struct Signature {
     /// Known false positives of this detector.
     pub known_false_positives: &'static str,
     /// First fired (stream time).
+    #[serde(serialize_with = "crate::num::serialize")]
     pub first_s: f64,
     /// Last confirmed (stream time).
+    #[serde(serialize_with = "crate::num::serialize")]
     pub last_s: f64,
 }
 
@@ -175,6 +178,7 @@ pub struct Alert {
     /// Severity from the score.
     pub severity: Severity,
     /// Sum of the signatures' scores.
+    #[serde(serialize_with = "crate::num::serialize")]
     pub score: f64,
     /// The carrier and its identity.
     pub cell: CellKey,

@@ -27,7 +27,7 @@ pub(crate) struct DecodeArgs {
     /// Decode only this ARFCN (numbered in --band).
     #[arg(long, conflicts_with = "carrier")]
     pub(crate) arfcn: Option<u16>,
-    /// Band of --arfcn: gsm850, gsm900, egsm, rgsm, dcs1800, pcs1900.
+    /// Band of --arfcn: gsm850, p-gsm900, e-gsm900, r-gsm900, dcs1800, pcs1900; short forms such as egsm or dcs work too.
     #[arg(long, default_value = "egsm", value_parser = parse_band)]
     pub(crate) band: Band,
     /// Decode only the carrier at this frequency (Hz). Without --arfcn/--carrier, every carrier

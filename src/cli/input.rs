@@ -8,7 +8,7 @@ use towerwatch_dsp::arfcn::Band;
 
 pub(crate) fn parse_band(s: &str) -> Result<Band, String> {
     Band::parse(s)
-        .ok_or_else(|| format!("unknown band '{s}' (gsm850, gsm900, egsm, rgsm, dcs1800, pcs1900)"))
+        .ok_or_else(|| format!("unknown band '{s}' (gsm850, p-gsm900, e-gsm900, r-gsm900, dcs1800, pcs1900; short forms such as egsm or dcs work too)"))
 }
 
 /// Where samples come from.

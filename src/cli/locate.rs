@@ -14,7 +14,7 @@ pub(crate) struct LocateArgs {
     /// ARFCN of the transmitter's carrier (needed for a replay log).
     #[arg(long)]
     pub(crate) arfcn: Option<u16>,
-    /// Band of --arfcn (gsm850, gsm900, egsm, rgsm, dcs1800, pcs1900); without it the ARFCN
+    /// Band of --arfcn (gsm850, p-gsm900, e-gsm900, r-gsm900, dcs1800, pcs1900; short forms such as egsm or dcs work too); without it the ARFCN
     /// alone is matched.
     #[arg(long, value_parser = parse_band)]
     pub(crate) band: Option<Band>,

@@ -17,7 +17,8 @@ use towerwatch_dsp::arfcn::Band;
 pub(crate) struct ScanArgs {
     #[command(flatten)]
     pub(crate) input: InputArgs,
-    /// Band to sweep: gsm850, gsm900, egsm, dcs1800, pcs1900.
+    /// Band to sweep: gsm850, p-gsm900, e-gsm900, r-gsm900, dcs1800, pcs1900 (short forms such as
+    /// egsm or dcs work too).
     #[arg(long, value_parser = parse_band)]
     pub(crate) band: Band,
     /// Only channels at or above this frequency (Hz).
@@ -67,8 +68,18 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
         Some(p) if p.ends_with(".toml") => Some(crate::profile::Profile::load(p)?),
         Some(id) => Some(crate::profile::Profile::by_id(id)?),
     };
-    let wide = open_input(&a.input)?;
     let live = a.input.device.is_some();
+    let range_hz = match (a.from, a.to) {
+        (None, None) => None,
+        (f, t) => Some((f.unwrap_or(0.0), t.unwrap_or(f64::MAX))),
+    };
+    let mut input = a.input.clone();
+    if live && !a.virtual_tuner && input.freq.is_none() {
+        // A band sweep picks its own frequencies: the receiver opens on the first channel it
+        // will visit, and the sweep retunes from there.
+        input.freq = Some(initial_tune_hz(a.band, range_hz)?);
+    }
+    let wide = open_input(&input)?;
     let wide_rate = wide.info().sample_rate_sps;
     let mut src: Box<dyn SampleSource> = if live && !a.virtual_tuner {
         wide
@@ -104,10 +115,7 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
             .map(|p| p.sample_rate.usable_bandwidth_hz))
         .unwrap_or(0.8 * rate);
     let mut cfg = ScanConfig::new(a.band, rate, usable);
-    cfg.range_hz = match (a.from, a.to) {
-        (None, None) => None,
-        (f, t) => Some((f.unwrap_or(0.0), t.unwrap_or(f64::MAX))),
-    };
+    cfg.range_hz = range_hz;
     cfg.dwell_s = a.dwell;
     cfg.camp_timeout_s = a.camp;
     cfg.settle_s = if live && !a.virtual_tuner {
@@ -143,12 +151,12 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
     let position = gps.as_ref().map(|g| g.at(None));
     if a.json {
         let mut doc = serde_json::json!({
-            "receiver_ppm": table.receiver_ppm(),
+            "receiver_ppm": table.receiver_ppm().map(crate::num::tidy),
             "rounds_done": table.rounds_done,
             "steps_visited": table.steps_visited,
             "cells": table.rows.values().map(|r| {
                 let mut v = serde_json::to_value(r).unwrap_or_default();
-                v["corrected_ppm"] = serde_json::json!(table.corrected_ppm(r));
+                v["corrected_ppm"] = serde_json::json!(table.corrected_ppm(r).map(crate::num::tidy));
                 v
             }).collect::<Vec<_>>(),
         });
@@ -163,6 +171,14 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
         }
     }
     Ok(0)
+}
+
+/// Where a live receiver opens for a band sweep given no `--freq`: the sweep's first channel.
+pub(crate) fn initial_tune_hz(band: Band, range_hz: Option<(f64, f64)>) -> Result<f64> {
+    crate::pipeline::scan::band_channels(band, range_hz)
+        .first()
+        .copied()
+        .ok_or_else(|| anyhow::anyhow!("no {band} channel between --from and --to"))
 }
 
 /// `towerwatch scan` on a terminal: the sweep runs in its own thread and feeds the dashboard
@@ -231,4 +247,27 @@ pub(crate) fn scan_dashboard(
         },
         Monitor::new(Some(engine), None, gps),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_live_sweep_opens_on_its_first_channel() {
+        // E-GSM downlink starts at ARFCN 975, 925.2 MHz.
+        let f = initial_tune_hz(Band::EGsm900, None).unwrap();
+        assert!((f - 925.2e6).abs() < 1.0, "{f}");
+        let f = initial_tune_hz(Band::Dcs1800, Some((1850e6, 1860e6))).unwrap();
+        assert!((1850e6..=1860e6).contains(&f), "{f}");
+        assert!(initial_tune_hz(Band::EGsm900, Some((1.0e9, 1.1e9))).is_err());
+    }
+
+    #[test]
+    fn a_band_has_one_spelling_in_text_and_json() {
+        for b in towerwatch_dsp::arfcn::ALL_BANDS {
+            assert_eq!(serde_json::to_value(b).unwrap(), b.name());
+            assert_eq!(b.to_string(), b.name());
+        }
+    }
 }

@@ -67,9 +67,13 @@ pub struct Evidence {
     /// What was measured (`cell_reselect_offset_db`, …).
     pub name: String,
     /// The value.
+    #[serde(serialize_with = "crate::num::serialize")]
     pub value: f64,
     /// The threshold (absent when the evidence is context, not a test).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::num::serialize_opt"
+    )]
     pub threshold: Option<f64>,
     /// How value and threshold compare when the signature fires (`>`, `<`, `>=`, `<=`, `=`, `!=`).
     #[serde(skip_serializing_if = "str::is_empty")]
@@ -101,8 +105,15 @@ impl Evidence {
 impl fmt::Display for Evidence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.threshold {
-            Some(t) => write!(f, "{} = {} ({} {})", self.name, self.value, self.test, t),
-            None => write!(f, "{} = {}", self.name, self.value),
+            Some(t) => write!(
+                f,
+                "{} = {} ({} {})",
+                self.name,
+                crate::num::text(self.value),
+                self.test,
+                crate::num::text(t)
+            ),
+            None => write!(f, "{} = {}", self.name, crate::num::text(self.value)),
         }
     }
 }
@@ -382,7 +393,7 @@ pub(crate) fn subject_cell<'a>(
 }
 
 fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
+    crate::num::tidy(x)
 }
 
 #[cfg(test)]

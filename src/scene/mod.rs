@@ -150,7 +150,7 @@ fn band(path: &Path, who: &str, s: &str) -> Result<Band, SynthError> {
     Band::parse(s).ok_or_else(|| SynthError::Invalid {
         path: path.to_path_buf(),
         message: format!(
-            "{who}: band = {s:?} is not a GSM band (gsm850, gsm900, egsm, rgsm, dcs1800, pcs1900)"
+            "{who}: band = {s:?} is not a GSM band (gsm850, p-gsm900, e-gsm900, r-gsm900, dcs1800, pcs1900; short forms such as egsm or dcs work too)"
         ),
     })
 }

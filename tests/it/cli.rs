@@ -285,7 +285,7 @@ fn demo_as_text_shows_the_blaster_alert() {
     // band, where the blaster's spill aliases onto it: not decodable, by any receiver).
     for arfcn in [" 17 ", " 18 ", " 19 ", " 20 ", " 21 "] {
         assert!(
-            text.lines().any(|l| l.trim_start().starts_with("egsm")
+            text.lines().any(|l| l.trim_start().starts_with("e-gsm900")
                 && l.contains(arfcn)
                 && l.contains("262-0")),
             "cell {arfcn} missing:\n{text}"

@@ -219,7 +219,7 @@ fn scan_opens_the_dashboard() {
         return;
     };
     let s = t.wait_for("the scan's cells", 120, |s| {
-        s.contains("TOWERWATCH scan gsm900") && s.matches(" sync").count() >= 5
+        s.contains("TOWERWATCH scan p-gsm900") && s.matches(" sync").count() >= 5
     });
     println!("{s}");
     assert!(s.contains("262-01") && s.contains("262-02"), "{s}");

@@ -199,7 +199,7 @@ fn header_shows_source_band_centre_rate_ppm_time_speed_drops_gps_recording() {
         let t = pane(render::render_header, &s, w, 2);
         let l: Vec<&str> = t.lines().collect();
         assert!(
-            l[0].starts_with("TOWERWATCH replay sms-blaster.sigmf-meta │ egsm 938.700 MHz"),
+            l[0].starts_with("TOWERWATCH replay sms-blaster.sigmf-meta │ e-gsm900 938.700 MHz"),
             "{t}"
         );
         if w >= 80 {
@@ -499,7 +499,7 @@ fn details_of_a_cell() {
     let mut s = state();
     handle_key(&mut s, key(KeyCode::Enter));
     let t = text(&draw(&s, 80, 24));
-    assert!(t.contains("Cell: ARFCN 16 (egsm)"), "{t}");
+    assert!(t.contains("Cell: ARFCN 16 (e-gsm900)"), "{t}");
     assert!(t.contains("BSIC 11 (NCC 1, BCC 3)"), "{t}");
 }
 
@@ -842,7 +842,7 @@ fn finder_pane_follows_the_selected_cell() {
     );
     for (w, h) in SIZES {
         let t = text(&draw(&s, w, h));
-        assert!(t.contains("Finder ARFCN 21 (egsm)"), "{t}");
+        assert!(t.contains("Finder ARFCN 21 (e-gsm900)"), "{t}");
         assert!(t.contains("waiting for the channel"), "{t}");
         assert!(!t.contains(" Decode"), "{t}");
     }

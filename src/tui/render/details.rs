@@ -58,11 +58,7 @@ pub(super) fn reason(a: &Alert) -> String {
 }
 
 pub(super) fn fmt_num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e9 {
-        format!("{v:.0}")
-    } else {
-        format!("{v}")
-    }
+    crate::num::text(v)
 }
 
 pub(super) fn alert_detail_lines(a: &Alert, t: Theme) -> Vec<Line<'static>> {

@@ -753,9 +753,9 @@ pub fn render_finder(s: &DashboardState, area: Rect, buf: &mut Buffer) {
         ),
         (
             format!(
-                "{} {:+.1} dB/s {}",
+                "{} {} dB/s {}",
                 r.trend.arrow(),
-                r.rate_db_per_s,
+                crate::num::signed1(r.rate_db_per_s),
                 r.trend.word()
             ),
             trend_style,
