@@ -29,7 +29,17 @@ pub fn run_text(
         crate::detect::all_default(),
         ScoringConfig::default(),
     );
-    let mut monitor = Monitor::new(Some(engine), None, None);
+    run_text_with(src, Monitor::new(Some(engine), None, None), stop, out)
+}
+
+/// [`run_text`] with the caller's monitor (its detectors, baseline and operators): `replay
+/// --text`.
+pub fn run_text_with(
+    src: Box<dyn SampleSource>,
+    mut monitor: Monitor,
+    stop: Arc<AtomicBool>,
+    out: &mut dyn Write,
+) -> anyhow::Result<u8> {
     let spec = SpectrumStageConfig {
         interval_s: 0.25,
         include_psd: false,

@@ -40,9 +40,21 @@ pub fn run_synth_until(
     out_base: &Path,
     opts: &SynthOptions,
     stop: &std::sync::atomic::AtomicBool,
+    progress: &mut dyn FnMut(SynthProgress),
 ) -> Result<SynthSummary, SynthError> {
     let loaded = load_scene(scene, opts)?;
-    write_scene_until(&loaded, out_base, stop)
+    write_scene_until(&loaded, out_base, stop, progress)
+}
+
+/// How far a synthesis is, reported after every block written.
+#[derive(Debug, Clone, Copy)]
+pub struct SynthProgress {
+    /// Samples written so far.
+    pub done: u64,
+    /// Samples the recording will hold.
+    pub total: u64,
+    /// Its sample rate (S/s).
+    pub sample_rate_sps: f64,
 }
 
 /// Most samples one `synth` run writes (2^40, terabytes of data): a duration times a rate
@@ -51,7 +63,12 @@ pub const MAX_SYNTH_SAMPLES: u64 = 1 << 40;
 
 /// Generate an already loaded scene into a SigMF recording.
 pub fn write_scene(loaded: &LoadedScene, out_base: &Path) -> Result<SynthSummary, SynthError> {
-    write_scene_until(loaded, out_base, &std::sync::atomic::AtomicBool::new(false))
+    write_scene_until(
+        loaded,
+        out_base,
+        &std::sync::atomic::AtomicBool::new(false),
+        &mut |_| {},
+    )
 }
 
 /// [`write_scene`], stopping early when `stop` is set.
@@ -59,6 +76,7 @@ pub fn write_scene_until(
     loaded: &LoadedScene,
     out_base: &Path,
     stop: &std::sync::atomic::AtomicBool,
+    progress: &mut dyn FnMut(SynthProgress),
 ) -> Result<SynthSummary, SynthError> {
     let started = std::time::Instant::now();
     let cfg = &loaded.config;
@@ -201,6 +219,11 @@ pub fn write_scene_until(
         generator.fill(&mut buf[..n]);
         w.write(&buf[..n])?;
         left -= n as u64;
+        progress(SynthProgress {
+            done: total - left,
+            total,
+            sample_rate_sps: fs,
+        });
     }
     let total = total - left;
     let (meta_path, data_path) = {

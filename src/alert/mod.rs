@@ -8,6 +8,7 @@
 //! Memory: one entry per carrier with findings, at most [`MAX_TRACKED`] (the least recently
 //! updated is dropped, cleared first), each holding at most one signature per detector.
 
+pub mod headline;
 pub mod setup;
 
 use std::collections::BTreeMap;

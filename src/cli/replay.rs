@@ -41,8 +41,12 @@ pub(crate) struct ReplayArgs {
     pub(crate) evidence: EvidenceArgs,
     /// Open the terminal dashboard instead of printing JSON lines (paced at --speed; space
     /// pauses, +/- change the speed, ? lists the keys).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "text")]
     pub(crate) tui: bool,
+    /// Print a readable alert log instead of JSON lines: each alert event as it happens, then
+    /// the cells found and every alert's explanation (the same exit status).
+    #[arg(long, conflicts_with_all = ["output", "report_every"])]
+    pub(crate) text: bool,
     #[command(flatten)]
     pub(crate) gps: GpsArgs,
     /// Start the input again whenever it ends (soak runs; stop with --duration or Ctrl-C).
@@ -104,6 +108,19 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
                 gps: a.gps.open(a.input.device.is_none())?,
             },
         );
+    }
+    if a.text {
+        let engine = crate::alert::setup::engine(&a.detect.settings())?;
+        if engine.is_none() {
+            bail!("--text prints alerts: drop --no-detect");
+        }
+        if a.evidence.evidence_dir.is_some() {
+            bail!("--evidence-dir writes bundles from the JSON run: drop --text");
+        }
+        let monitor = Monitor::new(engine, None, a.gps.open(a.input.device.is_none())?);
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        return crate::demo::run_text_with(src, monitor, stop_flag(), &mut out);
     }
     let opts = RunOpts {
         output: JsonOut::from_flag(a.output.as_deref()),

@@ -165,6 +165,7 @@ pub(crate) fn run_replay_detect(
     let pipeline = Pipeline::start(src, &cfg, spec, opts.gsm.clone(), stop)?;
     let mut progress = Progress::new(cfg.max_samples.or(info.total_samples), info.sample_rate_sps);
     let mut observations = 0u64;
+    let mut tally = AlertTally::default();
     let started = Instant::now();
     let mut last_report = started;
     let soak_line = |pipeline: &Pipeline, observations: u64| {
@@ -199,6 +200,7 @@ pub(crate) fn run_replay_detect(
                 let step = monitor.feed(&o);
                 for alert in &step.alerts {
                     write_located(&mut out, monitor.gps(), alert)?;
+                    tally.note(alert);
                 }
                 report_bundles(&mut out, &step.bundles?)?;
                 if step.done {
@@ -226,6 +228,17 @@ pub(crate) fn run_replay_detect(
     }
     write_json_line(&mut out, &summary)?;
     out.flush()?;
+    if !matches!(opts.output, JsonOut::Discard) {
+        let stream_s = report.samples_read as f64 / info.sample_rate_sps;
+        let cells = monitor.registry().map(|r| {
+            let all = r.cells().count();
+            let named = r.cells().filter(|c| c.key().cgi.is_some()).count();
+            (all, named)
+        });
+        for line in tally.closing_lines(stream_s, observations, cells, &opts.output) {
+            eprintln!("towerwatch: {line}");
+        }
+    }
     // An interrupted run says so in its status (the summary line has `"stopped": true`): its
     // silence is not a clean bill.
     let code = if interrupted {
@@ -236,4 +249,78 @@ pub(crate) fn run_replay_detect(
         0
     };
     Ok((code, monitor))
+}
+
+/// The alerts of a headless run, for its closing lines on stderr: the worst state each alert
+/// reached.
+#[derive(Default)]
+pub(crate) struct AlertTally {
+    worst: std::collections::BTreeMap<u64, crate::alert::Alert>,
+}
+
+impl AlertTally {
+    pub(crate) fn note(&mut self, a: &crate::alert::Alert) {
+        let keep = self
+            .worst
+            .get(&a.id)
+            .is_none_or(|w| a.severity >= w.severity);
+        if keep {
+            self.worst.insert(a.id, a.clone());
+        }
+    }
+
+    /// `5.0 s of signal, 5 cells (5 identified), 692 observations → out.jsonl` and one line per
+    /// alert above info, worst first, in plain words.
+    pub(crate) fn closing_lines(
+        &self,
+        stream_s: f64,
+        observations: u64,
+        cells: Option<(usize, usize)>,
+        output: &JsonOut,
+    ) -> Vec<String> {
+        use crate::detect::Severity;
+        let to = match output {
+            JsonOut::File(p) => format!(" → {}", crate::term::escape(&p.display().to_string())),
+            _ => String::new(),
+        };
+        let cells = cells.map_or(String::new(), |(all, named)| {
+            format!("{all} cells ({named} identified), ")
+        });
+        let mut lines = vec![format!(
+            "{stream_s:.1} s of signal, {cells}{observations} observations{to}"
+        )];
+        let mut alerts: Vec<&crate::alert::Alert> = self
+            .worst
+            .values()
+            .filter(|a| a.severity > Severity::Info)
+            .collect();
+        alerts.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.id.cmp(&b.id)));
+        if alerts.is_empty() {
+            lines.push("no alert above info".into());
+        } else {
+            let count = |s: Severity| alerts.iter().filter(|a| a.severity == s).count();
+            let n = alerts.len();
+            lines.push(format!(
+                "{n} alert{} above info: {} high, {} medium, {} low",
+                if n == 1 { "" } else { "s" },
+                count(Severity::High),
+                count(Severity::Medium),
+                count(Severity::Low)
+            ));
+            for a in alerts {
+                lines.push(format!(
+                    "  #{} {} (from {:.2} s; {})",
+                    a.id,
+                    crate::alert::headline::headline(a),
+                    a.raised_s,
+                    a.signatures
+                        .iter()
+                        .map(|s| s.detector)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        lines
+    }
 }

@@ -46,7 +46,15 @@ pub(crate) fn synth(a: SynthArgs) -> Result<u8> {
     };
     // Installed before any file is created, as `record` does: SIGTERM finishes a hashed pair.
     let stop = stop_flag();
-    let s = crate::synth::run_synth_until(&a.scene, &a.output, &opts, &stop)?;
+    let mut bar: Option<super::output::Progress> = None;
+    let s = crate::synth::run_synth_until(&a.scene, &a.output, &opts, &stop, &mut |p| {
+        bar.get_or_insert_with(|| super::output::Progress::new(Some(p.total), p.sample_rate_sps))
+            .update(p.done)
+    });
+    if let Some(b) = &bar {
+        b.done();
+    }
+    let s = s?;
     eprintln!(
         "wrote {} ({} samples, {:.2} s at {} S/s, {}, {:.1} MB) in {:.2} s: {:.1}× real time",
         s.meta_path.display(),
