@@ -58,6 +58,26 @@ pub fn handle_key(s: &mut DashboardState, key: KeyEvent) -> Action {
                 return Action::None;
             }
             KeyCode::Char('e') if v.details => return Action::Export,
+            KeyCode::Up | KeyCode::Char('k') if v.details => {
+                v.details_scroll = v.details_scroll.saturating_sub(1);
+                return Action::None;
+            }
+            KeyCode::Down | KeyCode::Char('j') if v.details => {
+                v.details_scroll = v.details_scroll.saturating_add(1);
+                return Action::None;
+            }
+            KeyCode::PageUp if v.details => {
+                v.details_scroll = v.details_scroll.saturating_sub(10);
+                return Action::None;
+            }
+            KeyCode::PageDown | KeyCode::Char(' ') if v.details => {
+                v.details_scroll = v.details_scroll.saturating_add(10);
+                return Action::None;
+            }
+            KeyCode::Home | KeyCode::Char('g') if v.details => {
+                v.details_scroll = 0;
+                return Action::None;
+            }
             _ => return Action::None,
         }
     }
@@ -80,7 +100,10 @@ pub fn handle_key(s: &mut DashboardState, key: KeyEvent) -> Action {
         KeyCode::PageDown => s.move_selection(10),
         KeyCode::Home | KeyCode::Char('g') => s.move_selection(-1_000_000),
         KeyCode::End | KeyCode::Char('G') => s.move_selection(1_000_000),
-        KeyCode::Enter => v.details = true,
+        KeyCode::Enter => {
+            v.details = true;
+            v.details_scroll = 0;
+        }
         KeyCode::Char('/') => {
             v.editing_filter = true;
             v.filter.clear();

@@ -119,6 +119,7 @@ pub fn run(pipeline: Pipeline, opts: TuiOptions, mut monitor: Monitor) -> anyhow
     let mut terminal = ratatui::try_init()?;
     let frame = Duration::from_secs(1) / MAX_FPS;
     let mut last_draw: Option<Instant> = None;
+    let mut speed_mark = (Instant::now(), 0u64);
     let mut dirty = true;
     let mut ended = false;
     // Left because of SIGINT/SIGTERM/SIGHUP or a lost terminal, not the user's `q`.
@@ -175,6 +176,20 @@ pub fn run(pipeline: Pipeline, opts: TuiOptions, mut monitor: Monitor) -> anyhow
                     }
                     Ok(Event::Progress(n)) => {
                         state.samples_done = n;
+                        // The speed achieved, over about a second of wall time.
+                        let (t, at) = speed_mark;
+                        let wall_s = t.elapsed().as_secs_f64();
+                        if wall_s >= 1.0 {
+                            state.achieved_speed = (state.source.sample_rate_sps > 0.0
+                                && matches!(
+                                    state.playback,
+                                    Playback::Running(_) | Playback::Unpaced
+                                ))
+                            .then(|| {
+                                n.saturating_sub(at) as f64 / state.source.sample_rate_sps / wall_s
+                            });
+                            speed_mark = (Instant::now(), n);
+                        }
                         dirty = true;
                     }
                     Err(TryRecvError::Empty) => break,

@@ -6,6 +6,7 @@
 
 use crate::alert::{Alert, AlertEvent};
 use crate::cells::Operators;
+use crate::detect::Severity;
 use crate::observation::gsm::CarrierCounters;
 use crate::observation::{ChannelPower, Observation, SpectrumObs};
 use std::collections::{BTreeMap, VecDeque};
@@ -137,6 +138,8 @@ pub struct CellRow {
     pub operator: Option<String>,
     /// Highest alert score on this cell (0 = nothing fired).
     pub score: f64,
+    /// Severity of its open alert (`None`: none, or cleared). Only above info reads ALERT.
+    pub alert_severity: Option<Severity>,
     /// Synchronised (an SCH decoded and no sync loss since).
     pub synced: bool,
     /// The user's mark.
@@ -159,6 +162,7 @@ impl CellRow {
             summary: CellSummary::default(),
             operator: None,
             score: 0.0,
+            alert_severity: None,
             synced: false,
             mark: UserMark::None,
             last_heard_s: 0.0,
@@ -197,7 +201,7 @@ impl CellRow {
         match self.mark {
             UserMark::Good => "good",
             UserMark::Suspect => "SUSPECT",
-            UserMark::None if self.score > 0.0 => "ALERT",
+            UserMark::None if self.alert_severity.is_some_and(|s| s > Severity::Info) => "ALERT",
             UserMark::None if self.synced => "sync",
             UserMark::None if self.bsic.is_some() => "lost",
             UserMark::None => "search",
@@ -307,6 +311,8 @@ pub struct ViewState {
     pub editing_filter: bool,
     /// Details overlay open.
     pub details: bool,
+    /// First line of the details overlay shown (↑↓ PgUp PgDn scroll it).
+    pub details_scroll: u16,
     /// Help overlay open.
     pub help: bool,
     /// One-line message in the footer (result of the last command).
@@ -339,6 +345,9 @@ pub struct DashboardState {
     pub samples_done: u64,
     /// Blocks dropped by a live source.
     pub blocks_dropped: u64,
+    /// Stream seconds per wall second over the last second or so (`None` until measured, or
+    /// paused).
+    pub achieved_speed: Option<f64>,
     /// Seconds recorded so far while `r` recording is on (live only); `None`: not recording.
     pub recording_s: Option<f64>,
     /// GPS fix, when a GPS exists.
@@ -369,6 +378,7 @@ impl DashboardState {
             playback,
             samples_done: 0,
             blocks_dropped: 0,
+            achieved_speed: None,
             recording_s: None,
             gps_fix: None,
             spectrum: None,
@@ -380,6 +390,36 @@ impl DashboardState {
             view: ViewState::default(),
             finder: None,
         }
+    }
+
+    /// The alert the headline names: the worst one still open above info (the latest raised
+    /// among equals).
+    pub fn headline_alert(&self) -> Option<&Alert> {
+        self.alerts
+            .iter()
+            .filter(|a| a.event != AlertEvent::Cleared && a.severity > Severity::Info)
+            .max_by(|a, b| {
+                a.severity
+                    .cmp(&b.severity)
+                    .then(a.raised_s.total_cmp(&b.raised_s))
+            })
+    }
+
+    /// Wall-clock time (UTC, `HH:MM:SS`) of a stream time of a live source: stream time runs
+    /// with the clock there, so it is now minus how far back it was.
+    pub fn wall_clock_of(&self, stream_s: f64) -> Option<String> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs_f64();
+        let at = now - (self.stream_time_s() - stream_s).max(0.0);
+        let day_s = (at.rem_euclid(86_400.0)) as u64;
+        Some(format!(
+            "{:02}:{:02}:{:02} UTC",
+            day_s / 3600,
+            day_s / 60 % 60,
+            day_s % 60
+        ))
     }
 
     /// Stream time in seconds.
@@ -559,6 +599,7 @@ impl DashboardState {
             && let Some(row) = self.cells.get_mut(&(a.cell.band, a.cell.arfcn))
         {
             row.score = score;
+            row.alert_severity = (a.event != AlertEvent::Cleared).then_some(a.severity);
         }
         if let Some(e) = self.alerts.iter_mut().find(|e| e.id == a.id) {
             *e = a;

@@ -872,3 +872,106 @@ fn finder_pane_follows_the_selected_cell() {
     assert!(s.finder.is_none());
     assert!(text(&draw(&s, 80, 24)).contains(" Decode"));
 }
+
+/// The headline under the header names the worst open alert in plain words at 80 columns, and
+/// says all is quiet otherwise.
+#[test]
+fn headline_says_what_is_wrong_in_plain_words() {
+    let mut s = state();
+    let quiet = text(&draw(&s, 80, 24));
+    assert!(
+        quiet.contains("No suspicious transmitter · watching 6 cells"),
+        "{quiet}"
+    );
+    s.push_alert(blaster_alert());
+    for (w, h) in SIZES {
+        let t = lines(&draw(&s, w, h));
+        assert!(
+            t[2].contains("Likely fake base station on 939.2 MHz (ARFCN 21) — HIGH"),
+            "{}",
+            t.join("\n")
+        );
+    }
+    // A cleared alert leaves the headline.
+    let mut cleared = blaster_alert();
+    cleared.event = AlertEvent::Cleared;
+    s.push_alert(cleared);
+    assert!(text(&draw(&s, 80, 24)).contains("No suspicious transmitter"));
+}
+
+/// The details overlay scrolls: at 80×24 the last signature of an eight-signature alert is
+/// reached with the arrow keys, and the footer says where one is.
+#[test]
+fn details_scroll_to_every_signature_at_80x24() {
+    let mut s = state();
+    let mut a = blaster_alert();
+    let one = a.signatures[0].clone();
+    a.signatures = (0..8)
+        .map(|i| Signature {
+            message: format!("signature number {i} of eight"),
+            ..one.clone()
+        })
+        .collect();
+    s.push_alert(a);
+    handle_key(&mut s, key(KeyCode::Tab));
+    handle_key(&mut s, key(KeyCode::Enter));
+    let first = text(&draw(&s, 80, 24));
+    assert!(first.contains("signature number 0"), "{first}");
+    assert!(!first.contains("signature number 7"), "{first}");
+    assert!(first.contains("scroll"), "{first}");
+    for _ in 0..60 {
+        handle_key(&mut s, key(KeyCode::Down));
+    }
+    let last = text(&draw(&s, 80, 24));
+    assert!(last.contains("signature number 7"), "{last}");
+    handle_key(&mut s, key(KeyCode::PageDown));
+    assert_eq!(
+        text(&draw(&s, 80, 24)),
+        last,
+        "scrolling stops with the last line at the bottom"
+    );
+    handle_key(&mut s, key(KeyCode::Char('g')));
+    assert!(text(&draw(&s, 80, 24)).contains("signature number 0"));
+    assert!(s.view.details, "scrolling keeps the overlay open");
+}
+
+/// The footer always ends with `? help`, at 80 columns too.
+#[test]
+fn footer_keeps_help_in_view_at_80_columns() {
+    let s = state();
+    for (w, h) in SIZES {
+        let t = lines(&draw(&s, w, h));
+        let footer = t.last().unwrap().trim_end();
+        assert!(footer.ends_with("? help"), "{footer}");
+        assert!(footer.starts_with("q quit"), "{footer}");
+    }
+}
+
+/// An info finding (a cell missing from the baseline after `m`) is not an alert: the cell's
+/// state column does not read ALERT.
+#[test]
+fn an_info_finding_does_not_read_as_an_alert() {
+    let mut s = state();
+    let mut info = blaster_alert();
+    info.severity = Severity::Info;
+    info.cell = CellKey::carrier(Band::EGsm900, 17);
+    s.push_alert(info);
+    let row = s.cells.values().find(|c| c.arfcn == 17).unwrap();
+    assert_ne!(row.state_label(), "ALERT");
+    s.push_alert(blaster_alert());
+    let row = s.cells.values().find(|c| c.arfcn == 21).unwrap();
+    assert_eq!(row.state_label(), "ALERT");
+}
+
+/// The header shows the speed reached when it falls short of the one asked for.
+#[test]
+fn header_shows_the_speed_achieved_when_short_of_the_one_asked() {
+    let mut s = state();
+    s.playback = Playback::Running(8.0);
+    s.achieved_speed = Some(2.5);
+    let t = pane(render::render_header, &s, 160, 2);
+    assert!(t.contains("▶ 2.5× (asked 8×)"), "{t}");
+    s.achieved_speed = Some(7.9);
+    let t = pane(render::render_header, &s, 160, 2);
+    assert!(t.contains("▶ 8×") && !t.contains("asked"), "{t}");
+}

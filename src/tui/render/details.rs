@@ -30,12 +30,27 @@ pub fn render_details(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     };
     let block = Block::new()
         .borders(Borders::ALL)
-        .title(Span::styled(title, t.title(true)))
-        .title_bottom(Span::styled(" esc/enter close · e export ", t.dim()));
-    Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .render(box_area, buf);
+        .title(Span::styled(title, t.title(true)));
+    let inner = block.inner(box_area);
+    let para = Paragraph::new(lines).wrap(Wrap { trim: false });
+    // Scrolling stops with the last line at the bottom of the box.
+    let total = u16::try_from(para.line_count(inner.width)).unwrap_or(u16::MAX);
+    let last_top = total.saturating_sub(inner.height);
+    let top = s.view.details_scroll.min(last_top);
+    let more = if last_top == 0 {
+        String::new()
+    } else {
+        format!(
+            " lines {}-{} of {total} · ↑↓ PgUp PgDn scroll ·",
+            top + 1,
+            (top + inner.height).min(total)
+        )
+    };
+    let block = block.title_bottom(Span::styled(
+        format!("{more} esc close · e export "),
+        t.dim(),
+    ));
+    para.block(block).scroll((top, 0)).render(box_area, buf);
 }
 
 /// `ARFCN 21`, or `UL 45` for an uplink channel.

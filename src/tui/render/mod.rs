@@ -103,8 +103,9 @@ fn pane(title: String, focused: bool, t: Theme) -> Block<'static> {
 pub fn draw(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     let t = Theme::of(s);
     let small = area.height < 36;
-    let [header, spectrum, cells, bottom, footer] = Layout::vertical([
+    let [header, headline, spectrum, cells, bottom, footer] = Layout::vertical([
         Constraint::Length(2),
+        Constraint::Length(1),
         Constraint::Percentage(if small { 38 } else { 40 }),
         Constraint::Min(4),
         Constraint::Percentage(if small { 22 } else { 25 }),
@@ -112,6 +113,7 @@ pub fn draw(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     ])
     .areas(area);
     render_header(s, header, buf);
+    render_headline(s, headline, buf);
     render_spectrum(s, spectrum, buf);
     render_cells(s, cells, buf);
     let [alerts, counters] =
@@ -193,8 +195,15 @@ pub fn render_header(s: &DashboardState, area: Rect, buf: &mut Buffer) {
         _ => format!("t {:.1} s", s.stream_time_s()),
     };
     let (play, play_style) = match s.playback {
-        Playback::Unpaced => ("▶ max".to_string(), Style::new()),
-        Playback::Running(x) => (format!("▶ {x}×"), Style::new()),
+        Playback::Unpaced => match s.achieved_speed {
+            Some(v) => (format!("▶ max {v:.1}×"), Style::new()),
+            None => ("▶ max".to_string(), Style::new()),
+        },
+        // The speed reached; when it falls short of the one asked for (a slow machine), both.
+        Playback::Running(x) => match s.achieved_speed {
+            Some(v) if v < 0.9 * x => (format!("▶ {v:.1}× (asked {x}×)"), t.fg(Color::Yellow)),
+            _ => (format!("▶ {x}×"), Style::new()),
+        },
         Playback::Paused(x) => (
             format!("PAUSED ({x}×)"),
             t.fg(Color::Yellow).add_modifier(Modifier::BOLD),
@@ -793,13 +802,72 @@ pub fn render_footer(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     } else if let Some(m) = &s.view.message {
         (m.clone(), t.fg(Color::Yellow))
     } else {
-        (
-            "q quit  space pause  +/- speed  tab focus  ↑↓/jk move  enter details  / filter  s sort  m mark  e export  ? help"
-                .to_string(),
-            t.dim(),
-        )
+        (footer_keys(usize::from(area.width)), t.dim())
     };
     put(buf, area, area.x, area.y, &text, style);
+}
+
+/// The key list that fits in `width` columns: `q quit` and `? help` always, the others in order
+/// of use while they fit.
+pub fn footer_keys(width: usize) -> String {
+    const KEYS: [&str; 10] = [
+        "enter details",
+        "↑↓ move",
+        "tab focus",
+        "space pause",
+        "e export",
+        "m mark",
+        "f find",
+        "+/- speed",
+        "/ filter",
+        "s sort",
+    ];
+    let mut chosen: Vec<&str> = vec!["q quit"];
+    let len = |v: &[&str]| v.iter().map(|k| k.chars().count() + 2).sum::<usize>() + "? help".len();
+    for k in KEYS {
+        chosen.push(k);
+        if len(&chosen) > width {
+            chosen.pop();
+        }
+    }
+    chosen.push("? help");
+    chosen.join("  ")
+}
+
+/// The headline under the header: the worst open alert in plain words, in its colour, for a
+/// field officer a metre from the screen — or that nothing is wrong.
+pub fn render_headline(s: &DashboardState, area: Rect, buf: &mut Buffer) {
+    let t = Theme::of(s);
+    match s.headline_alert() {
+        Some(a) => {
+            let since = if s.source.live {
+                s.wall_clock_of(a.raised_s)
+                    .map_or(String::new(), |c| format!(" — since {c}"))
+            } else {
+                format!(" — since {:.1} s", a.raised_s)
+            };
+            let text = format!(" ⚠ {}{since} ", crate::alert::headline::headline(a));
+            let mut style = t.severity(a.severity).add_modifier(Modifier::BOLD);
+            if a.severity == Severity::High && !s.view.no_color {
+                style = style.add_modifier(Modifier::REVERSED);
+            }
+            put(buf, area, area.x, area.y, &text, style);
+        }
+        None => {
+            let n = s.cells.len();
+            put(
+                buf,
+                area,
+                area.x,
+                area.y,
+                &format!(
+                    " ✓ No suspicious transmitter · watching {n} cell{}",
+                    if n == 1 { "" } else { "s" }
+                ),
+                t.fg(Color::Green),
+            );
+        }
+    }
 }
 
 fn overlay_area(area: Rect) -> Rect {
