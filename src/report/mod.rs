@@ -10,6 +10,16 @@
 //! Subscriber identities: frames are shown with paging identities masked unless the bundle holds
 //! them in clear *and* `--reveal-identities` is given.
 
+mod charts;
+mod map;
+mod png;
+
+pub use charts::MAX_PICTURE_SIDE;
+pub use png::{base64, png_rgb};
+
+use charts::{colour, spectrum_svg, waterfall_svg};
+use map::map_svg;
+
 use crate::evidence::manifest::{self, FileCheck, Verification};
 use crate::evidence::spectrum::SpectrumDoc;
 use crate::evidence::{CellRow, manifest::MANIFEST};
@@ -533,380 +543,6 @@ fn cells_table(cells: &[CellRow]) -> String {
 
 // ---- pictures ----
 
-const W: f64 = 1000.0;
-const PLOT_L: f64 = 60.0;
-const PLOT_R: f64 = 985.0;
-
-fn x_of(s: &SpectrumDoc, f_hz: f64) -> f64 {
-    let n = s.mean_dbfs.len().max(1) as f64;
-    let lo = s.first_bin_freq_hz - s.bin_width_hz / 2.0;
-    PLOT_L + (f_hz - lo) / (n * s.bin_width_hz) * (PLOT_R - PLOT_L)
-}
-
-fn db_range(v: &[f32]) -> (f64, f64) {
-    let fin: Vec<f64> = v
-        .iter()
-        .filter(|x| x.is_finite())
-        .map(|&x| f64::from(x))
-        .collect();
-    let lo = fin.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = fin.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !lo.is_finite() || !hi.is_finite() {
-        return (-120.0, 0.0);
-    }
-    // dBFS outside ±300 is not a measurement; keep the axis (and its tick loop) sane.
-    let lo = (lo / 10.0).floor().clamp(-30.0, 29.0) * 10.0;
-    let hi = (hi / 10.0).ceil().clamp(-29.0, 30.0) * 10.0;
-    (lo, hi.max(lo + 10.0))
-}
-
-fn freq_ticks(s: &SpectrumDoc, h: &mut String, y0: f64, y1: f64) {
-    let span = s.mean_dbfs.len() as f64 * s.bin_width_hz;
-    let lo = s.first_bin_freq_hz;
-    let step = [0.1e6, 0.2e6, 0.5e6, 1e6, 2e6, 5e6, 10e6]
-        .into_iter()
-        .find(|st| span / st <= 10.0)
-        .unwrap_or(20e6);
-    let mut f = (lo / step).ceil() * step;
-    let mut ticks = 0;
-    while f < lo + span && ticks < 40 {
-        ticks += 1;
-        let x = x_of(s, f);
-        let _ = write!(
-            h,
-            "<line x1=\"{x:.1}\" y1=\"{y0}\" x2=\"{x:.1}\" y2=\"{y1}\" stroke=\"#ddd\"/>\
-             <text x=\"{x:.1}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{:.1}</text>",
-            y1 + 14.0,
-            f / 1e6
-        );
-        f += step;
-    }
-}
-
-/// The mean and max-hold spectrum as an SVG, the alerted channel shaded, cells labelled.
-fn spectrum_svg(s: &SpectrumDoc, cells: &[CellRow]) -> String {
-    let (top, bot) = (15.0, 255.0);
-    let (lo, hi) = db_range(
-        &s.max_dbfs
-            .iter()
-            .chain(&s.mean_dbfs)
-            .copied()
-            .collect::<Vec<_>>(),
-    );
-    let y = |db: f64| bot - (db.clamp(lo, hi) - lo) / (hi - lo) * (bot - top);
-    let mut h = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"300\" viewBox=\"0 0 {W} 300\" role=\"img\" aria-label=\"spectrum\">"
-    );
-    for c in cells.iter().filter(|c| c.alerted) {
-        let (x0, x1) = (x_of(s, c.freq_hz - 100e3), x_of(s, c.freq_hz + 100e3));
-        let _ = write!(
-            h,
-            "<rect x=\"{x0:.1}\" y=\"{top}\" width=\"{:.1}\" height=\"{}\" fill=\"#fcc\"/>",
-            (x1 - x0).max(1.0),
-            bot - top
-        );
-    }
-    let mut d = lo;
-    while d <= hi {
-        let yy = y(d);
-        let _ = write!(
-            h,
-            "<line x1=\"{PLOT_L}\" y1=\"{yy:.1}\" x2=\"{PLOT_R}\" y2=\"{yy:.1}\" stroke=\"#eee\"/>\
-             <text x=\"{}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\">{d}</text>",
-            PLOT_L - 4.0,
-            yy + 4.0
-        );
-        d += 10.0;
-    }
-    freq_ticks(s, &mut h, top, bot);
-    for (v, color, label) in [
-        (&s.max_dbfs, "#e08", "max hold"),
-        (&s.mean_dbfs, "#036", "mean"),
-    ] {
-        let pts: Vec<String> = v
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.is_finite())
-            .map(|(i, d)| {
-                let f = s.first_bin_freq_hz + i as f64 * s.bin_width_hz;
-                format!("{:.1},{:.1}", x_of(s, f), y(f64::from(*d)))
-            })
-            .collect();
-        let _ = write!(
-            h,
-            "<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1\" points=\"{}\"><title>{label}</title></polyline>",
-            pts.join(" ")
-        );
-    }
-    for c in cells {
-        let x = x_of(s, c.freq_hz);
-        if (PLOT_L..=PLOT_R).contains(&x) {
-            let _ = write!(
-                h,
-                "<text x=\"{x:.1}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\" fill=\"{}\">{}</text>",
-                top + 10.0,
-                if c.alerted { "#b00" } else { "#333" },
-                c.arfcn
-            );
-        }
-    }
-    let _ = write!(
-        h,
-        "<text x=\"{PLOT_R}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">MHz</text>\
-         <text x=\"12\" y=\"140\" font-size=\"11\" transform=\"rotate(-90 12 140)\">dBFS per bin</text>\
-         <text x=\"{}\" y=\"296\" font-size=\"11\"><tspan fill=\"#036\">— mean</tspan> <tspan fill=\"#e08\">— max hold</tspan>; \
-         shaded: the alerted channel; numbers: ARFCNs of decoded cells</text></svg>",
-        bot + 28.0,
-        PLOT_L
-    );
-    h
-}
-
-fn colour(t: f64) -> [u8; 3] {
-    // Dark blue → blue → green → yellow → white.
-    const STOPS: [(f64, [f64; 3]); 5] = [
-        (0.0, [0.0, 0.0, 40.0]),
-        (0.3, [20.0, 60.0, 200.0]),
-        (0.55, [20.0, 180.0, 90.0]),
-        (0.8, [250.0, 220.0, 30.0]),
-        (1.0, [255.0, 255.0, 255.0]),
-    ];
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
-    for w in STOPS.windows(2) {
-        let ((t0, c0), (t1, c1)) = (w[0], w[1]);
-        if t <= t1 {
-            let k = (t - t0) / (t1 - t0);
-            return [0, 1, 2].map(|i| (c0[i] + k * (c1[i] - c0[i])).round() as u8);
-        }
-    }
-    [255, 255, 255]
-}
-
-/// Largest waterfall picture drawn, pixels per side.
-pub const MAX_PICTURE_SIDE: usize = 2048;
-
-/// The waterfall (time down, frequency across) as a PNG inside an SVG with axes.
-fn waterfall_svg(s: &SpectrumDoc, trigger_s: Option<f64>) -> String {
-    // A hand-edited spectrum.json could ask for any size: cap the picture.
-    let cols = s.mean_dbfs.len().min(MAX_PICTURE_SIDE);
-    let rows = s.rows.len().min(MAX_PICTURE_SIDE);
-    if cols == 0 || rows == 0 {
-        return "<p>No waterfall rows.</p>".into();
-    }
-    let all: Vec<f32> = s
-        .rows
-        .iter()
-        .take(rows)
-        .flat_map(|r| r.psd_dbfs.iter().take(cols).copied())
-        .collect();
-    let mut fin: Vec<f32> = all.iter().copied().filter(|x| x.is_finite()).collect();
-    fin.sort_by(f32::total_cmp);
-    let pick = |q: f64| {
-        fin.get(((fin.len() as f64 - 1.0) * q) as usize)
-            .copied()
-            .unwrap_or(0.0)
-    };
-    let (lo, hi) = (f64::from(pick(0.05)), f64::from(pick(1.0)));
-    let span = (hi - lo).max(1.0);
-    let mut rgb = Vec::with_capacity(cols * rows * 3);
-    for r in s.rows.iter().take(rows) {
-        for i in 0..cols {
-            let v = r.psd_dbfs.get(i).copied().unwrap_or(f32::NEG_INFINITY);
-            rgb.extend_from_slice(&colour((f64::from(v) - lo) / span));
-        }
-    }
-    let png = png_rgb(cols as u32, rows as u32, &rgb);
-    let (top, bot) = (10.0, 410.0);
-    let t0 = s.rows.first().map_or(0.0, |r| r.time_s);
-    let t1 = s.rows.get(rows - 1).map_or(0.0, |r| r.time_s) + s.row_duration_s;
-    let y = |t: f64| top + (t - t0) / (t1 - t0).max(1e-9) * (bot - top);
-    let mut h = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{W}\" height=\"450\" viewBox=\"0 0 {W} 450\" role=\"img\" aria-label=\"waterfall\">\
-         <image x=\"{PLOT_L}\" y=\"{top}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" \
-         style=\"image-rendering:pixelated\" href=\"data:image/png;base64,{}\"/>",
-        PLOT_R - PLOT_L,
-        bot - top,
-        base64(&png)
-    );
-    let n_ticks = 8;
-    for k in 0..=n_ticks {
-        let t = t0 + (t1 - t0) * f64::from(k) / f64::from(n_ticks);
-        let _ = write!(
-            h,
-            "<text x=\"{}\" y=\"{:.1}\" font-size=\"11\" text-anchor=\"end\">{t:.2} s</text>",
-            PLOT_L - 4.0,
-            y(t) + 4.0
-        );
-    }
-    freq_ticks(s, &mut h, bot, bot);
-    if let Some(t) = trigger_s.filter(|t| (t0..=t1).contains(t)) {
-        let yy = y(t);
-        let _ = write!(
-            h,
-            "<line x1=\"{PLOT_L}\" y1=\"{yy:.1}\" x2=\"{PLOT_R}\" y2=\"{yy:.1}\" stroke=\"#f00\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\
-             <text x=\"{}\" y=\"{:.1}\" font-size=\"12\" fill=\"#f00\" text-anchor=\"end\">trigger</text>",
-            PLOT_R - 4.0,
-            yy - 4.0
-        );
-    }
-    let _ = write!(
-        h,
-        "<text x=\"{PLOT_L}\" y=\"445\" font-size=\"11\">Time runs down ({:.0} ms a row); colour from {lo:.0} dBFS (dark) to {hi:.0} dBFS (white); MHz across.</text></svg>",
-        s.row_duration_s * 1e3
-    );
-    h
-}
-
-/// The GPS track (power-coloured fixes) and the estimate circle; words when there is no track.
-fn map_svg(track: &Value) -> String {
-    let pts: Vec<(f64, f64, Option<f64>)> = track["points"]
-        .as_array()
-        .map(|v| {
-            v.iter()
-                .filter_map(|p| {
-                    Some((
-                        p["lat_deg"].as_f64()?,
-                        p["lon_deg"].as_f64()?,
-                        p["cell_power_dbfs"].as_f64(),
-                    ))
-                })
-                .filter(|(a, b, _)| a.is_finite() && b.is_finite())
-                .collect()
-        })
-        .unwrap_or_default();
-    if pts.is_empty() {
-        return "<p>No GPS positions in this bundle: no track, so no location estimate. (Run with a \
-                GPS receiver attached to get the map and an estimate of where the transmitter is.)</p>"
-            .into();
-    }
-    let est = &track["estimate"];
-    let est = match (
-        est["lat_deg"].as_f64(),
-        est["lon_deg"].as_f64(),
-        est["radius_m"].as_f64(),
-    ) {
-        (Some(a), Some(b), Some(r)) if a.is_finite() && b.is_finite() && r.is_finite() => {
-            Some((a, b, r))
-        }
-        _ => None,
-    };
-    let lat0 = pts.iter().map(|p| p.0).sum::<f64>() / pts.len() as f64;
-    let k = lat0.to_radians().cos().max(1e-6);
-    let m_per_deg = 111_195.0;
-    // Local metres east/north of the first fix.
-    let en = |lat: f64, lon: f64| {
-        (
-            (lon - pts[0].1) * m_per_deg * k,
-            (lat - pts[0].0) * m_per_deg,
-        )
-    };
-    let mut xs: Vec<f64> = pts.iter().map(|p| en(p.0, p.1).0).collect();
-    let mut ys: Vec<f64> = pts.iter().map(|p| en(p.0, p.1).1).collect();
-    if let Some((a, b, r)) = est {
-        let (x, y) = en(a, b);
-        xs.extend([x - r, x + r]);
-        ys.extend([y - r, y + r]);
-    }
-    let (x_lo, x_hi) = (
-        xs.iter().copied().fold(f64::INFINITY, f64::min),
-        xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-    );
-    let (y_lo, y_hi) = (
-        ys.iter().copied().fold(f64::INFINITY, f64::min),
-        ys.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-    );
-    let span = (x_hi - x_lo).max(y_hi - y_lo).max(100.0) * 1.1;
-    let (cx, cy) = ((x_lo + x_hi) / 2.0, (y_lo + y_hi) / 2.0);
-    let size = 500.0;
-    let px = |x: f64, y: f64| {
-        (
-            size / 2.0 + (x - cx) / span * size,
-            size / 2.0 - (y - cy) / span * size,
-        )
-    };
-    let mut h = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{size}\" height=\"{}\" viewBox=\"0 0 {size} {}\" role=\"img\" aria-label=\"map\">",
-        size + 30.0,
-        size + 30.0
-    );
-    let line: Vec<String> = pts
-        .iter()
-        .map(|p| {
-            let (x, y) = en(p.0, p.1);
-            let (a, b) = px(x, y);
-            format!("{a:.1},{b:.1}")
-        })
-        .collect();
-    let _ = write!(
-        h,
-        "<polyline fill=\"none\" stroke=\"#888\" points=\"{}\"/>",
-        line.join(" ")
-    );
-    let pmax = pts
-        .iter()
-        .filter_map(|p| p.2)
-        .fold(f64::NEG_INFINITY, f64::max);
-    for p in &pts {
-        let (x, y) = en(p.0, p.1);
-        let (a, b) = px(x, y);
-        let c =
-            p.2.map_or([150, 150, 150], |db| colour(1.0 - (pmax - db) / 30.0));
-        let _ = write!(
-            h,
-            "<circle cx=\"{a:.1}\" cy=\"{b:.1}\" r=\"4\" fill=\"rgb({},{},{})\" stroke=\"#333\"><title>{:.6}, {:.6}: {}</title></circle>",
-            c[0],
-            c[1],
-            c[2],
-            p.0,
-            p.1,
-            p.2.map_or("no reading".into(), |d| format!("{d:.1} dBFS"))
-        );
-    }
-    if let Some((a, b, r)) = est {
-        let (x, y) = en(a, b);
-        let (ea, eb) = px(x, y);
-        let _ = write!(
-            h,
-            "<circle cx=\"{ea:.1}\" cy=\"{eb:.1}\" r=\"{:.1}\" fill=\"rgba(255,0,0,0.12)\" stroke=\"#d00\" stroke-width=\"2\"/>\
-             <path d=\"M{} {eb:.1}h12M{ea:.1} {}v12\" stroke=\"#d00\" stroke-width=\"2\"/>",
-            r / span * size,
-            ea - 6.0,
-            eb - 6.0
-        );
-    }
-    let scale_m = [50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0]
-        .into_iter()
-        .find(|m| m / span * size >= 60.0)
-        .unwrap_or(20_000.0);
-    let _ = write!(
-        h,
-        "<path d=\"M10 {}h{:.1}\" stroke=\"#000\" stroke-width=\"3\"/><text x=\"10\" y=\"{}\" font-size=\"11\">{} m</text>\
-         <text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">north up</text></svg>",
-        size + 10.0,
-        scale_m / span * size,
-        size + 25.0,
-        scale_m,
-        size - 5.0,
-        size + 25.0
-    );
-    match est {
-        Some((a, b, r)) => {
-            let _ = write!(
-                h,
-                "<p>Location estimate: {a:.6}, {b:.6} within about {r:.0} m (power-weighted centroid of {} fixes; \
-                 coloured dots: the cell's power at each fix, brighter = stronger).</p>",
-                pts.len()
-            );
-        }
-        None => h.push_str("<p>No location estimate: no fix has a power reading of the cell.</p>"),
-    }
-    h
-}
-
 // ---- frames ----
 
 pub use crate::sink::pcap::{PcapFrame, parse_pcap};
@@ -986,112 +622,9 @@ fn frame_rows(frames: &[&PcapFrame], opts: &ReportOptions) -> String {
     h
 }
 
-// ---- PNG and base64, by hand ----
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut c = 0xffff_ffffu32;
-    for &b in data {
-        c ^= u32::from(b);
-        for _ in 0..8 {
-            c = if c & 1 != 0 {
-                0xedb8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-        }
-    }
-    !c
-}
-
-fn adler32(data: &[u8]) -> u32 {
-    let (mut a, mut b) = (1u32, 0u32);
-    for chunk in data.chunks(5552) {
-        for &x in chunk {
-            a += u32::from(x);
-            b += a;
-        }
-        a %= 65521;
-        b %= 65521;
-    }
-    (b << 16) | a
-}
-
-/// An RGB PNG (8 bits per channel) with uncompressed ("stored") deflate blocks.
-pub fn png_rgb(width: u32, height: u32, rgb: &[u8]) -> Vec<u8> {
-    let row = width as usize * 3;
-    let mut raw = Vec::with_capacity((row + 1) * height as usize);
-    for y in 0..height as usize {
-        raw.push(0); // filter: none
-        let line = rgb.get(y * row..(y + 1) * row).unwrap_or(&[]);
-        raw.extend_from_slice(line);
-        raw.resize(raw.len() + row - line.len(), 0);
-    }
-    let mut z = vec![0x78, 0x01];
-    let mut blocks = raw.chunks(65_535).peekable();
-    if blocks.peek().is_none() {
-        z.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
-    }
-    while let Some(b) = blocks.next() {
-        z.push(u8::from(blocks.peek().is_none()));
-        let n = b.len() as u16;
-        z.extend_from_slice(&n.to_le_bytes());
-        z.extend_from_slice(&(!n).to_le_bytes());
-        z.extend_from_slice(b);
-    }
-    z.extend_from_slice(&adler32(&raw).to_be_bytes());
-    let mut png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
-    let mut chunk = |kind: &[u8; 4], data: &[u8]| {
-        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
-        let mut c = kind.to_vec();
-        c.extend_from_slice(data);
-        png.extend_from_slice(&c);
-        png.extend_from_slice(&crc32(&c).to_be_bytes());
-    };
-    let mut ihdr = Vec::with_capacity(13);
-    ihdr.extend_from_slice(&width.to_be_bytes());
-    ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
-    chunk(b"IHDR", &ihdr);
-    chunk(b"IDAT", &z);
-    chunk(b"IEND", &[]);
-    png
-}
-
-/// Standard base64 with padding.
-pub fn base64(data: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::with_capacity(data.len().div_ceil(3) * 4);
-    for c in data.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for k in 0..4 {
-            if k <= c.len() {
-                s.push(char::from(A[((n >> (18 - 6 * k)) & 63) as usize]));
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn checksums_and_base64_match_known_values() {
-        assert_eq!(crc32(b"IEND"), 0xae42_6082);
-        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
-        assert_eq!(adler32(b"Wikipedia"), 0x11e6_0398);
-        assert_eq!(base64(b"Man"), "TWFu");
-        assert_eq!(base64(b"Ma"), "TWE=");
-        assert_eq!(base64(b"M"), "TQ==");
-        let png = png_rgb(2, 2, &[255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 255]);
-        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
-        assert_eq!(&png[png.len() - 12..], b"\0\0\0\0IEND\xaeB`\x82");
-    }
 
     #[test]
     fn map_draws_track_and_estimate_or_says_no_gps() {
@@ -1109,6 +642,23 @@ mod tests {
             "{svg}"
         );
         assert_eq!(svg.matches("<circle").count(), 3);
+        // North, a scale, two corner coordinates and the GeoJSON beside it.
+        assert!(
+            svg.contains(">N</text>") && svg.contains(" m</text>"),
+            "{svg}"
+        );
+        assert!(svg.contains("52.00") && svg.contains("13.00"), "{svg}");
+        assert!(svg.contains("download=\"track.geojson\""), "{svg}");
+        let pts = [(52.0, 13.0, Some(-50.0)), (52.001, 13.001, None)];
+        let g: Value =
+            serde_json::from_str(&map::geojson(&pts, Some((52.0009, 13.0009, 60.0)))).unwrap();
+        let f = g["features"].as_array().unwrap();
+        assert_eq!(f.len(), 4, "track, two fixes, estimate");
+        assert_eq!(
+            f[0]["geometry"]["coordinates"][1],
+            serde_json::json!([13.001, 52.001])
+        );
+        assert_eq!(f[3]["properties"]["radius_m"], 60.0);
     }
 
     #[test]
