@@ -21,6 +21,7 @@ mod pipeline;
 mod privacy;
 mod profiles;
 mod proptest_parsers;
+mod readme;
 mod run_summary;
 mod rx_field;
 mod scan;
