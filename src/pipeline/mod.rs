@@ -437,6 +437,31 @@ pub enum Event {
 }
 
 /// A running pipeline: source thread → analysis thread → events.
+/// Why a pipeline could not start or ended early.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The source failed (file, device).
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    /// The spectrum stage's settings are not usable at this rate.
+    #[error("spectrum settings: {0}")]
+    Spectrum(#[from] towerwatch_dsp::spectrum::SpectrumError),
+    /// The GSM stage could not be set up or could not go on.
+    #[error(transparent)]
+    Gsm(#[from] gsm::GsmStageError),
+    /// The operating system would not start a thread.
+    #[error("cannot start the {thread} thread: {source}")]
+    Thread {
+        /// Which thread.
+        thread: &'static str,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A pipeline thread panicked (a bug: the input should have been refused with an error).
+    #[error("the {0} thread panicked")]
+    Panicked(&'static str),
+}
+
 pub struct Pipeline {
     /// Info of the source.
     pub info: SourceInfo,
@@ -444,7 +469,7 @@ pub struct Pipeline {
     pub events: Receiver<Event>,
     /// Live counters of the source thread.
     pub counters: Arc<Counters>,
-    analysis: JoinHandle<Result<SourceReport, SourceError>>,
+    analysis: JoinHandle<Result<SourceReport, PipelineError>>,
 }
 
 impl Pipeline {
@@ -455,14 +480,10 @@ impl Pipeline {
         spectrum: SpectrumStageConfig,
         gsm_cfg: Option<gsm::GsmStageConfig>,
         stop: Arc<AtomicBool>,
-    ) -> Result<Pipeline, SourceError> {
+    ) -> Result<Pipeline, PipelineError> {
         let rate = source.info().sample_rate_sps;
-        let mut stage = SpectrumStage::new(spectrum, rate)
-            .map_err(|e| SourceError::Unsupported(format!("spectrum settings: {e}")))?;
-        let mut gsm_stage = gsm_cfg
-            .map(|c| gsm::GsmStage::new(c, rate))
-            .transpose()
-            .map_err(|e| SourceError::Unsupported(format!("GSM settings: {e}")))?;
+        let mut stage = SpectrumStage::new(spectrum, rate)?;
+        let mut gsm_stage = gsm_cfg.map(|c| gsm::GsmStage::new(c, rate)).transpose()?;
         let taps = cfg.taps.clone();
         let handle = spawn_source(source, cfg, stop);
         let info = handle.info.clone();
@@ -510,11 +531,14 @@ impl Pipeline {
                 }
                 let report = handle.finish();
                 match gsm_error {
-                    Some(e) => Err(SourceError::Unsupported(e)),
-                    None => report,
+                    Some(e) => Err(PipelineError::Gsm(e)),
+                    None => report.map_err(PipelineError::Source),
                 }
             })
-            .map_err(|e| SourceError::Unsupported(format!("cannot start analysis thread: {e}")))?;
+            .map_err(|source| PipelineError::Thread {
+                thread: "analysis",
+                source,
+            })?;
         Ok(Pipeline {
             info,
             events: rx,
@@ -531,14 +555,17 @@ impl Pipeline {
         run: impl FnOnce(Sender<Event>, Arc<Counters>) -> Result<SourceReport, SourceError>
         + Send
         + 'static,
-    ) -> Result<Pipeline, SourceError> {
+    ) -> Result<Pipeline, PipelineError> {
         let counters = Arc::new(Counters::default());
         let c = counters.clone();
         let (tx, rx) = bounded::<Event>(1024);
         let analysis = std::thread::Builder::new()
             .name("custom-source".into())
-            .spawn(move || run(tx, c))
-            .map_err(|e| SourceError::Unsupported(format!("cannot start source thread: {e}")))?;
+            .spawn(move || run(tx, c).map_err(PipelineError::Source))
+            .map_err(|source| PipelineError::Thread {
+                thread: "source",
+                source,
+            })?;
         Ok(Pipeline {
             info,
             events: rx,
@@ -548,10 +575,10 @@ impl Pipeline {
     }
 
     /// Wait for the end of the stream and get the source's report (or its error).
-    pub fn finish(self) -> Result<SourceReport, SourceError> {
+    pub fn finish(self) -> Result<SourceReport, PipelineError> {
         drop(self.events);
         self.analysis
             .join()
-            .unwrap_or_else(|_| Err(SourceError::Unsupported("analysis thread panicked".into())))
+            .unwrap_or(Err(PipelineError::Panicked("analysis")))
     }
 }

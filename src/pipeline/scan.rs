@@ -36,6 +36,9 @@ pub enum ScanError {
     /// The source failed (read or retune).
     #[error(transparent)]
     Source(#[from] SourceError),
+    /// The GSM stage at a step failed.
+    #[error(transparent)]
+    Gsm(#[from] crate::pipeline::gsm::GsmStageError),
 }
 
 /// Settings of a sweep.
@@ -495,7 +498,7 @@ pub fn run_scan_observed(
             fixed_carriers_hz: channels,
             ..gsm_cfg.clone()
         };
-        GsmStage::new(cfg, rate).map_err(ScanError::Config)
+        GsmStage::new(cfg, rate).map_err(ScanError::Gsm)
     };
     let welch_cfg = WelchConfig {
         fft_len: 1024,
@@ -533,7 +536,7 @@ pub fn run_scan_observed(
             block.first_sample = total;
             block.frequency_hz = tuned;
             total += n as u64;
-            stage.process(&block, &mut obs).map_err(ScanError::Config)?;
+            stage.process(&block, &mut obs)?;
             welch.process(&block.samples);
             for o in obs.drain(..) {
                 on_obs(&o, total);

@@ -181,14 +181,46 @@ pub struct GsmStage {
     rx_ppm: Option<f64>,
 }
 
+/// Why the GSM stage could not be set up, or could not place a receiver.
+#[derive(Debug, thiserror::Error)]
+pub enum GsmStageError {
+    /// Its discovery spectrum cannot be computed at this rate.
+    #[error("GSM stage spectrum: {0}")]
+    Spectrum(#[from] towerwatch_dsp::spectrum::SpectrumError),
+    /// The filter bank refused its settings.
+    #[error("GSM filter bank: {0}")]
+    Filter(#[from] towerwatch_dsp::filter::FilterError),
+    /// A receiver refused its settings.
+    #[error("GSM receiver: {0}")]
+    Receiver(#[from] towerwatch_dsp::gsm::rx::RxError),
+    /// A carrier asked for is not a GSM downlink channel.
+    #[error("{:.3} MHz is not a GSM downlink carrier", .freq_hz / 1e6)]
+    NotACarrier {
+        /// The frequency asked for.
+        freq_hz: f64,
+    },
+    /// A carrier asked for lies outside the captured band.
+    #[error(
+        "{:.3} MHz is outside the captured band ({:.3} MHz ± {:.3} MHz)",
+        .freq_hz / 1e6, .tuned_hz / 1e6, .rate_sps / 2e6
+    )]
+    OutsideBand {
+        /// The carrier.
+        freq_hz: f64,
+        /// Where the receiver is tuned.
+        tuned_hz: f64,
+        /// The stream's rate.
+        rate_sps: f64,
+    },
+}
+
 impl GsmStage {
     /// A stage for a stream at `rate_sps`.
-    pub fn new(cfg: GsmStageConfig, rate_sps: f64) -> Result<GsmStage, String> {
+    pub fn new(cfg: GsmStageConfig, rate_sps: f64) -> Result<GsmStage, GsmStageError> {
         let welch = Welch::new(WelchConfig {
             fft_len: fft_len_for(rate_sps),
             ..WelchConfig::default()
-        })
-        .map_err(|e| e.to_string())?;
+        })?;
         let mut bank_decim = 0;
         if rate_sps >= cfg.channelizer_min_rate_sps {
             let mut d = 1usize;
@@ -237,7 +269,7 @@ impl GsmStage {
         freq_hz: f64,
         tuned_hz: f64,
         start_index: u64,
-    ) -> Result<(), String> {
+    ) -> Result<(), GsmStageError> {
         self.add_receiver_shifted(freq_hz, 0.0, tuned_hz, start_index)
     }
 
@@ -248,12 +280,9 @@ impl GsmStage {
         shift_hz: f64,
         tuned_hz: f64,
         start_index: u64,
-    ) -> Result<(), String> {
+    ) -> Result<(), GsmStageError> {
         let Some(ch) = channel_at(freq_hz, Direction::Downlink) else {
-            return Err(format!(
-                "{:.3} MHz is not a GSM downlink carrier",
-                freq_hz / 1e6
-            ));
+            return Err(GsmStageError::NotACarrier { freq_hz });
         };
         if self
             .receivers
@@ -264,21 +293,17 @@ impl GsmStage {
         }
         let offset = ch.freq_hz + shift_hz - tuned_hz;
         if offset.abs() > self.rate_sps / 2.0 - 100e3 {
-            return Err(format!(
-                "{:.3} MHz is outside the captured band ({:.3} MHz ± {:.3} MHz)",
-                ch.freq_hz / 1e6,
-                tuned_hz / 1e6,
-                self.rate_sps / 2e6
-            ));
+            return Err(GsmStageError::OutsideBand {
+                freq_hz: ch.freq_hz,
+                tuned_hz,
+                rate_sps: self.rate_sps,
+            });
         }
         let mut start_index = start_index;
         let rc = match self.bank.as_mut() {
             Some(bank) => {
                 let mut backlog = Vec::new();
-                let first = bank
-                    .ch
-                    .add_channel(offset, &mut backlog)
-                    .map_err(|e| e.to_string())?;
+                let first = bank.ch.add_channel(offset, &mut backlog)?;
                 let i = bank.ch.channels() - 1;
                 let d = bank.ch.decim() as f64;
                 start_index = bank.stream_start + first * bank.ch.decim() as u64;
@@ -304,7 +329,7 @@ impl GsmStage {
                     bank.outs.pop();
                     bank.ch.remove_channel(bank.ch.channels().saturating_sub(1));
                 }
-                return Err(e.to_string());
+                return Err(e.into());
             }
         };
         let index_rate = self.rate_sps;
@@ -335,7 +360,11 @@ impl GsmStage {
 
     /// Feed a block; push observations to `out`. Errors are configuration problems (a fixed
     /// carrier outside the band), reported once.
-    pub fn process(&mut self, block: &Block, out: &mut Vec<Observation>) -> Result<(), String> {
+    pub fn process(
+        &mut self,
+        block: &Block,
+        out: &mut Vec<Observation>,
+    ) -> Result<(), GsmStageError> {
         if self.tuned_hz.is_nan() {
             self.tuned_hz = block.frequency_hz;
             self.reset_bank(block.first_sample)?;
@@ -380,12 +409,11 @@ impl GsmStage {
     }
 
     /// A fresh filter bank (wide inputs only) whose input sample 0 is stream index `start`.
-    fn reset_bank(&mut self, start: u64) -> Result<(), String> {
+    fn reset_bank(&mut self, start: u64) -> Result<(), GsmStageError> {
         if self.bank_decim == 0 {
             return Ok(());
         }
-        let mut ch = Channelizer::new(self.rate_sps, self.bank_decim, BANK_PASS_HZ, &[])
-            .map_err(|e| format!("filter bank: {e}"))?;
+        let mut ch = Channelizer::new(self.rate_sps, self.bank_decim, BANK_PASS_HZ, &[])?;
         // Keep the spectra of the discovery window, so a carrier found in it is received from
         // the window's start (as the narrow path replays its samples).
         let window = self.cfg.discovery_s * self.rate_sps;
