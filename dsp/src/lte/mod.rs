@@ -58,4 +58,5 @@ pub mod pdsch;
 pub mod pss;
 pub mod rrc;
 pub mod search;
+pub mod sib1;
 pub mod sss;
