@@ -90,11 +90,17 @@ pub struct Sib1Report {
 pub struct Sib1Config {
     /// Most SIB1 subframes examined.
     pub max_subframes: usize,
+    /// Stop at the first transport block whose CRC passes (else every SIB1 subframe is decoded
+    /// and counted; the first decode is kept).
+    pub stop_on_success: bool,
 }
 
 impl Default for Sib1Config {
     fn default() -> Self {
-        Sib1Config { max_subframes: 16 }
+        Sib1Config {
+            max_subframes: 16,
+            stop_on_success: true,
+        }
     }
 }
 
@@ -257,16 +263,22 @@ pub fn decode_sib1(
         }
         if let Some((tb, transmissions)) = done {
             report.counters.crc_passes += 1;
-            let bytes = tb.to_bytes();
-            report.decode = Some(Sib1Decode {
-                sib1: parse_sib1(&bytes).map_err(|e| e.to_string()),
-                bytes,
-                sfn,
-                cfi: c,
-                dci,
-                transmissions,
-            });
-            break;
+            combiner.reset();
+            combined = 0;
+            if report.decode.is_none() {
+                let bytes = tb.to_bytes();
+                report.decode = Some(Sib1Decode {
+                    sib1: parse_sib1(&bytes).map_err(|e| e.to_string()),
+                    bytes,
+                    sfn,
+                    cfi: c,
+                    dci,
+                    transmissions,
+                });
+            }
+            if cfg.stop_on_success {
+                break;
+            }
         }
     }
     report.counters.pdcch_decodes = counts.decodes;
