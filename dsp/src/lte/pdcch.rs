@@ -12,7 +12,7 @@
 //!   columns permuted, read column-wise, dummies dropped), then are shifted cyclically by
 //!   `N_ID`: REG `m'` carries interleaver output `(m' + N_ID) mod M_quad`.
 //! - **Bits**: CCE `n` is bits `72n … 72n + 71` of the block, scrambled as a whole with
-//!   `c_init = ⌊n_s/2⌋·2⁹ + N_ID`; unused CCEs are <NIL> (nothing sent).
+//!   `c_init = ⌊n_s/2⌋·2⁹ + N_ID`; unused CCEs are `<NIL>` (nothing sent).
 //! - **Common search space**: aggregation 4 at CCEs 0, 4, 8, 12 and 8 at 0, 8 (modulo what the
 //!   region holds); each candidate is decoded at the sizes of format 1A and 1C and kept when its
 //!   CRC's RNTI is the one searched for ([`crate::lte::fec::control::dci_decode`]).
