@@ -141,7 +141,16 @@ pub fn pdsch_soft_bits(sf: &Subframe, res: &[Re], rnti: u16) -> Vec<f32> {
     soft
 }
 
+/// Highest effective code rate decoded: TS 36.213 §7.1.7 lets a UE skip a transport block above
+/// 0.930, and an eNodeB never schedules system information there.
+pub const MAX_CODE_RATE: f64 = 0.93;
+
 /// Decodes one SI transmission (adding it to what `dec` holds for the same transport block).
+///
+/// Refused ([`FecError::BlockSize`]) when the allocation's code rate `(TBS + 24)/G` is above
+/// [`MAX_CODE_RATE`]: so few coded bits may not hold the systematic part at all, and a turbo
+/// decoder that sees only parity decides all zeros, which passes the CRC-24A. An all-zero
+/// transport block is reported as a CRC failure for the same reason (no BCCH message is zeros).
 pub fn decode_si(
     dec: &mut DlschDecoder,
     soft: &[f32],
@@ -150,7 +159,14 @@ pub fn decode_si(
     rv: u8,
 ) -> Result<DlschDecoded, FecError> {
     let p = si_params(alloc, soft.len() / 2, ports, rv);
-    dec.decode(soft, &p, 8)
+    if (p.tbs + 24) as f64 > MAX_CODE_RATE * p.g as f64 {
+        return Err(FecError::BlockSize(p.tbs));
+    }
+    let out = dec.decode(soft, &p, 8)?;
+    if out.bits.iter().all(|&b| b == 0) {
+        return Err(FecError::Crc);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -239,6 +255,15 @@ mod tests {
                 let mut dec = DlschDecoder::new();
                 let out = decode_si(&mut dec, &soft, alloc, ports, 2).unwrap();
                 assert_eq!(out.bits, tb, "ports {ports}");
+                // Erased soft bits and a punctured-away allocation do not "decode" to zeros.
+                dec.reset();
+                let zeros = vec![0.0f32; soft.len()];
+                assert!(decode_si(&mut dec, &zeros, alloc, ports, 2).is_err());
+                dec.reset();
+                assert_eq!(
+                    decode_si(&mut dec, &soft[..soft.len() / 16 * 2], alloc, ports, 2),
+                    Err(FecError::BlockSize(alloc.tbs))
+                );
                 // The wrong RNTI's scrambling fails.
                 let bad = pdsch_soft_bits(&sf, &res, 0xFFFE);
                 dec.reset();

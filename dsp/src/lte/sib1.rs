@@ -120,6 +120,10 @@ pub enum Sib1Error {
         /// The cell's bandwidth.
         n_rb: usize,
     },
+    /// The cell report holds values no search gives (timing outside the input, offset beyond
+    /// the band, PCI above 503).
+    #[error("cell report out of range")]
+    Cell,
     /// An LTE parameter error.
     #[error(transparent)]
     Lte(#[from] LteError),
@@ -143,6 +147,15 @@ pub fn decode_sib1(
         return Err(Sib1Error::Rate { rate_sps, n_rb });
     }
     let num_search = Numerology::new(SEARCH_RATE_SPS, cand.cp)?;
+    let sane = cand.frame_start.is_finite()
+        && cand.frame_start > -(num_search.frame_len() as f64)
+        && cand.frame_start < x_search.len() as f64
+        && cand.cfo_hz.is_finite()
+        && cand.cfo_hz.abs() < SEARCH_RATE_SPS / 2.0
+        && cand.pci < 504;
+    if !sane {
+        return Err(Sib1Error::Cell);
+    }
     let (pss, _) = track_pss(x_search, cand, &num_search);
     let d = rate_sps / SEARCH_RATE_SPS;
     let cfo_hz = cell.measurement.map_or(cand.cfo_hz, |m| m.cfo_hz);
