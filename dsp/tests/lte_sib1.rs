@@ -1,6 +1,6 @@
 //! Generator ↔ receiver round trips for SIB1: PCFICH, PDCCH (DCI 1A/1C with the SI-RNTI) and
 //! PDSCH generated at the cell's full bandwidth, the cell found at 1.92 MS/s, and SIB1 decoded
-//! at the full rate — byte for byte, over 5/10/20 MHz, FDD and TDD, 1 and 2 ports, with noise,
+//! at the full rate — byte for byte, over 1.4/3/5/10/20 MHz, FDD and TDD, 1 and 2 ports, with noise,
 //! frequency offset and sample-clock error.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -209,6 +209,41 @@ fn sib1_round_trip_extended_cp_four_ports_1c() {
         };
         println!(
             "{cp:?} {ports} port(s) {duplex:?} 1C {format_1c} PCI {}",
+            cfg.pci
+        );
+        check(&cfg, &want);
+    }
+}
+
+/// 1.4 MHz: six resource blocks, the control region one symbol longer than the CFI, six CCEs
+/// (one level-4 candidate), everything inside the central 72 subcarriers.
+#[test]
+fn sib1_round_trip_six_resource_blocks() {
+    let mut rng = Rng::new(6);
+    for (duplex, ports, format_1c) in [(Duplex::Fdd, 2u8, false), (Duplex::Tdd, 1, true)] {
+        let want = sample_sib1(duplex == Duplex::Tdd, 0x1127, 99);
+        let cfg = GenConfig {
+            pci: (rng.next_u64() % 504) as u16,
+            n_rb: 6,
+            duplex,
+            ports,
+            mib: mib_bits(6, PhichResource::One),
+            first_sfn: 100,
+            frames: 3,
+            start_offset: 1234,
+            snr_db: Some(12.0),
+            cfo_hz: 7_000.0,
+            seed: rng.next_u64(),
+            sib1: Some(SibTx {
+                bytes: encode_sib1(&want).unwrap(),
+                cfi: 3,
+                format_1c,
+                ..SibTx::default()
+            }),
+            ..GenConfig::default()
+        };
+        println!(
+            "6 RB {duplex:?} {ports} port(s) 1C {format_1c} PCI {}",
             cfg.pci
         );
         check(&cfg, &want);
