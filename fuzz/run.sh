@@ -16,7 +16,8 @@ shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(sigmf_meta wav raw hardware_profile scene_toml opencellid_csv burst_listing
-           l2l3_frames sch_and_xcch_decoders receiver_iq limits lte_sib1 lte_control_decoders)
+           l2l3_frames sch_and_xcch_decoders receiver_iq limits lte_sib1 lte_control_decoders
+           lte_phy_channels)
 fi
 work=${FUZZ_WORK:-$PWD/work}
 export RUSTC_BOOTSTRAP=1

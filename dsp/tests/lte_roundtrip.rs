@@ -89,6 +89,7 @@ fn mib_round_trip_bandwidths_duplex_ports() {
                     channel: Channel::Flat,
                     load: true,
                     seed: rng.next_u64(),
+                    sib1: None,
                 };
                 println!(
                     "{n_rb} RB {duplex:?} {ports} port(s) PCI {} cfo {:.0} Hz",

@@ -92,3 +92,44 @@ fn lte_decode_refuses_a_rate_below_1_92_msps() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// SIB1 under each cell of the full-band captures (its CRC-24A passing): the values of
+/// dsp/tests/lte_real.rs, in text and JSON; a 1.92 MS/s capture says why there is none.
+#[test]
+fn sib1_of_the_full_band_captures() {
+    let Some(dir) = lte_dir() else { return };
+    let text = decode(&dir.join("f2585_s19.2_bw20_0.08s_hackrf_home.bin"), false);
+    assert!(
+        text.contains("SIB1 PLMN 460-00  TAC 4589 (0x11ED)  cell identity 20712707"),
+        "{text}"
+    );
+    assert!(
+        text.contains("band 38  TDD configuration 2 special subframe 7"),
+        "{text}"
+    );
+    let text = decode(&dir.join("f1867.5_s19.2_bw20_0.08s_hackrf_home.bin"), false);
+    for id in [26814001, 25592113] {
+        assert!(
+            text.contains(&format!(
+                "PLMN 460-11  TAC 6354 (0x18D2)  cell identity {id}"
+            )),
+            "{text}"
+        );
+    }
+    let doc: serde_json::Value = serde_json::from_str(&decode(
+        &dir.join("f2585_s19.2_bw20_0.08s_hackrf_home.bin"),
+        true,
+    ))
+    .unwrap();
+    let s = &doc["cells"][0]["sib1"];
+    assert_eq!(s["decoded"], true);
+    assert_eq!(s["fields"]["plmns"][0], "460-00");
+    assert_eq!(s["fields"]["tac"], 4589);
+    assert_eq!(s["fields"]["cell_identity"], 20712707);
+    assert_eq!(s["counters"]["crc_passes"], 3);
+    let text = decode(&dir.join("f796_s1.92_bw1.2_0.08s_rtlsdr.bin"), false);
+    assert!(
+        text.contains("SIB1 not decoded: 1.92 MS/s does not carry the cell's 50 PRB"),
+        "{text}"
+    );
+}

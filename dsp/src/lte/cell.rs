@@ -78,9 +78,15 @@ pub struct CellReport {
     pub crc_passes: usize,
 }
 
-/// Tracks the PSS of `cand` through `x`: smoothed position of every half-frame's PSS (index h
-/// from the first PSS of a subframe 0 at or after `cand.frame_start`) and the fitted slope.
-fn track(x: &[Complex32], cand: &CellCandidate, num: &Numerology) -> (Vec<f64>, Option<f64>) {
+/// Tracks the PSS of `cand` through `x` (1.92 MS/s): smoothed position of every half-frame's PSS
+/// (index h from the first PSS of a subframe 0 at or after `cand.frame_start`: even h in subframe
+/// 0 (FDD) or 1 (TDD) of frame h/2, odd h in subframe 5 or 6) and the fitted slope (samples per
+/// half-frame; None with fewer than 20 half-frames).
+pub fn track_pss(
+    x: &[Complex32],
+    cand: &CellCandidate,
+    num: &Numerology,
+) -> (Vec<f64>, Option<f64>) {
     let p = pss_time(cand.pss.n_id_2, num);
     let w = -TAU * cand.cfo_hz / SEARCH_RATE_SPS;
     let corr = |t: usize| -> f32 {
@@ -195,7 +201,7 @@ pub fn decode_cell(x: &[Complex32], cand: &CellCandidate, cfg: &CellConfig) -> C
     if !sane {
         return report;
     }
-    let (pss_pos, slope) = track(x, cand, &num);
+    let (pss_pos, slope) = track_pss(x, cand, &num);
     report.clock_error_ppm = slope.map(|s| (s / HALF_FRAME as f64 - 1.0) * 1e6);
     let mut demod = OfdmDemod::new(num);
     let mut decoder = PbchDecoder::new();

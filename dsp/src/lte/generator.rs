@@ -9,17 +9,28 @@
 //! receiver's demodulator (which divides by `N`) sees it at `1/√N` and white noise of variance
 //! `σ²` per sample at `σ²/N`: the SNR per resource element is `1/σ²`, whatever the rate.
 //!
-//! Not generated (yet): PCFICH, PHICH, PDCCH, PDSCH with a SIB1 — the data resource elements
-//! carry random QPSK instead.
+//! With [`GenConfig::sib1`] set, subframe 5 of every even frame carries SystemInformationBlockType1
+//! the way an eNodeB sends it: PCFICH with the CFI, PHICH groups (random symbols), a DCI 1A (or
+//! 1C) for the SI-RNTI on the PDCCH's common search space, and the PDSCH with the transport block
+//! (redundancy version of TS 36.321 §5.3.1 for the frame); unused CCEs stay empty. The other
+//! subframes' data resource elements carry random QPSK. No PHICH/PDCCH elsewhere.
 
 use super::crs::{crs_offset, crs_symbols, crs_values};
 use super::fec::conv::tbcc_encode;
 use super::fec::crc::{CrcKind, append_crc_bits, pbch_crc_mask};
+use super::fec::dci::{
+    Dci1A, Dci1C, Duplex as DciDuplex, SI_RNTI, riv_encode, sib1_rv, tbs_lookup,
+};
 use super::fec::gold::{c_init_pbch, scramble_bits};
 use super::fec::ratematch_conv::ConvRateMatcher;
+use super::grid::precode;
 use super::params::{CyclicPrefix, Duplex, LteError, Numerology, SUBCARRIER_SPACING_HZ};
 use super::pbch::{PBCH_BLOCK_BITS, pbch_res, with_sfn};
+use super::pcfich::{pcfich_encode, pcfich_res};
+use super::pdcch::{ControlRegion, PdcchTx, PhichConfig, control_symbols, pdcch_encode};
+use super::pdsch::{PdschLayout, pdsch_encode};
 use super::pss::{pss_sequence, sync_re};
+use super::rrc::mib::Mib;
 use super::sss::sss_sequence;
 use crate::signal::Rng;
 use num_complex::Complex32;
@@ -72,6 +83,41 @@ pub struct GenConfig {
     pub load: bool,
     /// Seed of every random choice.
     pub seed: u64,
+    /// SIB1 to send in subframe 5 of even frames (with PCFICH, PDCCH and PDSCH).
+    pub sib1: Option<SibTx>,
+}
+
+/// How SIB1 is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SibTx {
+    /// The BCCH-DL-SCH message (zero-padded up to the transport-block size).
+    pub bytes: Vec<u8>,
+    /// Control format indicator 1..=3.
+    pub cfi: u8,
+    /// Aggregation level of the PDCCH (4 or 8) in the common search space.
+    pub level: usize,
+    /// First CCE of the PDCCH (0, 4, 8 or 12 for level 4; 0 or 8 for level 8).
+    pub cce: usize,
+    /// DCI format 1C instead of 1A.
+    pub format_1c: bool,
+    /// Distributed VRBs (format 1A; 1C always is).
+    pub distributed: bool,
+    /// First resource block (1A) of the allocation.
+    pub first_rb: usize,
+}
+
+impl Default for SibTx {
+    fn default() -> Self {
+        SibTx {
+            bytes: Vec::new(),
+            cfi: 2,
+            level: 4,
+            cce: 0,
+            format_1c: false,
+            distributed: false,
+            first_rb: 0,
+        }
+    }
 }
 
 impl Default for GenConfig {
@@ -93,6 +139,7 @@ impl Default for GenConfig {
             channel: Channel::Flat,
             load: true,
             seed: 1,
+            sib1: None,
         }
     }
 }
@@ -138,27 +185,143 @@ fn pbch_period_bits(cfg: &GenConfig, sfn: u16) -> Result<Vec<u8>, LteError> {
     Ok(out)
 }
 
-/// Transmit-diversity precoding of `d` onto `ports` ports (TS 36.211 §6.3.3.3, §6.3.4.3).
-fn precode(d: &[Complex32], ports: usize) -> Vec<Vec<Complex32>> {
-    let z = Complex32::new(0.0, 0.0);
-    let mut y = vec![vec![z; d.len()]; ports];
-    if ports == 1 {
-        y[0].copy_from_slice(d);
-        return y;
-    }
-    for (i, pair) in d.chunks_exact(2).enumerate() {
-        let (x0, x1) = (pair[0] * FRAC_1_SQRT_2, pair[1] * FRAC_1_SQRT_2);
-        let (pa, pb) = if ports == 2 || i % 2 == 0 {
-            (0, if ports == 2 { 1 } else { 2 })
-        } else {
-            (1, 3)
+/// The control region and PDSCH of a SIB1 subframe: per port, symbol of the subframe and
+/// subcarrier, the value to send, and which elements this subframe's control/SIB1 owns.
+struct SibGrid {
+    val: Vec<Vec<Vec<Complex32>>>,
+    owned: Vec<Vec<bool>>,
+}
+
+fn sib_subframe(cfg: &GenConfig, tx: &SibTx, sfn: u16, rng: &mut Rng) -> Result<SibGrid, LteError> {
+    let bad = |name: &'static str, value: f64| LteError::InvalidParameter { name, value };
+    let n_rb = cfg.n_rb;
+    let n = u16::try_from(n_rb).map_err(|_| bad("n_rb", n_rb as f64))?;
+    let mib = Mib::from_bits(&cfg.mib).map_err(|_| bad("mib", 0.0))?;
+    let (dci_duplex, m_i) = match cfg.duplex {
+        Duplex::Fdd => (DciDuplex::Fdd, 1),
+        Duplex::Tdd => (DciDuplex::Tdd, 0), // configuration 2: no PHICH in subframe 5
+    };
+    let phich = PhichConfig {
+        ng: mib.phich_resource.ng(),
+        extended: mib.phich_extended,
+        m_i,
+    };
+    let region = ControlRegion::new(cfg.pci, n_rb, cfg.ports, cfg.cp, tx.cfi, &phich)
+        .ok_or(bad("cfi", f64::from(tx.cfi)))?;
+    let need = 8 * tx.bytes.len();
+    let rv = sib1_rv(sfn);
+    let n_prb = (2 * (need + 24)).div_ceil(200).max(2).min(n_rb);
+    let (payload, alloc) = if tx.format_1c {
+        let i = super::fec::dci::TBS_FORMAT_1C
+            .iter()
+            .position(|&t| usize::from(t) >= need)
+            .ok_or(bad("sib1 length", need as f64))?;
+        let step = super::fec::dci::format1c_step(n);
+        let vrbs = super::fec::dci::distributed_vrb_count(n, false).unwrap_or(0);
+        let steps = vrbs / step;
+        let len = n_prb.div_ceil(step).min(steps);
+        let d = Dci1C {
+            gap2: false,
+            riv: riv_encode(0, len, steps).ok_or(bad("allocation", len as f64))?,
+            tbs_index: i as u8,
         };
-        y[pa][2 * i] = x0;
-        y[pb][2 * i] = -x1.conj();
-        y[pa][2 * i + 1] = x1;
-        y[pb][2 * i + 1] = x0.conj();
+        let a = d
+            .si_allocation(n)
+            .map_err(|_| bad("allocation", len as f64))?;
+        (d.pack(n).map_err(|_| bad("dci", 0.0))?, a)
+    } else {
+        let i = (0..27u8)
+            .find(|&i| tbs_lookup(i, 3).is_some_and(|t| t >= need))
+            .ok_or(bad("sib1 length", need as f64))?;
+        let limit = if tx.distributed {
+            super::fec::dci::distributed_vrb_count(n, false).unwrap_or(0)
+        } else {
+            n_rb
+        };
+        let first = tx.first_rb.min(limit.saturating_sub(n_prb));
+        let len = n_prb.min(limit - first);
+        let d = Dci1A {
+            distributed: tx.distributed,
+            riv: riv_encode(first, len, n_rb).ok_or(bad("allocation", len as f64))?,
+            mcs: i,
+            rv,
+            tpc: 1,
+            ..Dci1A::default()
+        };
+        let a = d
+            .si_allocation(n)
+            .map_err(|_| bad("allocation", len as f64))?;
+        (d.pack(n, dci_duplex).map_err(|_| bad("dci", 0.0))?, a)
+    };
+    let mut tb: Vec<u8> = tx
+        .bytes
+        .iter()
+        .flat_map(|&b| (0..8).rev().map(move |i| (b >> i) & 1))
+        .collect();
+    tb.resize(alloc.tbs, 0);
+    let n_sym = 2 * Numerology::new(cfg.sample_rate_sps, cfg.cp)?.symbols_per_slot();
+    let n_sc = 12 * n_rb;
+    let ports = usize::from(cfg.ports);
+    let z = Complex32::new(0.0, 0.0);
+    let mut g = SibGrid {
+        val: vec![vec![vec![z; n_sc]; n_sym]; ports],
+        owned: vec![vec![false; n_sc]; n_sym],
+    };
+    // The whole control region belongs to the control channels (empty where nothing is sent).
+    for row in g.owned.iter_mut().take(region.symbols) {
+        row.fill(true);
     }
-    y
+    let put = |res: &[((usize, usize), Vec<Complex32>)], g: &mut SibGrid| {
+        for ((l, k), v) in res {
+            for (p, x) in v.iter().enumerate() {
+                g.val[p][*l][*k] = *x;
+            }
+            g.owned[*l][*k] = true;
+        }
+    };
+    let pc = pcfich_encode(tx.cfi, cfg.pci, 5, cfg.ports).ok_or(bad("cfi", 0.0))?;
+    let pres = pcfich_res(cfg.pci, n_rb, cfg.ports, cfg.cp);
+    let pcfich: Vec<_> = pres
+        .iter()
+        .enumerate()
+        .map(|(i, &re)| (re, pc.iter().map(|p| p[i]).collect()))
+        .collect();
+    put(&pcfich, &mut g);
+    let hres = region.phich_res();
+    let hsym: Vec<Complex32> = (0..hres.len())
+        .map(|_| qpsk(rng.bit(), rng.bit()) * 0.5)
+        .collect();
+    let hy = precode(&hsym, cfg.ports, 0);
+    let phich: Vec<_> = hres
+        .iter()
+        .enumerate()
+        .map(|(i, &re)| (re, hy.iter().map(|p| p[i]).collect()))
+        .collect();
+    put(&phich, &mut g);
+    let pdcch = pdcch_encode(
+        &region,
+        5,
+        &[PdcchTx {
+            cce: tx.cce,
+            level: tx.level,
+            payload,
+            rnti: SI_RNTI,
+        }],
+    )
+    .ok_or(bad("pdcch", tx.cce as f64))?;
+    put(&pdcch, &mut g);
+    let layout = PdschLayout {
+        n_rb,
+        cp: cfg.cp,
+        pci: cfg.pci,
+        ports: cfg.ports,
+        subframe: 5,
+        duplex: cfg.duplex,
+        control_symbols: control_symbols(tx.cfi, n_rb),
+    };
+    let pdsch = pdsch_encode(&layout, &alloc, &tb, rv, SI_RNTI).map_err(|_| bad("pdsch", 0.0))?;
+    put(&pdsch, &mut g);
+    Ok(g)
 }
 
 /// Generates the capture described by `cfg`.
@@ -240,11 +403,22 @@ pub fn generate(cfg: &GenConfig) -> Result<Vec<Complex32>, LteError> {
             .chunks_exact(2)
             .map(|b| qpsk(b[0], b[1]))
             .collect();
-        let pbch_y = precode(&d, ports);
+        let pbch_y = precode(&d, cfg.ports, 0);
         d.clear();
         let res = pbch_res(cfg.pci, cfg.cp);
+        let mut sib: Option<SibGrid> = None;
         for ns in 0..20 {
             let sf = ns / 2;
+            if ns == 10 {
+                sib = match &cfg.sib1 {
+                    Some(tx) if sfn.is_multiple_of(2) => {
+                        Some(sib_subframe(cfg, tx, sfn, &mut rng)?)
+                    }
+                    _ => None,
+                };
+            } else if ns == 12 {
+                sib = None;
+            }
             let kind = if cfg.duplex == Duplex::Tdd {
                 tdd_subframe(sf)
             } else {
@@ -310,6 +484,17 @@ pub fn generate(cfg: &GenConfig) -> Result<Vec<Complex32>, LteError> {
                             for p in 0..ports {
                                 grid[p][sync_lo + pk] = pbch_y[p][j];
                             }
+                        }
+                    }
+                }
+                // SIB1 subframe: control region and PDSCH.
+                if let Some(g) = &sib {
+                    for k in 0..n_sc {
+                        if !used[k] && g.owned[sym_in_sf][k] {
+                            for (p, gp) in grid.iter_mut().enumerate() {
+                                gp[k] = g.val[p][sym_in_sf][k];
+                            }
+                            used[k] = true;
                         }
                     }
                 }

@@ -1,7 +1,7 @@
 //! LTE downlink receiver (3GPP TS 36.211/36.212/36.213/36.331): cell search, PBCH/MIB, cell
-//! measurements, and a downlink generator to test them against.
+//! measurements, SIB1 (PCFICH/PDCCH/PDSCH), and a downlink generator to test them against.
 //!
-//! # From the antenna to the MIB (and where SIB1 will go)
+//! # From the antenna to SIB1
 //!
 //! 1. **Samples** arrive at any rate that is a multiple of 15 kHz × 128 ([`params`]: FFT size =
 //!    rate / 15 kHz, cyclic prefixes scaled from 160/144/512 samples at 30.72 MS/s).
@@ -30,14 +30,21 @@
 //!    position gives the SFN's two low bits. Weak cells add up the frames of a 40 ms period. A MIB
 //!    is reported only when two decodes from different frames agree, and its fields are parsed by
 //!    [`rrc::mib`].
-//! 5. **SIB1** (not built yet): PCFICH → CFI, PDCCH blind decoding of DCI 1A/1C for SI-RNTI in the
-//!    common search space, PDSCH resource elements → the turbo chain of [`fec`] → CRC-24A →
-//!    [`rrc::sib1`]. It needs the cell's whole bandwidth (the 19.2 MS/s captures: a 1280-point
-//!    FFT with cyclic prefixes of 100/90 samples, which [`params::Numerology`] already gives).
+//! 5. **SIB1** ([`sib1`]): subframe 5 of every even frame demodulated at the capture's full rate
+//!    (an FFT of `rate / 15 kHz` points: 1280 at 19.2 MS/s, cyclic prefixes of 100/90 samples;
+//!    rates off the LTE grid or too narrow for the cell are refused with the reason), the timing
+//!    of step 3 scaled up, the CRS channel of every port over the whole band ([`grid`]).
+//!    [`pcfich`] gives the CFI (the other two are tried after it); [`pdcch`] builds the control
+//!    region (REGs minus PCFICH and PHICH, the quadruplet interleaver and the cell shift) and
+//!    blind-decodes DCI 1A/1C for the SI-RNTI in the common search space; [`pdsch`] takes the
+//!    allocated resource elements around CRS and PSS/SSS, de-scrambles them and runs the turbo
+//!    chain of [`fec`] with SIB1's redundancy version (alone, and combined with the earlier
+//!    transmissions); a passing CRC-24A hands the octets to [`rrc::sib1`].
 //!
-//! [`generator`] builds the other side: PSS, SSS, CRS and PBCH carrying a given MIB (1, 2 or 4
-//! ports, FDD/TDD, normal/extended CP, 6-100 resource blocks) with random QPSK load, through a
-//! flat or EPA-like channel, with offset, clock error and noise, deterministic from a seed. The
+//! [`generator`] builds the other side: PSS, SSS, CRS and PBCH carrying a given MIB, and
+//! optionally PCFICH, PDCCH and PDSCH carrying a given SIB1 (1, 2 or 4 ports, FDD/TDD,
+//! normal/extended CP, 6-100 resource blocks) with random QPSK load, through a flat or EPA-like
+//! channel, with offset, clock error and noise, deterministic from a seed. The
 //! real captures (tests `lte_real`) keep the two honest.
 //!
 //! [`fec`] holds the channel coding (CRCs, Gold sequences, tail-biting convolutional code,
@@ -47,11 +54,16 @@ pub mod cell;
 pub mod crs;
 pub mod fec;
 pub mod generator;
+pub mod grid;
 pub mod measure;
 pub mod ofdm;
 pub mod params;
 pub mod pbch;
+pub mod pcfich;
+pub mod pdcch;
+pub mod pdsch;
 pub mod pss;
 pub mod rrc;
 pub mod search;
+pub mod sib1;
 pub mod sss;
