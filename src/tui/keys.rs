@@ -128,6 +128,7 @@ pub fn handle_key(s: &mut DashboardState, key: KeyEvent) -> Action {
             let msg = s.toggle_finder();
             s.view.message = Some(msg);
         }
+        KeyCode::Char('c') => v.counters = !v.counters,
         KeyCode::Char('?') => v.help = true,
         KeyCode::Esc => v.filter.clear(),
         _ => {}

@@ -315,6 +315,8 @@ pub struct ViewState {
     pub details_scroll: u16,
     /// Help overlay open.
     pub help: bool,
+    /// The decode counters (`c`) in place of the what-to-do pane.
+    pub counters: bool,
     /// One-line message in the footer (result of the last command).
     pub message: Option<String>,
     /// Draw without colour (`NO_COLOR` set).

@@ -534,7 +534,7 @@ fn whole_screen_at_both_sizes() {
             "Spectrum",
             "Cells (6)",
             "Alerts (1)",
-            "Decode",
+            "What to do",
             "q quit",
         ] {
             assert!(t.contains(needle), "{needle} at {w}×{h}\n{t}");
@@ -668,6 +668,8 @@ fn legitimate_recording_fills_the_dashboard_without_alerts() {
     );
     assert!(s.cells.len() >= 4, "{} cells", s.cells.len());
     assert!(s.total_counters().exact);
+    let mut s = s;
+    s.view.counters = true;
     let t = text(&draw(&s, 160, 48));
     println!("{t}");
     assert!(t.contains("262-01") && t.contains("Telekom"), "{t}");
@@ -870,7 +872,7 @@ fn finder_pane_follows_the_selected_cell() {
     }
     handle_key(&mut s, key(KeyCode::Char('f')));
     assert!(s.finder.is_none());
-    assert!(text(&draw(&s, 80, 24)).contains(" Decode"));
+    assert!(text(&draw(&s, 80, 24)).contains(" What to do"));
 }
 
 /// The headline under the header names the worst open alert in plain words at 80 columns, and
@@ -974,4 +976,23 @@ fn header_shows_the_speed_achieved_when_short_of_the_one_asked() {
     s.achieved_speed = Some(7.9);
     let t = pane(render::render_header, &s, 160, 2);
     assert!(t.contains("▶ 8×") && !t.contains("asked"), "{t}");
+}
+
+/// The engineering counters are one key away: `c` swaps the what-to-do pane for them.
+#[test]
+fn counters_are_one_key_away_from_what_to_do() {
+    let mut s = state();
+    let t = text(&draw(&s, 80, 24));
+    assert!(t.contains("What to do") && !t.contains("FCCH SCH"), "{t}");
+    assert!(t.contains("Nothing to do"), "{t}");
+    handle_key(&mut s, key(KeyCode::Char('c')));
+    let t = text(&draw(&s, 160, 48));
+    assert!(t.contains("FCCH SCH") && !t.contains("What to do"), "{t}");
+    handle_key(&mut s, key(KeyCode::Char('c')));
+    s.push_alert(blaster_alert());
+    let t = text(&draw(&s, 160, 48));
+    assert!(
+        t.contains("Alert 1 — HIGH") && t.contains("export the evidence"),
+        "{t}"
+    );
 }

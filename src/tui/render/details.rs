@@ -230,6 +230,10 @@ pub fn render_help(s: &DashboardState, area: Rect, buf: &mut Buffer) {
             "finder: hot/cold power of the selected cell (f again closes)",
         ),
         (
+            "c",
+            "decode counters per carrier (FCCH, SCH, blocks) instead of what to do",
+        ),
+        (
             "e",
             "export the selected alert's evidence bundle (IQ, frames, manifest)",
         ),

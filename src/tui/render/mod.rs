@@ -121,8 +121,10 @@ pub fn draw(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     render_alerts(s, alerts, buf);
     if s.finder.is_some() {
         render_finder(s, counters, buf);
-    } else {
+    } else if s.view.counters {
         render_counters(s, counters, buf);
+    } else {
+        render_next_steps(s, counters, buf);
     }
     render_footer(s, footer, buf);
     if s.view.details {
@@ -810,7 +812,7 @@ pub fn render_footer(s: &DashboardState, area: Rect, buf: &mut Buffer) {
 /// The key list that fits in `width` columns: `q quit` and `? help` always, the others in order
 /// of use while they fit.
 pub fn footer_keys(width: usize) -> String {
-    const KEYS: [&str; 10] = [
+    const KEYS: [&str; 11] = [
         "enter details",
         "↑↓ move",
         "tab focus",
@@ -818,6 +820,7 @@ pub fn footer_keys(width: usize) -> String {
         "e export",
         "m mark",
         "f find",
+        "c counters",
         "+/- speed",
         "/ filter",
         "s sort",
@@ -832,6 +835,33 @@ pub fn footer_keys(width: usize) -> String {
     }
     chosen.push("? help");
     chosen.join("  ")
+}
+
+/// What to do (the default bottom-right pane): the headline alert's advice in plain words, or
+/// that there is nothing to do; the engineering counters are one key (`c`) away.
+pub fn render_next_steps(s: &DashboardState, area: Rect, buf: &mut Buffer) {
+    let t = Theme::of(s);
+    let block = pane(" What to do ".into(), false, t);
+    let lines = match s.headline_alert() {
+        Some(a) => vec![
+            Line::styled(
+                format!("Alert {} — {}", a.id, a.severity.to_string().to_uppercase()),
+                t.severity(a.severity).add_modifier(Modifier::BOLD),
+            ),
+            Line::raw(a.advice.clone()),
+        ],
+        None => vec![
+            Line::styled(
+                "Nothing to do: no suspicious transmitter.",
+                t.fg(Color::Green),
+            ),
+            Line::styled("c decode counters · f finder · ? keys", t.dim()),
+        ],
+    };
+    Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: true })
+        .render(area, buf);
 }
 
 /// The headline under the header: the worst open alert in plain words, in its colour, for a
