@@ -1067,6 +1067,7 @@ mod tests {
                     uplink: false,
                     bsic: None,
                     cgi: None,
+                    lte: None,
                 },
                 summary: String::new(),
                 signatures: Vec::new(),
