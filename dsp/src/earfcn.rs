@@ -169,13 +169,19 @@ pub fn earfcns_at(freq_hz: f64) -> Vec<(LteBand, u32)> {
 }
 
 /// The downlink EARFCN a receiver tuned to `freq_hz` is listening to: the frequency rounded to
-/// the 100 kHz raster, in the lowest-numbered band that covers it (None off every tabled band).
-pub fn nearest_dl_earfcn(freq_hz: f64) -> Option<u32> {
+/// the 100 kHz raster, in the lowest-numbered band that covers it — among the bands of the
+/// given duplex mode when one is given and such a band covers it (a TDD cell at 2645 MHz is band
+/// 41's 41140, not band 7's FDD 3000). None off every tabled band.
+pub fn nearest_dl_earfcn(freq_hz: f64, duplex: Option<Duplex>) -> Option<u32> {
     if !freq_hz.is_finite() {
         return None;
     }
     let on_raster = (freq_hz / RASTER_HZ).round() * RASTER_HZ;
-    earfcns_at(on_raster).first().map(|(_, e)| *e)
+    let all = earfcns_at(on_raster);
+    all.iter()
+        .find(|(b, _)| Some(b.duplex) == duplex)
+        .or(all.first())
+        .map(|(_, e)| *e)
 }
 
 #[cfg(test)]
@@ -243,9 +249,14 @@ mod tests {
         assert!(at(1860.05).is_empty());
         assert!(at(100.0).is_empty());
         assert!(earfcns_at(f64::NAN).is_empty());
-        assert_eq!(nearest_dl_earfcn(1_860_000_400.0), Some(1750));
-        assert_eq!(nearest_dl_earfcn(2_605e6), Some(38100));
-        assert_eq!(nearest_dl_earfcn(f64::INFINITY), None);
+        assert_eq!(nearest_dl_earfcn(1_860_000_400.0, None), Some(1750));
+        assert_eq!(nearest_dl_earfcn(2_605e6, None), Some(38100));
+        assert_eq!(nearest_dl_earfcn(2_645e6, None), Some(3000));
+        assert_eq!(nearest_dl_earfcn(2_645e6, Some(Duplex::Fdd)), Some(3000));
+        assert_eq!(nearest_dl_earfcn(2_645e6, Some(Duplex::Tdd)), Some(41140));
+        // No band of that mode: the first band that covers it.
+        assert_eq!(nearest_dl_earfcn(1_860e6, Some(Duplex::Tdd)), Some(1750));
+        assert_eq!(nearest_dl_earfcn(f64::INFINITY, None), None);
     }
 
     #[test]

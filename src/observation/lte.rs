@@ -23,8 +23,8 @@ pub struct LteCellObs {
     pub time_s: f64,
     /// Length of the analysed block, seconds.
     pub block_s: f64,
-    /// Downlink EARFCN of the carrier (the tuner centre on the 100 kHz raster; the
-    /// lowest-numbered band when bands overlap). None off every tabled band.
+    /// Downlink EARFCN of the carrier (the tuner centre on the 100 kHz raster; where bands
+    /// overlap, the lowest-numbered band of the cell's duplex mode). None off every tabled band.
     pub earfcn: Option<u32>,
     /// E-UTRA band of `earfcn`.
     pub band: Option<u8>,
@@ -143,7 +143,7 @@ impl LteCellObs {
     /// not shift the EARFCN.
     pub fn from_report(r: &CellReport, block: &LteBlock) -> LteCellObs {
         let centre = block.center_freq_hz;
-        let earfcn = earfcn::nearest_dl_earfcn(centre);
+        let earfcn = earfcn::nearest_dl_earfcn(centre, Some(r.candidate.duplex));
         let band = earfcn.and_then(|e| earfcn::LteBand::of_dl_earfcn(e).map(|b| b.number));
         let nominal = earfcn.and_then(earfcn::dl_freq_hz).unwrap_or(centre);
         let (cfo, unc) = report_offset(r);
@@ -193,6 +193,106 @@ impl LteCellObs {
             uncertainty_ppm: unc.and_then(ppm).map(round4),
             sample_clock_ppm: r.clock_error_ppm.map(round2),
         }
+    }
+}
+
+/// The LTE cells of a run, one row per (EARFCN or centre, PCI): what `replay --tech lte` lists
+/// at the end. Bounded: at most [`LteCellList::MAX_ROWS`] rows (later cells are counted only).
+#[derive(Debug, Clone, Default)]
+pub struct LteCellList {
+    rows: Vec<LteCellRow>,
+    /// Cells not listed because the list was full.
+    pub overflow: u64,
+}
+
+/// One listed LTE cell: its latest observation and how often it was seen.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LteCellRow {
+    /// Windows the cell was found in.
+    pub sightings: u64,
+    /// First sighting, stream seconds.
+    pub first_seen_s: f64,
+    /// The latest observation.
+    pub latest: LteCellObs,
+}
+
+impl LteCellList {
+    /// Rows kept at most.
+    pub const MAX_ROWS: usize = 1024;
+
+    /// Take one observation into account.
+    pub fn observe(&mut self, o: &LteCellObs) {
+        let same = |r: &&mut LteCellRow| {
+            r.latest.pci == o.pci
+                && r.latest.earfcn == o.earfcn
+                && (r.latest.dl_freq_hz - o.dl_freq_hz).abs() < 1.0
+        };
+        if let Some(r) = self.rows.iter_mut().find(same) {
+            r.sightings += 1;
+            r.first_seen_s = r.first_seen_s.min(o.time_s);
+            r.latest = o.clone();
+        } else if self.rows.len() < Self::MAX_ROWS {
+            self.rows.push(LteCellRow {
+                sightings: 1,
+                first_seen_s: o.time_s,
+                latest: o.clone(),
+            });
+        } else {
+            self.overflow += 1;
+        }
+    }
+
+    /// The rows, by frequency then PCI.
+    pub fn rows(&self) -> Vec<&LteCellRow> {
+        let mut v: Vec<&LteCellRow> = self.rows.iter().collect();
+        v.sort_by(|a, b| {
+            a.latest
+                .dl_freq_hz
+                .total_cmp(&b.latest.dl_freq_hz)
+                .then(a.latest.pci.cmp(&b.latest.pci))
+        });
+        v
+    }
+
+    /// The list as text, one line per cell (`no LTE cell` when empty).
+    pub fn text(&self) -> String {
+        let mut s = format!("LTE cells: {}\n", self.rows.len());
+        if self.rows.is_empty() {
+            s.push_str("  no LTE cell (no MIB decoded)\n");
+        }
+        for r in self.rows() {
+            let o = &r.latest;
+            let chan = match (o.earfcn, o.band) {
+                (Some(e), Some(b)) => format!("EARFCN {e} (band {b})"),
+                _ => format!("{:.1} MHz", o.dl_freq_hz / 1e6),
+            };
+            s.push_str(&format!(
+                "  {chan}  PCI {:<3}  {}  {} CP",
+                o.pci,
+                duplex_name(o.duplex),
+                cp_name(o.cyclic_prefix)
+            ));
+            if let Some(prb) = o.mib.as_ref().and_then(|m| m.bandwidth_prb) {
+                s.push_str(&format!("  {prb} PRB"));
+            }
+            if let Some(m) = &o.mib {
+                s.push_str(&format!("  {} ports  MIB {}", m.antenna_ports, m.hex));
+            }
+            if let Some(p) = o.rsrp_dbfs {
+                s.push_str(&format!("  RSRP {p:.1} dBFS"));
+            }
+            if let Some(p) = o.freq_offset_ppm {
+                s.push_str(&format!("  offset {p:+.3} ppm"));
+            }
+            s.push_str(&format!("  seen {}×\n", r.sightings));
+        }
+        if self.overflow > 0 {
+            s.push_str(&format!(
+                "  ({} more sightings not listed)\n",
+                self.overflow
+            ));
+        }
+        s
     }
 }
 
