@@ -11,6 +11,41 @@ pub(crate) fn parse_band(s: &str) -> Result<Band, String> {
         .ok_or_else(|| format!("unknown band '{s}' (gsm850, gsm900, egsm, rgsm, dcs1800, pcs1900)"))
 }
 
+/// Which technologies a run decodes (`--tech`).
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TechArg {
+    /// GSM downlink carriers (and the uplink activity and spectrum).
+    Gsm,
+    /// LTE downlink cells: cell search, MIB, RSRP/RSRQ/SINR, frequency offset.
+    Lte,
+    /// Both.
+    All,
+}
+
+impl TechArg {
+    /// Whether GSM carriers are decoded.
+    pub(crate) fn gsm(self) -> bool {
+        self != TechArg::Lte
+    }
+
+    /// The LTE stage for a capture at `rate_sps`: none for `gsm`; for `all`, none (with a note on
+    /// stderr) when the rate is below the 1.92 MS/s a cell search needs; for `lte` always (the
+    /// pipeline then refuses a rate too low, with that message).
+    pub(crate) fn lte_stage(self, rate_sps: f64) -> Option<crate::pipeline::lte::LteStageConfig> {
+        let search_rate = towerwatch_dsp::lte::params::SEARCH_RATE_SPS;
+        match self {
+            TechArg::Gsm => None,
+            TechArg::All if rate_sps.is_nan() || rate_sps < search_rate - 1.0 => {
+                eprintln!(
+                    "towerwatch: note: {rate_sps} S/s is below the 1.92 MS/s an LTE cell search needs: GSM only"
+                );
+                None
+            }
+            TechArg::Lte | TechArg::All => Some(Default::default()),
+        }
+    }
+}
+
 /// Where samples come from.
 #[derive(Args, Debug, Clone, Default)]
 pub(crate) struct InputArgs {

@@ -9,22 +9,9 @@ use super::stop_flag;
 use super::{input::*, run::*};
 use crate::monitor::Monitor;
 use crate::pipeline::gsm::GsmStageConfig;
-use crate::pipeline::lte::LteStageConfig;
 use anyhow::{Result, bail};
 use clap::Args;
 use std::path::PathBuf;
-use towerwatch_dsp::lte::params::SEARCH_RATE_SPS;
-
-/// Which technologies `replay` decodes.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ReplayTech {
-    /// GSM downlink carriers (and the uplink activity and spectrum).
-    Gsm,
-    /// LTE downlink cells: cell search, MIB, RSRP/RSRQ/SINR, frequency offset.
-    Lte,
-    /// Both.
-    All,
-}
 
 #[derive(Args, Debug)]
 pub(crate) struct ReplayArgs {
@@ -33,7 +20,7 @@ pub(crate) struct ReplayArgs {
     /// Technologies to decode: gsm, lte (captures at 1.92 MS/s or more; LTE cells are listed at
     /// the end, as an `lte_cells` JSON line and as text on stderr), or all.
     #[arg(long, value_enum, default_value = "gsm")]
-    pub(crate) tech: ReplayTech,
+    pub(crate) tech: TechArg,
     /// Write JSON lines here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
@@ -86,19 +73,8 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
     }
     a.input = with_scanner_name_hints(&a.input);
     let mut src = open_input(&a.input)?;
-    let rate_sps = src.info().sample_rate_sps;
-    let lte = match a.tech {
-        ReplayTech::Gsm => None,
-        ReplayTech::Lte => Some(LteStageConfig::default()),
-        ReplayTech::All if rate_sps < SEARCH_RATE_SPS - 1.0 => {
-            eprintln!(
-                "towerwatch: note: {rate_sps} S/s is below the 1.92 MS/s an LTE cell search needs: GSM only"
-            );
-            None
-        }
-        ReplayTech::All => Some(LteStageConfig::default()),
-    };
-    let gsm_wanted = !a.no_gsm && a.tech != ReplayTech::Lte;
+    let lte = a.tech.lte_stage(src.info().sample_rate_sps);
+    let gsm_wanted = !a.no_gsm && a.tech.gsm();
     if a.looped {
         if a.input.device.is_some() {
             bail!("--loop replays a recording or scene, not a live receiver");
@@ -113,7 +89,7 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
         ));
     }
     if a.tui {
-        if a.tech != ReplayTech::Gsm {
+        if a.tech != TechArg::Gsm {
             bail!("--tui shows GSM only for now: replay LTE headless (without --tui)");
         }
         let max = max_samples(&a.input, src.as_ref());

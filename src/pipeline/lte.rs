@@ -200,3 +200,113 @@ mod tests {
         assert!(out.is_empty(), "{out:?}");
     }
 }
+
+/// The LTE stage and the LTE detectors on generated cells (`towerwatch_dsp::lte::generator`):
+/// three legitimate eNodeBs and a fake one whose clock is 1.5 ppm off theirs.
+#[cfg(test)]
+mod generated {
+    use super::*;
+    use crate::cells::CellRegistry;
+    use towerwatch_dsp::lte::generator::{GenConfig, generate};
+
+    const CENTRE_HZ: f64 = 1860e6;
+    /// The receiver's own clock error (common to every cell).
+    const RX_PPM: f64 = -5.0;
+
+    fn scene(rogue_ppm: f64) -> Vec<Complex32> {
+        // (PCI, the eNodeB's own error in ppm, timing offset in samples)
+        let cells = [
+            (142u16, 0.03, 0usize),
+            (86, -0.02, 3_100),
+            (211, 0.0, 7_700),
+            (301, rogue_ppm, 12_345),
+        ];
+        let mut sum: Vec<Complex32> = Vec::new();
+        for (i, &(pci, ppm, offset)) in cells.iter().enumerate() {
+            let x = generate(&GenConfig {
+                pci,
+                ports: 2,
+                frames: 41,
+                start_offset: offset,
+                cfo_hz: (RX_PPM + ppm) * CENTRE_HZ / 1e6,
+                seed: 11 + i as u64,
+                snr_db: Some(30.0),
+                ..GenConfig::default()
+            })
+            .unwrap();
+            if sum.is_empty() {
+                sum = vec![Complex32::new(0.0, 0.0); 40 * 19_200];
+            }
+            for (s, v) in sum.iter_mut().zip(&x) {
+                *s += v;
+            }
+        }
+        sum.truncate(40 * 19_200);
+        sum
+    }
+
+    /// The stage over the scene (0.4 s) in two 0.2 s windows, every observation through the registry and
+    /// every default detector: the LTE observations and the findings.
+    fn run(x: &[Complex32]) -> (Vec<Observation>, Vec<crate::detect::Finding>) {
+        let cfg = LteStageConfig {
+            window_s: 0.2,
+            ..LteStageConfig::default()
+        };
+        let mut st = LteStage::new(cfg, 1.92e6).unwrap();
+        let mut obs = Vec::new();
+        st.process(
+            &Block {
+                samples: x.to_vec(),
+                first_sample: 0,
+                frequency_hz: CENTRE_HZ,
+            },
+            &mut obs,
+        );
+        st.flush(&mut obs);
+        let mut reg = CellRegistry::default();
+        let mut dets = crate::detect::all_default();
+        let mut findings = Vec::new();
+        for o in &obs {
+            reg.update(o);
+            for d in &mut dets {
+                d.observe(o, &reg, &mut findings);
+            }
+        }
+        (obs, findings)
+    }
+
+    fn pcis(obs: &[Observation]) -> Vec<u16> {
+        let mut v: Vec<u16> = obs
+            .iter()
+            .filter_map(|o| match o {
+                Observation::LteCell(c) => Some(c.pci),
+                _ => None,
+            })
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    #[test]
+    fn a_fake_enodeb_with_its_own_clock_is_flagged_and_the_real_ones_are_not() {
+        let (obs, findings) = run(&scene(1.5));
+        assert_eq!(pcis(&obs), vec![86, 142, 211, 301], "{obs:#?}");
+        let clock: Vec<_> = findings
+            .iter()
+            .filter(|f| f.detector == "lte_clock_error")
+            .collect();
+        assert!(!clock.is_empty(), "{findings:#?}");
+        assert!(
+            clock.iter().all(|f| f
+                .cell
+                .lte
+                .is_some_and(|id| id.pci == 301 && id.earfcn == 1750)),
+            "{clock:#?}"
+        );
+        // Legitimate clocks (within 0.05 ppm of each other): nothing at all.
+        let (obs, findings) = run(&scene(0.04));
+        assert_eq!(pcis(&obs), vec![86, 142, 211, 301]);
+        assert!(findings.is_empty(), "{findings:#?}");
+    }
+}

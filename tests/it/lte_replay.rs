@@ -121,7 +121,10 @@ fn every_shared_lte_capture_replays_without_flags_and_quietly() {
 fn tech_all_leaves_a_gsm_replay_as_it_was() {
     let rec = Path::new(env!("CARGO_MANIFEST_DIR")).join("recordings/sms-blaster.sigmf-meta");
     let (gsm, _) = replay(&[], &rec);
-    assert!(gsm.iter().any(|l| l["type"] == "alert"), "the blaster is seen");
+    assert!(
+        gsm.iter().any(|l| l["type"] == "alert"),
+        "the blaster is seen"
+    );
     let (all, stderr) = replay(&["--tech", "all"], &rec);
     // 1.2 MS/s is below an LTE search's rate: GSM only, said on stderr.
     assert!(stderr.contains("GSM only"), "{stderr}");
