@@ -143,3 +143,43 @@ fn tech_lte_refuses_a_rate_below_1_92_msps() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("below the 1.92 MS/s"), "{err}");
 }
+
+#[test]
+fn survey_learns_lte_cells_and_a_cell_outside_the_baseline_is_flagged() {
+    let Some(dir) = lte_dir() else { return };
+    let tmp = std::env::temp_dir().join(format!("towerwatch-lte-survey-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).unwrap();
+    let base = tmp.join("baseline.toml");
+    let home = dir.join("f1860_s1.92_g0_1s_rtlsdr1.bin");
+    common::succeed(
+        common::towerwatch()
+            .args(["survey", "--tech", "lte", "-o"])
+            .arg(&base)
+            .arg(&home),
+    );
+    let text = std::fs::read_to_string(&base).unwrap();
+    assert_eq!(text.matches("[[lte_cell]]").count(), 2, "{text}");
+    assert!(
+        text.contains("earfcn = 1750") && text.contains("pci = 142"),
+        "{text}"
+    );
+    let base_arg = base.to_str().unwrap();
+    // The surveyed capture: its cells are known.
+    let (lines, _) = replay(&["--tech", "lte", "--baseline", base_arg], &home);
+    let alerts: Vec<&Value> = lines.iter().filter(|l| l["type"] == "alert").collect();
+    assert!(alerts.is_empty(), "{alerts:?}");
+    // Another place's cell: not in the baseline, a low signature (alone, an info alert: score 1
+    // is below the scorer's low threshold) naming the LTE cell.
+    let away = dir.join("f2645_s1.92_g0_1s_rtlsdr.bin");
+    let (lines, _) = replay(&["--tech", "lte", "--baseline", base_arg], &away);
+    let alerts: Vec<&Value> = lines.iter().filter(|l| l["type"] == "alert").collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let a = alerts[0];
+    assert_eq!(a["severity"], "info", "{a}");
+    assert_eq!(a["signatures"][0]["severity"], "low", "{a}");
+    assert_eq!(a["cell"]["lte"]["earfcn"], 41140, "{a}");
+    assert_eq!(a["cell"]["lte"]["pci"], 22, "{a}");
+    assert!(a["cell"].get("arfcn").is_none(), "{a}");
+    assert_eq!(a["signatures"][0]["detector"], "lte_not_in_baseline", "{a}");
+    std::fs::remove_dir_all(&tmp).unwrap();
+}
