@@ -191,6 +191,9 @@ pub enum BaselineError {
     /// A cell given on the command line is not `MCC-MNC-LAC-CI`.
     #[error("'{0}' is not a cell identity (MCC-MNC-LAC-CI, e.g. 262-01-4101-10011)")]
     BadCgi(String),
+    /// An LTE cell given on the command line is not `lte:EARFCN:PCI`.
+    #[error("'{0}' is not an LTE cell (lte:EARFCN:PCI, e.g. lte:1750:86; PCI 0-503)")]
+    BadLteCell(String),
     /// A problem in an OpenCelliD file.
     #[error("{path}: line {line}: {message}")]
     Csv {
@@ -312,6 +315,31 @@ impl Baseline {
                 lat: None,
                 lon: None,
                 range_m: None,
+                status,
+                source: "manual".into(),
+            });
+        }
+        n
+    }
+
+    /// Mark an LTE cell good or suspect (adding a manual entry if it is not known); returns the
+    /// entries updated.
+    pub fn mark_lte(&mut self, id: LteCellId, status: CellStatus) -> usize {
+        let mut n = 0;
+        for c in self
+            .lte_cells
+            .iter_mut()
+            .filter(|c| c.earfcn == id.earfcn && c.pci == id.pci)
+        {
+            c.status = status;
+            n += 1;
+        }
+        if n == 0 {
+            self.lte_cells.push(BaselineLteCell {
+                earfcn: id.earfcn,
+                pci: id.pci,
+                band: towerwatch_dsp::earfcn::LteBand::of_dl_earfcn(id.earfcn).map(|b| b.number),
+                rsrp_dbfs: None,
                 status,
                 source: "manual".into(),
             });

@@ -33,6 +33,19 @@ impl LteCellId {
     }
 }
 
+impl LteCellId {
+    /// Parse `lte:EARFCN:PCI` (e.g. `lte:1750:86`; PCI 0–503).
+    pub fn parse(s: &str) -> Option<LteCellId> {
+        let rest = s.trim().strip_prefix("lte:")?;
+        let (earfcn, pci) = rest.split_once(':')?;
+        let id = LteCellId {
+            earfcn: earfcn.parse().ok()?,
+            pci: pci.parse().ok()?,
+        };
+        (id.pci < 504).then_some(id)
+    }
+}
+
 impl fmt::Display for LteCellId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "LTE EARFCN {} PCI {}", self.earfcn, self.pci)
@@ -263,6 +276,16 @@ mod tests {
         );
         assert!(serde_json::from_str::<CellKey>(r#"{"bsic":3}"#).is_err());
         assert_eq!(lte.to_string(), "LTE EARFCN 1750 PCI 142");
+        assert_eq!(LteCellId::parse("lte:1750:142"), Some(id));
+        for bad in [
+            "1750:142",
+            "lte:1750",
+            "lte:1750:504",
+            "lte:x:1",
+            "lte:1750:-1",
+        ] {
+            assert_eq!(LteCellId::parse(bad), None, "{bad}");
+        }
         assert_ne!(lte.carrier_id(), gsm.carrier_id());
         assert_ne!(
             lte.carrier_id(),

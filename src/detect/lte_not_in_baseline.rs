@@ -25,7 +25,8 @@ const ID: &str = INFO.id;
 pub const DOC: &str = r#"
 **Flags** an LTE cell whose downlink EARFCN and physical cell identity (PCI, from PSS/SSS and
 confirmed by the MIB's CRC) are not among the baseline's `[[lte_cell]]` rows (learnt by
-`towerwatch survey --tech lte`), or a row the user marked `status = "suspect"`. A fake eNodeB
+`towerwatch survey --tech lte`), or a row the user marked suspect (`towerwatch baseline mark
+--suspect lte:EARFCN:PCI`). A fake eNodeB
 picks a PCI the network does not use on that channel in that area. Silent when the baseline has
 no LTE rows (a GSM-only baseline says nothing about LTE).
 

@@ -181,5 +181,30 @@ fn survey_learns_lte_cells_and_a_cell_outside_the_baseline_is_flagged() {
     assert_eq!(a["cell"]["lte"]["pci"], 22, "{a}");
     assert!(a["cell"].get("arfcn").is_none(), "{a}");
     assert_eq!(a["signatures"][0]["detector"], "lte_not_in_baseline", "{a}");
+    // A cell the user marks suspect: any sighting is a High alert.
+    common::succeed(
+        common::towerwatch()
+            .args([
+                "baseline",
+                "mark",
+                "--suspect",
+                "lte:1750:142",
+                "--baseline",
+            ])
+            .arg(&base),
+    );
+    let (lines, _) = replay(&["--tech", "lte", "--baseline", base_arg], &home);
+    let alerts: Vec<&Value> = lines.iter().filter(|l| l["type"] == "alert").collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["severity"], "high");
+    assert_eq!(alerts[0]["cell"]["lte"]["pci"], 142);
+    // A malformed LTE cell is refused with its form.
+    let out = common::towerwatch()
+        .args(["baseline", "mark", "--good", "lte:1750:504", "--baseline"])
+        .arg(&base)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("lte:EARFCN:PCI"));
     std::fs::remove_dir_all(&tmp).unwrap();
 }
