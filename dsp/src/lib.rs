@@ -5,6 +5,7 @@
 //!
 //! Modules:
 //! - [`arfcn`]: GSM bands and ARFCN ↔ frequency tables (downlink and uplink).
+//! - [`earfcn`]: LTE bands and EARFCN ↔ frequency tables (TS 36.101 §5.7.3).
 //! - [`spectrum`]: Welch power spectral density, channel power, noise floor.
 //! - [`signal`]: deterministic random numbers, tones and noise for tests and synthetic sources.
 //! - [`filter`]: FIR design, frequency shifting, decimation and rational resampling.
@@ -14,6 +15,7 @@
 
 pub mod activity;
 pub mod arfcn;
+pub mod earfcn;
 pub mod filter;
 pub mod gsm;
 pub mod lte;

@@ -14,9 +14,8 @@ pub mod setup;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use towerwatch_dsp::arfcn::Band;
 
-use crate::cells::{CellKey, CellRegistry};
+use crate::cells::{CarrierId, CellKey, CellRegistry};
 use crate::detect::{Detector, Evidence, Finding, Severity};
 use crate::observation::Observation;
 
@@ -214,7 +213,7 @@ pub struct Engine {
     pub registry: CellRegistry,
     detectors: Vec<Box<dyn Detector>>,
     cfg: ScoringConfig,
-    tracked: BTreeMap<(Band, u16, bool), Tracked>,
+    tracked: BTreeMap<CarrierId, Tracked>,
     next_id: u64,
     max_raised: Option<Severity>,
     raised: u64,
@@ -281,7 +280,7 @@ impl Engine {
         let now = self.registry.now_s();
         let mut events = Vec::new();
         let findings = std::mem::take(&mut self.findings);
-        let mut touched: Vec<(Band, u16, bool)> = Vec::new();
+        let mut touched: Vec<CarrierId> = Vec::new();
         for f in &findings {
             let k = f.cell.carrier_id();
             self.fold(f);
@@ -374,7 +373,7 @@ impl Engine {
         (s * 1000.0).round() / 1000.0
     }
 
-    fn report(&mut self, k: (Band, u16, bool), now: f64) -> Option<Alert> {
+    fn report(&mut self, k: CarrierId, now: f64) -> Option<Alert> {
         let t = self.tracked.get(&k)?;
         let score = Self::score(t);
         let sev = self.cfg.severity(score);

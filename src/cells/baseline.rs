@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use towerwatch_dsp::arfcn::{Band, Direction};
 
-use super::{CellRegistry, Cgi, median};
+use super::{CellRegistry, Cgi, LteCellId, median};
 
 /// Baseline file format version.
 pub const BASELINE_VERSION: u32 = 1;
@@ -123,6 +123,28 @@ pub struct BaselineChannel {
     pub occupied: bool,
 }
 
+/// One known LTE cell: its downlink channel and physical cell identity (the ECGI needs SIB1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineLteCell {
+    /// Downlink EARFCN.
+    pub earfcn: u32,
+    /// Physical cell identity.
+    pub pci: u16,
+    /// E-UTRA band, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub band: Option<u8>,
+    /// Median RSRP during the survey, dBFS per resource element (receiver- and gain-specific).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rsrp_dbfs: Option<f64>,
+    /// What the user says.
+    #[serde(default)]
+    pub status: CellStatus,
+    /// Where the entry came from: `survey`, `manual`.
+    #[serde(default)]
+    pub source: String,
+}
+
 /// The baseline file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -139,6 +161,9 @@ pub struct Baseline {
     /// Downlink channels measured by surveys.
     #[serde(default, rename = "channel")]
     pub channels: Vec<BaselineChannel>,
+    /// Known LTE cells (`[[lte_cell]]`; absent from GSM-only baselines).
+    #[serde(default, rename = "lte_cell", skip_serializing_if = "Vec::is_empty")]
+    pub lte_cells: Vec<BaselineLteCell>,
 }
 
 /// Baseline file problems.
@@ -166,6 +191,9 @@ pub enum BaselineError {
     /// A cell given on the command line is not `MCC-MNC-LAC-CI`.
     #[error("'{0}' is not a cell identity (MCC-MNC-LAC-CI, e.g. 262-01-4101-10011)")]
     BadCgi(String),
+    /// An LTE cell given on the command line is not `lte:EARFCN:PCI`.
+    #[error("'{0}' is not an LTE cell (lte:EARFCN:PCI, e.g. lte:1750:86; PCI 0-503)")]
+    BadLteCell(String),
     /// A problem in an OpenCelliD file.
     #[error("{path}: line {line}: {message}")]
     Csv {
@@ -181,7 +209,7 @@ pub enum BaselineError {
 impl Baseline {
     /// Whether the baseline knows nothing (no file loaded).
     pub fn is_empty(&self) -> bool {
-        self.cells.is_empty() && self.channels.is_empty()
+        self.cells.is_empty() && self.channels.is_empty() && self.lte_cells.is_empty()
     }
 
     /// Read a baseline file.
@@ -244,6 +272,14 @@ impl Baseline {
         });
         self.channels
             .sort_by(|a, b| a.freq_hz.total_cmp(&b.freq_hz));
+        self.lte_cells.sort_by_key(|c| (c.earfcn, c.pci));
+    }
+
+    /// Every LTE entry with this EARFCN and PCI.
+    pub fn find_lte(&self, id: LteCellId) -> impl Iterator<Item = &BaselineLteCell> {
+        self.lte_cells
+            .iter()
+            .filter(move |c| c.earfcn == id.earfcn && c.pci == id.pci)
     }
 
     /// Every entry with this CGI.
@@ -279,6 +315,31 @@ impl Baseline {
                 lat: None,
                 lon: None,
                 range_m: None,
+                status,
+                source: "manual".into(),
+            });
+        }
+        n
+    }
+
+    /// Mark an LTE cell good or suspect (adding a manual entry if it is not known); returns the
+    /// entries updated.
+    pub fn mark_lte(&mut self, id: LteCellId, status: CellStatus) -> usize {
+        let mut n = 0;
+        for c in self
+            .lte_cells
+            .iter_mut()
+            .filter(|c| c.earfcn == id.earfcn && c.pci == id.pci)
+        {
+            c.status = status;
+            n += 1;
+        }
+        if n == 0 {
+            self.lte_cells.push(BaselineLteCell {
+                earfcn: id.earfcn,
+                pci: id.pci,
+                band: towerwatch_dsp::earfcn::LteBand::of_dl_earfcn(id.earfcn).map(|b| b.number),
+                rsrp_dbfs: None,
                 status,
                 source: "manual".into(),
             });
@@ -352,6 +413,26 @@ impl Baseline {
                 });
             }
         }
+        for cell in reg.lte_cells() {
+            let rsrp = cell.rsrp_dbfs().map(|x| (x * 10.0).round() / 10.0);
+            if let Some(e) = self
+                .lte_cells
+                .iter_mut()
+                .find(|e| e.earfcn == cell.id.earfcn && e.pci == cell.id.pci)
+            {
+                e.band = cell.band.or(e.band);
+                e.rsrp_dbfs = rsrp.or(e.rsrp_dbfs);
+                continue;
+            }
+            self.lte_cells.push(BaselineLteCell {
+                earfcn: cell.id.earfcn,
+                pci: cell.id.pci,
+                band: cell.band,
+                rsrp_dbfs: rsrp,
+                status: CellStatus::Unverified,
+                source: "survey".into(),
+            });
+        }
         self.version = BASELINE_VERSION;
         self.sort();
     }
@@ -395,5 +476,38 @@ mod tests {
         let back = Baseline::parse(&text).unwrap();
         assert_eq!(back.cells, b.cells);
         assert!(Baseline::parse("bogus = 1").is_err());
+        // A GSM-only baseline writes no LTE table.
+        assert!(!text.contains("lte_cell"), "{text}");
+    }
+
+    #[test]
+    fn lte_cells_are_learnt_and_round_trip() {
+        let mut reg = CellRegistry::default();
+        let o = crate::detect::testkit::lte_cell(1750, 142, -60.0, -22.5, 0.01, 0.5);
+        reg.update(&o);
+        let mut b = Baseline::default();
+        b.learn(&reg);
+        assert_eq!(b.lte_cells.len(), 1);
+        let e = &b.lte_cells[0];
+        assert_eq!(
+            (e.earfcn, e.pci, e.band, e.rsrp_dbfs),
+            (1750, 142, Some(3), Some(-60.0))
+        );
+        let text = b.to_toml().unwrap();
+        assert!(text.contains("[[lte_cell]]"), "{text}");
+        let back = Baseline::parse(&text).unwrap();
+        assert_eq!(back.lte_cells, b.lte_cells);
+        let id = LteCellId {
+            earfcn: 1750,
+            pci: 142,
+        };
+        assert_eq!(back.find_lte(id).count(), 1);
+        assert!(!back.is_empty());
+        // Learning again keeps one row (and the user's status).
+        let mut b2 = back.clone();
+        b2.lte_cells[0].status = CellStatus::Good;
+        b2.learn(&reg);
+        assert_eq!(b2.lte_cells.len(), 1);
+        assert_eq!(b2.lte_cells[0].status, CellStatus::Good);
     }
 }

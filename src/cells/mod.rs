@@ -1,4 +1,5 @@
-//! The cell registry: every GSM cell seen on the air, built from [`Observation`]s.
+//! The cell registry: every GSM and LTE cell seen on the air, built from [`Observation`]s.
+//! (LTE cells, keyed by EARFCN and PCI, are in `lte.rs`; the rest of this page is about GSM.)
 //!
 //! A *cell* here is one downlink carrier, keyed by band and ARFCN; its identity (BSIC from the
 //! SCH, CGI = MCC-MNC-LAC-CI from SI3/SI4) is attached as it is decoded, and a change of identity
@@ -18,6 +19,7 @@
 //! - at most [`MAX_CHANNELS`] spectrum channels, each with [`HISTORY_LEN`] power samples.
 
 pub mod baseline;
+pub mod lte;
 pub mod opencellid;
 pub mod operators;
 
@@ -29,7 +31,8 @@ use towerwatch_dsp::arfcn::{Band, Direction};
 use towerwatch_dsp::gsm::l3::{CellSummary, Lai, Message};
 
 use crate::observation::Observation;
-pub use baseline::{Baseline, BaselineCell, BaselineError, CellStatus};
+pub use baseline::{Baseline, BaselineCell, BaselineError, BaselineLteCell, CellStatus};
+pub use lte::{LteCell, LteCellId};
 pub use operators::{Operator, Operators, OperatorsError};
 
 /// At most this many cells are kept (least recently seen dropped first).
@@ -103,21 +106,85 @@ impl fmt::Display for Cgi {
 /// What identifies a cell in findings and alerts: the carrier (band, ARFCN) and what it says it
 /// is (BSIC, CGI), as far as decoded. A spectrum-only finding has neither BSIC nor CGI; an
 /// uplink finding has `uplink = true` and names the uplink channel.
+///
+/// An LTE cell's key has `lte` set (EARFCN and PCI); its GSM fields then name no carrier
+/// (`band` is [`LTE_KEY_BAND`] and `arfcn` [`LTE_KEY_ARFCN`], a number no GSM band has, so GSM
+/// lookups by band and ARFCN find nothing) and are left out of the JSON, which reads
+/// `{"lte":{"earfcn":…,"pci":…}}`. GSM keys serialise exactly as before LTE existed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "CellKeyWire", try_from = "CellKeyWire")]
 pub struct CellKey {
     /// Band the ARFCN is numbered in.
     pub band: Band,
     /// ARFCN.
     pub arfcn: u16,
     /// Uplink channel (SIM-box detector) rather than a downlink cell.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub uplink: bool,
     /// Base station identity code, if an SCH was decoded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub bsic: Option<u8>,
     /// Cell global identity, if SI3/SI4 was decoded.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub cgi: Option<Cgi>,
+    /// The LTE cell (EARFCN, PCI) when this is an LTE cell's key.
+    pub lte: Option<LteCellId>,
+}
+
+/// The `band` of an LTE cell's [`CellKey`] (ignored: `lte` is what names the cell).
+pub const LTE_KEY_BAND: Band = Band::EGsm900;
+/// The `arfcn` of an LTE cell's [`CellKey`]: no GSM band numbers a channel 65535.
+pub const LTE_KEY_ARFCN: u16 = u16::MAX;
+
+/// What alerts are grouped by: GSM band, ARFCN, uplink, and the LTE cell for LTE keys.
+pub type CarrierId = (Band, u16, bool, Option<LteCellId>);
+
+/// How a [`CellKey`] is written: the GSM fields only for GSM keys, `lte` only for LTE keys.
+#[derive(Serialize, Deserialize)]
+struct CellKeyWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    band: Option<Band>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    arfcn: Option<u16>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    uplink: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bsic: Option<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cgi: Option<Cgi>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lte: Option<LteCellId>,
+}
+
+impl From<CellKey> for CellKeyWire {
+    fn from(k: CellKey) -> CellKeyWire {
+        let gsm = k.lte.is_none();
+        CellKeyWire {
+            band: gsm.then_some(k.band),
+            arfcn: gsm.then_some(k.arfcn),
+            uplink: k.uplink,
+            bsic: k.bsic,
+            cgi: k.cgi,
+            lte: k.lte,
+        }
+    }
+}
+
+impl TryFrom<CellKeyWire> for CellKey {
+    type Error = String;
+    fn try_from(w: CellKeyWire) -> Result<CellKey, String> {
+        if let Some(id) = w.lte {
+            return Ok(CellKey::lte_cell(id));
+        }
+        match (w.band, w.arfcn) {
+            (Some(band), Some(arfcn)) => Ok(CellKey {
+                band,
+                arfcn,
+                uplink: w.uplink,
+                bsic: w.bsic,
+                cgi: w.cgi,
+                lte: None,
+            }),
+            _ => Err("a cell key needs band and arfcn (GSM) or lte (LTE)".into()),
+        }
+    }
 }
 
 impl CellKey {
@@ -129,17 +196,33 @@ impl CellKey {
             uplink: false,
             bsic: None,
             cgi: None,
+            lte: None,
+        }
+    }
+
+    /// An LTE cell.
+    pub fn lte_cell(id: LteCellId) -> CellKey {
+        CellKey {
+            band: LTE_KEY_BAND,
+            arfcn: LTE_KEY_ARFCN,
+            uplink: false,
+            bsic: None,
+            cgi: None,
+            lte: Some(id),
         }
     }
 
     /// The carrier part of the key (what alerts are grouped by).
-    pub fn carrier_id(&self) -> (Band, u16, bool) {
-        (self.band, self.arfcn, self.uplink)
+    pub fn carrier_id(&self) -> CarrierId {
+        (self.band, self.arfcn, self.uplink, self.lte)
     }
 }
 
 impl fmt::Display for CellKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(id) = self.lte {
+            return write!(f, "{id}");
+        }
         if self.uplink {
             write!(f, "uplink {} ARFCN {}", self.band, self.arfcn)?;
         } else {
@@ -257,6 +340,7 @@ impl Cell {
             uplink: false,
             bsic: self.bsic,
             cgi: self.cgi,
+            lte: None,
         }
     }
 
@@ -273,23 +357,7 @@ impl Cell {
     /// Median of the recent frequency offsets (ppm) and its 1σ uncertainty (ppm), from at least
     /// one sample.
     pub fn offset_ppm(&self) -> Option<(f64, f64, usize)> {
-        if self.offsets.is_empty() {
-            return None;
-        }
-        let mut v: Vec<f64> = self.offsets.iter().map(|o| o.offset_ppm).collect();
-        let med = median(&mut v)?;
-        let n = self.offsets.len();
-        let mut u: Vec<f64> = self.offsets.iter().map(|o| o.uncertainty_ppm).collect();
-        let u_med = median(&mut u).unwrap_or(0.0);
-        // Spread of the readings as well as their own stated uncertainty.
-        let spread = if n > 1 {
-            let mean = v.iter().sum::<f64>() / n as f64;
-            (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-        } else {
-            u_med
-        };
-        let sigma = u_med.max(spread) / (n as f64).sqrt();
-        Some((med, sigma, n))
+        offset_summary(&self.offsets)
     }
 
     /// Latest power reading.
@@ -333,6 +401,7 @@ pub struct ChannelState {
 #[derive(Debug, Clone)]
 pub struct CellRegistry {
     cells: BTreeMap<(Band, u16), Cell>,
+    lte_cells: BTreeMap<LteCellId, LteCell>,
     channels: BTreeMap<u64, ChannelState>,
     /// What is normally on the air here (may be empty: no baseline loaded).
     pub baseline: Baseline,
@@ -355,6 +424,7 @@ impl CellRegistry {
     pub fn new(baseline: Baseline, operators: Operators) -> CellRegistry {
         CellRegistry {
             cells: BTreeMap::new(),
+            lte_cells: BTreeMap::new(),
             channels: BTreeMap::new(),
             baseline,
             operators,
@@ -384,6 +454,16 @@ impl CellRegistry {
         self.cells.get(&(band, arfcn))
     }
 
+    /// Every LTE cell, in (EARFCN, PCI) order.
+    pub fn lte_cells(&self) -> impl Iterator<Item = &LteCell> {
+        self.lte_cells.values()
+    }
+
+    /// One LTE cell.
+    pub fn lte_cell(&self, id: LteCellId) -> Option<&LteCell> {
+        self.lte_cells.get(&id)
+    }
+
     /// Every spectrum channel, in frequency order.
     pub fn channels(&self) -> impl Iterator<Item = &ChannelState> {
         self.channels.values()
@@ -404,7 +484,8 @@ impl CellRegistry {
             Observation::Dedicated(d) => Some((d.band, d.arfcn)),
             Observation::DecodeStats(_)
             | Observation::Spectrum(_)
-            | Observation::UplinkActivity(_) => None,
+            | Observation::UplinkActivity(_)
+            | Observation::LteCell(_) => None,
         }
     }
 
@@ -540,6 +621,7 @@ impl CellRegistry {
             Observation::Dedicated(_)
             | Observation::DecodeStats(_)
             | Observation::UplinkActivity(_) => {}
+            Observation::LteCell(o) => lte::update(&mut self.lte_cells, o, MAX_CELLS),
         }
     }
 
@@ -604,6 +686,28 @@ fn observe_ccch(r: &mut CcchRates, m: &Message, time_s: f64) {
     }
 }
 
+/// Median of frequency-offset readings (ppm), its 1σ uncertainty (ppm: the larger of the
+/// readings' stated uncertainty and their spread, over √n) and the number of readings.
+pub(crate) fn offset_summary(offsets: &VecDeque<OffsetSample>) -> Option<(f64, f64, usize)> {
+    if offsets.is_empty() {
+        return None;
+    }
+    let mut v: Vec<f64> = offsets.iter().map(|o| o.offset_ppm).collect();
+    let med = median(&mut v)?;
+    let n = offsets.len();
+    let mut u: Vec<f64> = offsets.iter().map(|o| o.uncertainty_ppm).collect();
+    let u_med = median(&mut u).unwrap_or(0.0);
+    // Spread of the readings as well as their own stated uncertainty.
+    let spread = if n > 1 {
+        let mean = v.iter().sum::<f64>() / n as f64;
+        (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+    } else {
+        u_med
+    };
+    let sigma = u_med.max(spread) / (n as f64).sqrt();
+    Some((med, sigma, n))
+}
+
 fn push_bounded<T>(q: &mut VecDeque<T>, v: T) {
     if q.len() >= HISTORY_LEN {
         q.pop_front();
@@ -632,6 +736,7 @@ pub fn obs_time(obs: &Observation) -> Option<f64> {
         Observation::SyncLost(s) => Some(s.time_s),
         Observation::UplinkActivity(u) => Some(u.time_s + u.duration_s),
         Observation::Dedicated(d) => Some(d.time_s),
+        Observation::LteCell(o) => Some(o.time_s),
         Observation::DecodeStats(_) => None,
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::alert::setup::SetupError;
 use crate::cells::opencellid::{self, BBox};
-use crate::cells::{Baseline, CellStatus, Cgi, operators};
+use crate::cells::{Baseline, CellStatus, Cgi, LteCellId, operators};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -31,9 +31,9 @@ pub enum BaselineCommand {
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
     },
-    /// Mark a cell (MCC-MNC-LAC-CI) good or suspect in a baseline file.
+    /// Mark a cell (MCC-MNC-LAC-CI, or lte:EARFCN:PCI) good or suspect in a baseline file.
     Mark {
-        /// The cell, e.g. 262-01-4101-10011.
+        /// The cell, e.g. 262-01-4101-10011, or an LTE cell as lte:1750:86.
         cell: String,
         /// Checked: legitimate.
         #[arg(long, conflicts_with = "suspect", required_unless_present = "suspect")]
@@ -48,6 +48,12 @@ pub enum BaselineCommand {
     /// Print the built-in operators file (an example: copy it, set it for your country, pass
     /// it with --operators).
     Operators,
+}
+
+/// The cell `baseline mark` is given: a GSM cell by its CGI, or an LTE cell (`lte:EARFCN:PCI`).
+enum Marked {
+    Gsm(Cgi),
+    Lte(LteCellId),
 }
 
 /// Run a baseline subcommand; returns the exit status.
@@ -88,9 +94,15 @@ pub fn baseline_command(a: &BaselineArgs) -> Result<u8, SetupError> {
             suspect: _,
             baseline,
         } => {
-            let cgi = Cgi::parse(cell).ok_or_else(|| {
-                SetupError::Baseline(crate::cells::BaselineError::BadCgi(cell.clone()))
-            })?;
+            let target = if cell.trim().starts_with("lte:") {
+                Marked::Lte(LteCellId::parse(cell).ok_or_else(|| {
+                    SetupError::Baseline(crate::cells::BaselineError::BadLteCell(cell.clone()))
+                })?)
+            } else {
+                Marked::Gsm(Cgi::parse(cell).ok_or_else(|| {
+                    SetupError::Baseline(crate::cells::BaselineError::BadCgi(cell.clone()))
+                })?)
+            };
             let mut b = if baseline.exists() {
                 Baseline::load(baseline)?
             } else {
@@ -101,10 +113,13 @@ pub fn baseline_command(a: &BaselineArgs) -> Result<u8, SetupError> {
             } else {
                 CellStatus::Suspect
             };
-            let n = b.mark(cgi, status);
+            let (n, name) = match target {
+                Marked::Lte(id) => (b.mark_lte(id, status), id.to_string()),
+                Marked::Gsm(cgi) => (b.mark(cgi, status), cgi.to_string()),
+            };
             b.save(baseline)?;
             eprintln!(
-                "towerwatch: {cgi} marked {} ({} entr{} updated{}) in {}",
+                "towerwatch: {name} marked {} ({} entr{} updated{}) in {}",
                 if *good { "good" } else { "suspect" },
                 n,
                 if n == 1 { "y" } else { "ies" },

@@ -89,6 +89,7 @@ pub(crate) fn decode(a: DecodeArgs) -> Result<u8> {
         fixed.push(f);
     }
     let opts = RunOpts {
+        lte: None,
         output: JsonOut::Discard,
         interval_s: 1e9,
         include_psd: false,

@@ -14,12 +14,10 @@
 //! (with the counters: SIB1 subframes, DCIs found, CRC failures).
 
 use super::input::*;
-use crate::source::SampleFormat;
 use anyhow::{Context, Result, bail};
 use num_complex::Complex32;
 use serde_json::json;
 use std::io::Write;
-use std::path::Path;
 use towerwatch_dsp::lte::cell::{CellConfig, CellReport, scan};
 use towerwatch_dsp::lte::params::{CyclicPrefix, Duplex};
 use towerwatch_dsp::lte::rrc::mib::PhichResource;
@@ -34,35 +32,9 @@ const DEFAULT_SECONDS: f64 = 1.0;
 /// At most this many samples are held: 2^25 complex floats, 256 MB (1.7 s at 19.2 MS/s).
 const MAX_SAMPLES: usize = 1 << 25;
 
-/// Centre (Hz), rate (S/s) and encoding from an LTE-Cell-Scanner file name.
-pub(crate) fn scanner_name_hints(path: &Path) -> Option<(f64, f64, Option<SampleFormat>)> {
-    let name = path.file_name()?.to_str()?;
-    let mut parts = name.split('_');
-    let freq_mhz: f64 = parts.next()?.strip_prefix('f')?.parse().ok()?;
-    let rate_msps: f64 = parts.next()?.strip_prefix('s')?.parse().ok()?;
-    if !(freq_mhz.is_finite() && freq_mhz > 0.0 && rate_msps.is_finite() && rate_msps > 0.0) {
-        return None;
-    }
-    let format = if name.contains("rtlsdr") {
-        Some(SampleFormat::Cu8)
-    } else if name.contains("hackrf") {
-        Some(SampleFormat::Ci8)
-    } else {
-        None
-    };
-    Some((freq_mhz * 1e6, rate_msps * 1e6, format))
-}
-
 /// `decode --tech lte` over `input`, as text or (`json`) one JSON document.
 pub(crate) fn run(input: &InputArgs, json: bool) -> Result<u8> {
-    let mut input = input.clone();
-    if let Some((freq_hz, rate_sps, format)) = input.input.as_deref().and_then(scanner_name_hints) {
-        input.freq.get_or_insert(freq_hz);
-        input.rate.get_or_insert(rate_sps);
-        if input.format.is_none() {
-            input.format = format;
-        }
-    }
+    let input = with_scanner_name_hints(input);
     let mut src = open_input(&input)?;
     let info = src.info().clone();
     let rate_sps = info.sample_rate_sps;

@@ -104,6 +104,7 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8> {
     if a.json {
         let src = open_input(&input)?;
         let opts = RunOpts {
+            lte: None,
             output: JsonOut::from_flag(a.output.as_deref()),
             interval_s: 1.0,
             include_psd: false,

@@ -41,6 +41,7 @@ pub(crate) fn evidence(a: EvidenceCmdArgs) -> Result<u8> {
         ..a.detect.settings()
     })?;
     let opts = RunOpts {
+        lte: None,
         output: JsonOut::Discard,
         interval_s: 1.0,
         include_psd: false,

@@ -3,12 +3,47 @@
 use crate::source::{FileOptions, SampleFormat, SampleSource, open_file};
 use anyhow::{Result, anyhow};
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use towerwatch_dsp::arfcn::Band;
 
 pub(crate) fn parse_band(s: &str) -> Result<Band, String> {
     Band::parse(s)
         .ok_or_else(|| format!("unknown band '{s}' (gsm850, p-gsm900, e-gsm900, r-gsm900, dcs1800, pcs1900; short forms such as egsm or dcs work too)"))
+}
+
+/// Which technologies a run decodes (`--tech`).
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TechArg {
+    /// GSM downlink carriers (and the uplink activity and spectrum).
+    Gsm,
+    /// LTE downlink cells: cell search, MIB, RSRP/RSRQ/SINR, frequency offset.
+    Lte,
+    /// Both.
+    All,
+}
+
+impl TechArg {
+    /// Whether GSM carriers are decoded.
+    pub(crate) fn gsm(self) -> bool {
+        self != TechArg::Lte
+    }
+
+    /// The LTE stage for a capture at `rate_sps`: none for `gsm`; for `all`, none (with a note on
+    /// stderr) when the rate is below the 1.92 MS/s a cell search needs; for `lte` always (the
+    /// pipeline then refuses a rate too low, with that message).
+    pub(crate) fn lte_stage(self, rate_sps: f64) -> Option<crate::pipeline::lte::LteStageConfig> {
+        let search_rate = towerwatch_dsp::lte::params::SEARCH_RATE_SPS;
+        match self {
+            TechArg::Gsm => None,
+            TechArg::All if rate_sps.is_nan() || rate_sps < search_rate - 1.0 => {
+                eprintln!(
+                    "towerwatch: note: {rate_sps} S/s is below the 1.92 MS/s an LTE cell search needs: GSM only"
+                );
+                None
+            }
+            TechArg::Lte | TechArg::All => Some(Default::default()),
+        }
+    }
 }
 
 /// Where samples come from.
@@ -55,6 +90,39 @@ pub(crate) struct InputArgs {
     /// Read at most this many seconds of signal.
     #[arg(long, value_name = "S", value_parser = parse_positive)]
     pub(crate) seconds: Option<f64>,
+}
+
+/// Centre (Hz), rate (S/s) and encoding from an LTE-Cell-Scanner file name.
+pub(crate) fn scanner_name_hints(path: &Path) -> Option<(f64, f64, Option<SampleFormat>)> {
+    let name = path.file_name()?.to_str()?;
+    let mut parts = name.split('_');
+    let freq_mhz: f64 = parts.next()?.strip_prefix('f')?.parse().ok()?;
+    let rate_msps: f64 = parts.next()?.strip_prefix('s')?.parse().ok()?;
+    if !(freq_mhz.is_finite() && freq_mhz > 0.0 && rate_msps.is_finite() && rate_msps > 0.0) {
+        return None;
+    }
+    let format = if name.contains("rtlsdr") {
+        Some(SampleFormat::Cu8)
+    } else if name.contains("hackrf") {
+        Some(SampleFormat::Ci8)
+    } else {
+        None
+    };
+    Some((freq_mhz * 1e6, rate_msps * 1e6, format))
+}
+
+/// `a` with the centre, rate and encoding its file's LTE-Cell-Scanner name gives
+/// ([`scanner_name_hints`]) wherever the flags leave them open: flags win over the name.
+pub(crate) fn with_scanner_name_hints(a: &InputArgs) -> InputArgs {
+    let mut input = a.clone();
+    if let Some((freq_hz, rate_sps, format)) = input.input.as_deref().and_then(scanner_name_hints) {
+        input.freq.get_or_insert(freq_hz);
+        input.rate.get_or_insert(rate_sps);
+        if input.format.is_none() {
+            input.format = format;
+        }
+    }
+    input
 }
 
 pub(crate) fn parse_format(s: &str) -> Result<SampleFormat, String> {

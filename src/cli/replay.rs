@@ -1,4 +1,9 @@
 //! `towerwatch replay`: the pipeline headless (or the dashboard) over a recording or a receiver.
+//!
+//! `--tech` picks the technologies decoded: `gsm` (the default: carriers, SCH, BCCH/CCCH), `lte`
+//! (the LTE stage: cell search, MIB and measurements in 1 s windows, at 1.92 MS/s or more), or
+//! `all`. Raw captures named after LTE-Cell-Scanner's convention (`f<MHz>_s<MS/s>_…`) get their
+//! centre, rate and encoding from the name.
 
 use super::stop_flag;
 use super::{input::*, run::*};
@@ -12,6 +17,10 @@ use std::path::PathBuf;
 pub(crate) struct ReplayArgs {
     #[command(flatten)]
     pub(crate) input: InputArgs,
+    /// Technologies to decode: gsm, lte (captures at 1.92 MS/s or more; LTE cells are listed at
+    /// the end, as an `lte_cells` JSON line and as text on stderr), or all.
+    #[arg(long, value_enum, default_value = "gsm")]
+    pub(crate) tech: TechArg,
     /// Write JSON lines here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub(crate) output: Option<PathBuf>,
@@ -66,7 +75,10 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
     if let Some(d) = a.duration {
         a.input.seconds = Some(a.input.seconds.map_or(d, |s| s.min(d)));
     }
+    a.input = with_scanner_name_hints(&a.input);
     let mut src = open_input(&a.input)?;
+    let lte = a.tech.lte_stage(src.info().sample_rate_sps);
+    let gsm_wanted = !a.no_gsm && a.tech.gsm();
     if a.looped {
         if a.input.device.is_some() {
             bail!("--loop replays a recording or scene, not a live receiver");
@@ -81,6 +93,9 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
         ));
     }
     if a.tui {
+        if a.tech != TechArg::Gsm {
+            bail!("--tui shows GSM only for now: replay LTE headless (without --tui)");
+        }
         let max = max_samples(&a.input, src.as_ref());
         let engine = crate::alert::setup::engine(&a.detect.settings())?;
         if a.evidence.evidence_dir.is_some() && engine.is_none() {
@@ -128,10 +143,11 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
         include_psd: a.psd,
         realtime: a.realtime,
         speed: a.speed,
-        gsm: (!a.no_gsm).then(|| GsmStageConfig {
+        gsm: gsm_wanted.then(|| GsmStageConfig {
             reveal_identities: a.reveal_identities,
             ..GsmStageConfig::default()
         }),
+        lte,
         report_every_s: a.report_every,
     };
     let gps = a.gps.open(a.input.device.is_none())?;

@@ -108,6 +108,9 @@ pub(crate) struct RunOpts {
     pub(crate) realtime: bool,
     pub(crate) speed: f64,
     pub(crate) gsm: Option<GsmStageConfig>,
+    /// Run the LTE stage; its cells are listed at the end (an `lte_cells` JSON line before the
+    /// summary, and as text on stderr).
+    pub(crate) lte: Option<crate::pipeline::lte::LteStageConfig>,
     /// Print a soak report line to stderr this often (wall-clock seconds).
     pub(crate) report_every_s: Option<f64>,
 }
@@ -145,6 +148,7 @@ pub(crate) fn run_replay_detect(
             .map(|r| r.ring() as Arc<dyn crate::pipeline::BlockTap>)
             .into_iter()
             .collect(),
+        lte: opts.lte.clone(),
         ..PipelineConfig::default()
     };
     let spec = SpectrumStageConfig {
@@ -166,6 +170,7 @@ pub(crate) fn run_replay_detect(
     let mut progress = Progress::new(cfg.max_samples.or(info.total_samples), info.sample_rate_sps);
     let mut observations = 0u64;
     let mut tally = AlertTally::default();
+    let mut lte_cells = crate::observation::lte::LteCellList::default();
     let started = Instant::now();
     let mut last_report = started;
     let soak_line = |pipeline: &Pipeline, observations: u64| {
@@ -195,6 +200,9 @@ pub(crate) fn run_replay_detect(
         match ev {
             Event::Observation(o) => {
                 observations += 1;
+                if let Observation::LteCell(c) = o.as_ref() {
+                    lte_cells.observe(c);
+                }
                 each(&o);
                 write_located(&mut out, monitor.gps(), &o)?;
                 let step = monitor.feed(&o);
@@ -220,6 +228,17 @@ pub(crate) fn run_replay_detect(
     report_bundles(&mut out, &end.bundles?)?;
     if let Some(s) = &end.summary {
         write_json_line(&mut out, s)?;
+    }
+    if opts.lte.is_some() {
+        write_json_line(
+            &mut out,
+            &serde_json::json!({
+                "type": "lte_cells",
+                "cells": lte_cells.rows(),
+                "not_listed": lte_cells.overflow,
+            }),
+        )?;
+        eprint!("{}", lte_cells.text());
     }
     let mut summary =
         serde_json::json!({"type": "summary", "observations": observations, "source": report});

@@ -19,6 +19,10 @@ pub(crate) struct SurveyArgs {
     /// Free text stored in the baseline (where, when, receiver).
     #[arg(long)]
     pub(crate) description: Option<String>,
+    /// Technologies to learn: gsm (cells by CGI, channels), lte (cells by EARFCN and PCI, from
+    /// captures at 1.92 MS/s or more), or all.
+    #[arg(long, value_enum, default_value = "gsm")]
+    pub(crate) tech: TechArg,
 }
 
 /// `towerwatch survey`: run every recording through the pipeline into one cell registry and
@@ -29,22 +33,24 @@ pub(crate) fn survey(a: SurveyArgs) -> Result<u8> {
         baseline.description = d;
     }
     for file in &a.files {
-        let input = InputArgs {
+        let input = with_scanner_name_hints(&InputArgs {
             input: Some(file.clone()),
             ..InputArgs::default()
-        };
+        });
         let src = open_input(&input).with_context(|| format!("{}", file.display()))?;
         let cfg = PipelineConfig {
             max_samples: max_samples(&input, src.as_ref()),
+            lte: a.tech.lte_stage(src.info().sample_rate_sps),
             ..PipelineConfig::default()
         };
         let pipeline = Pipeline::start(
             src,
             &cfg,
             SpectrumStageConfig::default(),
-            Some(GsmStageConfig::default()),
+            a.tech.gsm().then(GsmStageConfig::default),
             stop_flag(),
-        )?;
+        )
+        .with_context(|| format!("{}", file.display()))?;
         let mut reg = crate::cells::CellRegistry::default();
         for ev in pipeline.events.iter() {
             if let Event::Observation(o) = ev {
@@ -54,19 +60,21 @@ pub(crate) fn survey(a: SurveyArgs) -> Result<u8> {
         pipeline.finish()?;
         baseline.learn(&reg);
         eprintln!(
-            "towerwatch: {}: {} cells ({} with identity), {} channels",
+            "towerwatch: {}: {} cells ({} with identity), {} channels, {} LTE cells",
             file.display(),
             reg.cells().count(),
             reg.cells().filter(|c| c.cgi.is_some()).count(),
-            reg.channels().count()
+            reg.channels().count(),
+            reg.lte_cells().count()
         );
     }
     baseline.save(&a.output)?;
     eprintln!(
-        "towerwatch: baseline {}: {} cells, {} channels",
+        "towerwatch: baseline {}: {} cells, {} channels, {} LTE cells",
         a.output.display(),
         baseline.cells.len(),
-        baseline.channels.len()
+        baseline.channels.len(),
+        baseline.lte_cells.len()
     );
     Ok(0)
 }

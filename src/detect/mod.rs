@@ -1,5 +1,5 @@
-//! Detectors: one file per signature of a fake base station, SMS blaster, cloned cell or SIM-box
-//! uplink, behind the [`Detector`] trait, listed in [`REGISTRY`].
+//! Detectors: one file per signature of a fake base station (GSM or LTE), SMS blaster, cloned
+//! cell or SIM-box uplink, behind the [`Detector`] trait, listed in [`REGISTRY`].
 //!
 //! Each detector reads an [`Observation`] together with the [`CellRegistry`] (already updated with
 //! that observation) and pushes [`Finding`]s: which cell, how bad, a plain-language message and
@@ -16,6 +16,9 @@ mod aggressive_reselection;
 mod clock_error;
 mod cloned_identity;
 mod lac_outlier;
+mod lte_clock_error;
+mod lte_not_in_baseline;
+mod lte_power_anomaly;
 mod new_carrier;
 mod not_in_baseline;
 mod not_listed_back;
@@ -290,6 +293,9 @@ pub static REGISTRY: &[&DetectorInfo] = &[
     &registration_storm::INFO,
     &new_carrier::INFO,
     &simbox_uplink::INFO,
+    &lte_not_in_baseline::INFO,
+    &lte_power_anomaly::INFO,
+    &lte_clock_error::INFO,
 ];
 
 /// Build every enabled detector.

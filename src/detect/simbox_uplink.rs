@@ -251,6 +251,7 @@ impl Detector for SimboxUplink {
                 uplink: true,
                 bsic: None,
                 cgi: None,
+                lte: None,
             },
             now,
             format!(

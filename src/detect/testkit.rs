@@ -279,3 +279,46 @@ pub fn neighbourhood(time_s: f64) -> Vec<Observation> {
     }
     v
 }
+
+/// An LTE cell of band 3 (EARFCN in 1200–1949) as the LTE stage reports it: RSRP, frequency
+/// offset (ppm, receiver error included) and its 1σ uncertainty, MIB with 100 PRB and 2 ports.
+pub fn lte_cell(
+    earfcn: u32,
+    pci: u16,
+    rsrp_dbfs: f64,
+    offset_ppm: f64,
+    sigma_ppm: f64,
+    time_s: f64,
+) -> Observation {
+    use crate::observation::lte::{LteCellObs, LteMibObs};
+    use towerwatch_dsp::lte::params::{CyclicPrefix, Duplex};
+    let dl_freq_hz = towerwatch_dsp::earfcn::dl_freq_hz(earfcn).unwrap_or(1860e6);
+    Observation::LteCell(LteCellObs {
+        sample_index: (time_s * 1.92e6) as u64,
+        time_s,
+        block_s: 1.0,
+        earfcn: Some(earfcn),
+        band: towerwatch_dsp::earfcn::LteBand::of_dl_earfcn(earfcn).map(|b| b.number),
+        dl_freq_hz,
+        pci,
+        duplex: Duplex::Fdd,
+        cyclic_prefix: CyclicPrefix::Normal,
+        mib: Some(LteMibObs {
+            hex: "aa4c00".into(),
+            bandwidth_prb: Some(100),
+            phich_duration: Some("normal"),
+            phich_ng: Some("1"),
+            sfn: 588,
+            antenna_ports: 2,
+            pbch_decodes: 4,
+        }),
+        rsrp_dbfs: Some(rsrp_dbfs),
+        rsrq_db: Some(-10.0),
+        sinr_db: Some(5.0),
+        freq_offset_hz: offset_ppm * dl_freq_hz / 1e6,
+        freq_offset_ppm: Some(offset_ppm),
+        uncertainty_hz: Some(sigma_ppm * dl_freq_hz / 1e6),
+        uncertainty_ppm: Some(sigma_ppm),
+        sample_clock_ppm: None,
+    })
+}

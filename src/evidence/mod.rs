@@ -672,6 +672,7 @@ mod tests {
                     uplink: false,
                     bsic: None,
                     cgi: None,
+                    lte: None,
                 },
                 summary: String::new(),
                 signatures: Vec::new(),

@@ -1,4 +1,6 @@
 //! Observations: what the DSP stages report about the air, stamped with stream time.
+//! One file per technology: `gsm.rs`, `lte.rs`; this file holds the enum and the spectrum and
+//! uplink types.
 //!
 //! Everything downstream (cell registry, detectors, alerts, sinks, dashboard) consumes these, and
 //! the same observations come out of a live receiver and a replayed file for the same samples.
@@ -6,6 +8,7 @@
 //! clock, so replays are reproducible.
 
 pub mod gsm;
+pub mod lte;
 
 use serde::Serialize;
 use towerwatch_dsp::arfcn::{Band, Channel, Direction, channels_in_span};
@@ -37,6 +40,8 @@ pub enum Observation {
     /// Burst activity on the uplink channels in view over a spectrum interval (sent just
     /// before that interval's spectrum observation).
     UplinkActivity(UplinkActivityObs),
+    /// An LTE cell found by the LTE receiver in a block of samples (PCI, MIB, measurements).
+    LteCell(lte::LteCellObs),
 }
 
 /// Burst activity on one uplink channel.

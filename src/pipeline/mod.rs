@@ -9,6 +9,7 @@
 //!   everything read so far is still analysed and reported.
 
 pub mod gsm;
+pub mod lte;
 pub mod record;
 pub mod scan;
 
@@ -51,6 +52,8 @@ pub struct PipelineConfig {
     /// Block taps: the analysis thread hands each of them every block it analyses, in order
     /// (the evidence pre-trigger ring, the dashboard's recording tap).
     pub taps: Vec<Arc<dyn BlockTap>>,
+    /// Run the LTE stage (cell search, MIB, measurements) beside the spectrum and GSM stages.
+    pub lte: Option<lte::LteStageConfig>,
 }
 
 /// Something that sees every block the analysis thread analyses, before analysis: the evidence
@@ -106,6 +109,7 @@ impl Default for PipelineConfig {
             max_samples: None,
             pace: None,
             taps: Vec::new(),
+            lte: None,
         }
     }
 }
@@ -138,6 +142,9 @@ pub struct SourceReport {
     pub stats: SourceStats,
     /// Ended by the stop flag rather than end of stream.
     pub stopped: bool,
+    /// What the LTE stage did, when it ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lte: Option<lte::LteCounters>,
 }
 
 /// A running source thread.
@@ -449,6 +456,9 @@ pub enum PipelineError {
     /// The GSM stage could not be set up or could not go on.
     #[error(transparent)]
     Gsm(#[from] gsm::GsmStageError),
+    /// The LTE stage could not be set up.
+    #[error("LTE: {0}")]
+    Lte(#[from] lte::LteStageError),
     /// The operating system would not start a thread.
     #[error("cannot start the {thread} thread: {source}")]
     Thread {
@@ -484,6 +494,11 @@ impl Pipeline {
         let rate = source.info().sample_rate_sps;
         let mut stage = SpectrumStage::new(spectrum, rate)?;
         let mut gsm_stage = gsm_cfg.map(|c| gsm::GsmStage::new(c, rate)).transpose()?;
+        let mut lte_stage = cfg
+            .lte
+            .clone()
+            .map(|c| lte::LteStage::new(c, rate))
+            .transpose()?;
         let taps = cfg.taps.clone();
         let handle = spawn_source(source, cfg, stop);
         let info = handle.info.clone();
@@ -512,6 +527,9 @@ impl Pipeline {
                         gsm_error = Some(e);
                         break;
                     }
+                    if let Some(l) = lte_stage.as_mut() {
+                        l.process(&block, &mut obs);
+                    }
                     let end = block.first_sample + block.samples.len() as u64;
                     let _ = handle.recycle.try_send(block.samples);
                     for o in obs.drain(..) {
@@ -526,10 +544,16 @@ impl Pipeline {
                 if let Some(g) = gsm_stage.as_mut() {
                     g.finish(&mut obs);
                 }
+                if let Some(l) = lte_stage.as_mut() {
+                    l.flush(&mut obs);
+                }
                 for o in obs.drain(..) {
                     let _ = tx.send(Event::Observation(Box::new(o)));
                 }
-                let report = handle.finish();
+                let report = handle.finish().map(|mut r| {
+                    r.lte = lte_stage.map(|l| l.counters);
+                    r
+                });
                 match gsm_error {
                     Some(e) => Err(PipelineError::Gsm(e)),
                     None => report.map_err(PipelineError::Source),

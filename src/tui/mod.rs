@@ -472,10 +472,16 @@ fn export(state: &mut DashboardState, monitor: &Monitor, dir: &std::path::Path) 
         });
         return;
     }
-    let name = format!(
-        "towerwatch-alert{}-{}-arfcn{}.json",
-        a.id, a.cell.band, a.cell.arfcn
-    );
+    let name = match a.cell.lte {
+        Some(id) => format!(
+            "towerwatch-alert{}-lte-earfcn{}-pci{}.json",
+            a.id, id.earfcn, id.pci
+        ),
+        None => format!(
+            "towerwatch-alert{}-{}-arfcn{}.json",
+            a.id, a.cell.band, a.cell.arfcn
+        ),
+    };
     let path = dir.join(name);
     let msg = match serde_json::to_vec_pretty(a)
         .map_err(std::io::Error::other)

@@ -544,6 +544,9 @@ impl DashboardState {
             }
             // Shown through the alerts it leads to (SIM-box detector).
             Observation::UplinkActivity(_) => {}
+            // The cell table is GSM's (band, ARFCN) rows; LTE cells reach the dashboard through
+            // their alerts until the table gets a technology column (issue 17).
+            Observation::LteCell(_) => {}
         }
     }
 
@@ -598,6 +601,7 @@ impl DashboardState {
             a.score
         };
         if !a.cell.uplink
+            && a.cell.lte.is_none()
             && let Some(row) = self.cells.get_mut(&(a.cell.band, a.cell.arfcn))
         {
             row.score = score;

@@ -16,6 +16,7 @@ mod hardening;
 mod help_text;
 mod locate;
 mod lte_decode;
+mod lte_replay;
 mod masking;
 mod pipeline;
 mod privacy;

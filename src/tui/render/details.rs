@@ -53,9 +53,11 @@ pub fn render_details(s: &DashboardState, area: Rect, buf: &mut Buffer) {
     para.block(block).scroll((top, 0)).render(box_area, buf);
 }
 
-/// `ARFCN 21`, or `UL 45` for an uplink channel.
+/// `ARFCN 21`, `UL 45` for an uplink channel, `EARFCN 1750 PCI 142` for an LTE cell.
 pub(super) fn cell_label(a: &Alert) -> String {
-    if a.cell.uplink {
+    if let Some(id) = a.cell.lte {
+        format!("EARFCN {} PCI {}", id.earfcn, id.pci)
+    } else if a.cell.uplink {
         format!("UL {}", a.cell.arfcn)
     } else {
         format!("ARFCN {}", a.cell.arfcn)
@@ -78,7 +80,12 @@ pub(super) fn fmt_num(v: f64) -> String {
 
 pub(super) fn alert_detail_lines(a: &Alert, t: Theme) -> Vec<Line<'static>> {
     let bold = Style::new().add_modifier(Modifier::BOLD);
-    let mut id = format!("{} {}", a.cell.band, cell_label(a));
+    let tech = if a.cell.lte.is_some() {
+        "LTE".to_string()
+    } else {
+        a.cell.band.to_string()
+    };
+    let mut id = format!("{tech} {}", cell_label(a));
     if let Some(b) = a.cell.bsic {
         id.push_str(&format!(" BSIC {b}"));
     }
