@@ -8,6 +8,8 @@
 //! seconds, CPU seconds (user + system of the whole process, every thread, from
 //! `/proc/self/stat`, counted from after its own set-up), wall seconds and peak RSS.
 
+mod lte;
+
 use crate::pipeline::gsm::GsmStageConfig;
 use crate::pipeline::{Event, Pipeline, PipelineConfig, SpectrumStageConfig};
 use crate::source::{FileOptions, open_file};
@@ -75,6 +77,8 @@ enum Signal {
     Five,
     /// Twenty cells over 20 MHz at 20 MS/s.
     Twenty,
+    /// One LTE cell generated in memory (1.92 MS/s, or 19.2 MS/s for SIB1).
+    Lte,
 }
 
 struct StageDef {
@@ -127,6 +131,18 @@ const STAGES: &[StageDef] = &[
         signal: Signal::Twenty,
         seconds: 2.0,
     },
+    StageDef {
+        name: "lte-search-1.92M",
+        what: "LTE cell search (PSS/SSS ±150 kHz) + CRS measurements + MIB, one cell",
+        signal: Signal::Lte,
+        seconds: 4.0,
+    },
+    StageDef {
+        name: "lte-sib1-19.2M",
+        what: "LTE 20 MHz cell: search + MIB + PCFICH/PDCCH/PDSCH/turbo SIB1",
+        signal: Signal::Lte,
+        seconds: 0.8,
+    },
 ];
 
 /// Runs `towerwatch bench`.
@@ -166,7 +182,7 @@ fn run_all(a: &BenchOptions, dir: &Path) -> Result<u8> {
     for s in &selected {
         let seconds = s.seconds * a.scale;
         let input = match s.signal {
-            Signal::Noise { .. } => None,
+            Signal::Noise { .. } | Signal::Lte => None,
             sig => {
                 let key = match sig {
                     Signal::Single => "single",
@@ -403,6 +419,8 @@ fn run_stage(stage: &str, input: Option<&Path>, seconds: f64) -> Result<StageRes
     let need_input = || input.ok_or_else(|| anyhow!("stage {stage} needs --input"));
     let (signal_s, cpu, wall, note) = match def.signal {
         Signal::Noise { rate_sps } => psd(rate_sps, seconds)?,
+        Signal::Lte if stage.starts_with("lte-search") => lte::search(seconds)?,
+        Signal::Lte => lte::sib1_full(seconds)?,
         _ if stage.starts_with("chan-fcch") => chan_fcch(need_input()?, seconds)?,
         Signal::Single => decode(need_input()?, seconds, Some(939.0e6), 1)?,
         _ => {
