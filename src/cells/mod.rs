@@ -20,6 +20,7 @@
 pub mod baseline;
 pub mod opencellid;
 pub mod operators;
+pub mod plmn_list;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;

@@ -116,6 +116,7 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
             ..GsmStageConfig::default()
         }),
         report_every_s: a.report_every,
+        fail_on: a.detect.fail_on,
     };
     let gps = a.gps.open(a.input.device.is_none())?;
     let mut sink = open_sinks(&a.sinks, a.reveal_identities, src.as_ref())?;

@@ -570,9 +570,12 @@ impl DashboardState {
         self.alerts.push_back(a);
     }
 
-    /// Operator name of an MCC-MNC, from the operators file.
+    /// Operator name of an MCC-MNC: the operators file's, else the public MCC/MNC list's.
     pub fn operator_name(&self, mcc: u16, mnc: u16) -> Option<&str> {
-        self.operators.find(mcc, mnc).map(|o| o.name.as_str())
+        self.operators.find(mcc, mnc).map_or_else(
+            || crate::cells::plmn_list::network(mcc, mnc, mnc >= 100).map(|n| n.name.as_str()),
+            |o| Some(o.name.as_str()),
+        )
     }
 
     /// The cell table as shown: filtered, then sorted.

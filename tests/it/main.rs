@@ -18,6 +18,7 @@ mod locate;
 mod lte_decode;
 mod masking;
 mod pipeline;
+mod plmn_anywhere;
 mod privacy;
 mod profiles;
 mod proptest_parsers;
