@@ -201,6 +201,10 @@ struct Tracked {
 pub fn catalogue_markdown() -> String {
     let mut s = crate::detect::detectors_markdown();
     s.push_str(&format!("\n{}\n", SCORING_DOC.trim()));
+    s.push_str(&format!(
+        "\n{}\n",
+        crate::cells::operators::SETTINGS_DOC.trim()
+    ));
     s
 }
 

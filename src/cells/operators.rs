@@ -17,6 +17,54 @@ use towerwatch_dsp::arfcn::Band;
 
 use super::baseline::same_band_family;
 
+/// `docs/detectors.md`'s section on where-am-I settings (appended to the catalogue).
+pub const SETTINGS_DOC: &str = r#"
+## Country, operators file and 2G switched off
+
+Nothing is assumed by default: no country, no operators. `unknown_plmn` then judges a cell by
+the public MCC/MNC list compiled in (`src/cells/mcc_mnc.csv`: ITU-T E.212 codes as listed by the
+npm package `mcc-mnc-list` 1.1.11, 2024-12-13; its header names the source) and by the consensus
+of the other cells on the air (rule 6 above: three other decoded cells, a majority MCC).
+
+Settings that sharpen it, all optional:
+
+- `--country CC` (ISO 3166-1 alpha-2) on `replay`, `scan`, `demo`, `evidence`, or `country = "CC"`
+  in the operators file (the flag wins): a network of another country is medium, of a country
+  sharing a land border (`src/cells/borders.csv`, from the npm package `world-countries` 5.1.0)
+  or a shared international code (MCC 901 …) low.
+- `--operators FILE`: the operators file. `towerwatch baseline operators` prints an example (MCC
+  262, holdings matching the synthetic scenes); it is never loaded unless passed.
+
+```toml
+country = "IE"                    # optional, as --country
+gsm_off = ["SG", "AU", "262-02"]  # 2G switched off: countries and/or MCC-MNC operators
+country_mccs = [272]              # optional: any other MCC is medium
+[[operator]]                      # optional: any other MNC of these MCCs is medium
+mcc = 272
+mnc = 1
+name = "Vodafone IE"
+arfcns = ["egsm:1-24"]            # optional: this operator on another ARFCN is medium
+```
+
+`gsm_off`: where no public GSM network runs (Australia, Singapore and Taiwan switched 2G off in
+2016–2018; Japan and South Korea never ran GSM; check your regulator for your own operators), any
+GSM carrier claiming that network is medium on its own: today's SMS blasters broadcast 2G where the real networks no longer do. Not
+built in: which operators have switched 2G off changes every year, and a wrong entry would
+make a legitimate network alarm.
+
+Exit status: `--fail-on low|medium|high` (default medium) chooses which alert severity makes a
+run exit 10, the same in `replay`, `demo` and `scan`.
+
+Known false positives the corpus covers (`towerwatch eval recordings/`): two and three operators
+sharing a street, one of them heard on a single carrier (legit-ireland), one operator in two
+location areas (legit-ireland), three-digit MNCs (legit-usa), MCCs 262, 272, 310 and 460 with no
+configuration, low SNR (legit-quiet). Not covered by a scene yet: a foreign cell across a
+border (low without `--country`; low with it when the country is a neighbour), maritime and
+aircraft networks (MCC 901: low with `--country`), roaming MVNOs and national roaming (a
+partner's PLMN on the host's cells: a lone PLMN of a known operator of the area's MCC is not
+flagged).
+"#;
+
 /// The shipped example operators file (MCC 262, holdings matching the synthetic scenes). Never
 /// loaded unless the user passes it with `--operators`.
 pub const EXAMPLE_OPERATORS_TOML: &str = include_str!("operators.example.toml");
