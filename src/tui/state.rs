@@ -353,7 +353,8 @@ pub struct DashboardState {
     pub alerts: VecDeque<Alert>,
     /// Observations applied.
     pub observations: u64,
-    /// Operator names (the operators file; the built-in example by default).
+    /// Operator names from an operators file (empty by default: names then come from the public
+    /// MCC/MNC list).
     pub operators: Operators,
     /// View state.
     pub view: ViewState,
