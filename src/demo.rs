@@ -5,10 +5,9 @@
 //! On a terminal `demo` opens the dashboard instead (see `cli::demo`); both run on the bundled
 //! SMS-blaster scene so a new user sees the alert within seconds.
 
-use crate::alert::{Alert, AlertEvent, Engine, ScoringConfig};
+use crate::alert::{Alert, AlertEvent, Engine};
 use crate::cells::CellRegistry;
-use crate::cells::baseline::Baseline;
-use crate::cells::operators::Operators;
+use crate::detect::Severity;
 use crate::monitor::Monitor;
 use crate::pipeline::gsm::GsmStageConfig;
 use crate::pipeline::{Event, Pipeline, PipelineConfig, SpectrumStageConfig};
@@ -17,26 +16,25 @@ use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-/// Run the detection pipeline over `src` (at full speed) and print what it finds to `out`.
-/// Returns the exit status `replay` would give (10 when an alert above info was raised).
+/// Run the detection pipeline over `src` (at full speed) with `engine` (`None`: cells only, no
+/// alerts) and print what it finds to `out`. Returns the exit status `replay` would give (10
+/// when an alert reached `fail_on`).
 pub fn run_text(
     src: Box<dyn SampleSource>,
+    engine: Option<Engine>,
+    fail_on: Severity,
     stop: Arc<AtomicBool>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let engine = Engine::new(
-        CellRegistry::new(Baseline::default(), Operators::default()),
-        crate::detect::all_default(),
-        ScoringConfig::default(),
-    );
-    run_text_with(src, Monitor::new(Some(engine), None, None), stop, out)
+    run_text_with(src, Monitor::new(engine, None, None), fail_on, stop, out)
 }
 
-/// [`run_text`] with the caller's monitor (its detectors, baseline and operators): `replay
-/// --text`.
+/// [`run_text`] with the caller's monitor (its detectors, baseline, operators and position):
+/// `replay --text`.
 pub fn run_text_with(
     src: Box<dyn SampleSource>,
     mut monitor: Monitor,
+    fail_on: Severity,
     stop: Arc<AtomicBool>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
@@ -77,11 +75,7 @@ pub fn run_text_with(
         write_alert(out, a)?;
     }
     out.flush()?;
-    Ok(if monitor.raised_above_info() {
-        crate::alert::EXIT_ALERT
-    } else {
-        0
-    })
+    Ok(monitor.exit_status(fail_on))
 }
 
 /// One line per alert event: `  1.23 s  raised   HIGH    e-gsm900 ARFCN 21 … [a, b]`.
@@ -123,9 +117,14 @@ fn write_cells(out: &mut dyn Write, reg: &CellRegistry) -> std::io::Result<()> {
                 format!("{:03}-{:02}", g.mcc, g.mnc),
                 g.lac.to_string(),
                 g.ci.to_string(),
-                reg.operators
-                    .find(g.mcc, g.mnc)
-                    .map_or(String::new(), |o| o.name.clone()),
+                reg.operators.find(g.mcc, g.mnc).map_or_else(
+                    || {
+                        let three = c.summary.lai.is_some_and(|l| l.mnc_3digits);
+                        crate::cells::plmn_list::network(g.mcc, g.mnc, three)
+                            .map_or_else(|| "unknown".to_string(), |n| n.name.clone())
+                    },
+                    |o| o.name.clone(),
+                ),
             ),
             None => ("-".into(), "-".into(), "-".into(), String::new()),
         };

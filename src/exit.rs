@@ -1,5 +1,8 @@
 //! Exit statuses shared by every command (the README's table lists them all).
 
+/// `towerwatch eval`: a label of the corpus was not met.
+pub const EXIT_LABEL_NOT_MET: u8 = 1;
+
 /// Errors: bad input, bad arguments, device failure (a one-line message on stderr).
 pub const EXIT_ERROR: u8 = 2;
 

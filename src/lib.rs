@@ -10,6 +10,7 @@ pub mod cells;
 pub mod cli;
 pub mod demo;
 pub mod detect;
+pub mod eval;
 pub mod evidence;
 pub mod exit;
 pub mod finder;

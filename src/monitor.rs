@@ -139,9 +139,26 @@ impl Monitor {
         self.gps.as_ref()
     }
 
-    /// Whether any alert above info was raised (the exit status 10 of every run mode).
+    /// Whether any alert above info was raised.
     pub fn raised_above_info(&self) -> bool {
         self.engine.as_ref().is_some_and(Engine::raised_above_info)
+    }
+
+    /// Whether any alert reached `severity` (`--fail-on`: the exit status 10 of every run mode).
+    pub fn raised_at_least(&self, severity: crate::detect::Severity) -> bool {
+        self.engine
+            .as_ref()
+            .is_some_and(|e| e.raised_at_least(severity))
+    }
+
+    /// The exit status of a run that ended: 10 ([`crate::exit::EXIT_ALERT`]) when an alert
+    /// reached `fail_on`, else 0.
+    pub fn exit_status(&self, fail_on: crate::detect::Severity) -> u8 {
+        if self.raised_at_least(fail_on) {
+            crate::exit::EXIT_ALERT
+        } else {
+            0
+        }
     }
 }
 

@@ -59,8 +59,9 @@ the legitimate recordings (synthetic legit scenes and the real captures) no carr
 Lifecycle: an alert is **raised** when a carrier first has a finding, **updated** when its
 severity changes, a new signature fires or its score rises, and **cleared** when no detector has
 confirmed any of its signatures for `clear_after_s` (120 s) of stream time; a signature not
-confirmed for that long is dropped from the score. `towerwatch replay` exits with status 10 when
-an alert above info was raised.
+confirmed for that long is dropped from the score. `towerwatch replay`, `demo` (text, JSON) and
+`scan` (text, JSON) exit with status 10 when an alert reached `--fail-on` (default medium: a low
+alert is "worth a look", not an alarm; `--fail-on low` or `high` to choose).
 "#;
 
 /// Scoring thresholds (`[scoring]` table).
@@ -204,6 +205,10 @@ struct Tracked {
 pub fn catalogue_markdown() -> String {
     let mut s = crate::detect::detectors_markdown();
     s.push_str(&format!("\n{}\n", SCORING_DOC.trim()));
+    s.push_str(&format!(
+        "\n{}\n",
+        crate::cells::operators::SETTINGS_DOC.trim()
+    ));
     s
 }
 
@@ -268,6 +273,11 @@ impl Engine {
     /// Whether any alert above info was raised (replay exit status 10).
     pub fn raised_above_info(&self) -> bool {
         self.max_raised.is_some_and(|s| s > Severity::Info)
+    }
+
+    /// Whether any alert reached `severity` (the exit status 10 of `--fail-on`).
+    pub fn raised_at_least(&self, severity: Severity) -> bool {
+        self.max_raised.is_some_and(|s| s >= severity)
     }
 
     /// Feed one observation; returns the alert events it caused, in a stable order.

@@ -13,9 +13,11 @@ pub struct DetectSettings {
     /// Baseline file of this area (`towerwatch survey`); without it the baseline detectors stay
     /// silent.
     pub baseline: Option<PathBuf>,
-    /// Operators file (MCC/MNC, ARFCN holdings). Default: the built-in example (MCC 262) — set
-    /// your own per country (`towerwatch baseline operators` prints the example).
+    /// Operators file (MCC/MNC, ARFCN holdings, country, 2G switched off). Default: none — the
+    /// PLMN check works from the cells on the air and the public MCC/MNC list.
     pub operators: Option<PathBuf>,
+    /// The user's country (ISO 3166-1 alpha-2), overriding the operators file's `country`.
+    pub country: Option<String>,
     /// Detector thresholds and scoring: TOML with one table per detector id and `[scoring]`.
     pub detectors: Option<PathBuf>,
     /// Observations only: no detectors, no alerts.
@@ -55,14 +57,24 @@ pub fn load_baseline(path: Option<&Path>) -> Result<Baseline, SetupError> {
 
 /// Build the detection engine from the flags (`None` with `--no-detect`).
 pub fn engine(a: &DetectSettings) -> Result<Option<Engine>, SetupError> {
+    engine_with(a, &[])
+}
+
+/// [`engine`] with some detectors switched off whatever the configuration says (`scan` turns off
+/// `transient_cell`: a cell the tuner has moved away from is not heard, which is not the cell
+/// vanishing).
+pub fn engine_with(a: &DetectSettings, disabled: &[&str]) -> Result<Option<Engine>, SetupError> {
     if a.no_detect {
         return Ok(None);
     }
     let baseline = load_baseline(a.baseline.as_deref())?;
-    let ops = match &a.operators {
+    let mut ops = match &a.operators {
         Some(p) => Operators::load(p)?,
-        None => Operators::default(),
+        None => Operators::empty(),
     };
+    if let Some(cc) = &a.country {
+        ops.country = Some(crate::cells::operators::parse_country(cc).map_err(SetupError::Arg)?);
+    }
     let (cfg, scoring) = match &a.detectors {
         Some(p) => {
             let text = crate::limits::read_text_capped_io(
@@ -78,6 +90,10 @@ pub fn engine(a: &DetectSettings) -> Result<Option<Engine>, SetupError> {
         }
         None => (DetectConfig::default(), ScoringConfig::default()),
     };
+    let mut cfg = cfg;
+    for id in disabled {
+        cfg.disable(id);
+    }
     let dets = detect::build_all(&cfg)?;
     Ok(Some(Engine::new(
         CellRegistry::new(baseline, ops),

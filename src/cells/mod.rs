@@ -22,6 +22,7 @@ pub mod baseline;
 pub mod lte;
 pub mod opencellid;
 pub mod operators;
+pub mod plmn_list;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;

@@ -45,8 +45,8 @@ pub enum BaselineCommand {
         #[arg(long, value_name = "FILE", default_value = "baseline.toml")]
         baseline: PathBuf,
     },
-    /// Print the built-in operators file (an example: copy it, set it for your country, pass
-    /// it with --operators).
+    /// Print the example operators file (MCC 262; never loaded unless passed with --operators):
+    /// copy it, set it for your country, pass it with --operators.
     Operators,
 }
 
@@ -129,7 +129,7 @@ pub fn baseline_command(a: &BaselineArgs) -> Result<u8, SetupError> {
             Ok(0)
         }
         BaselineCommand::Operators => {
-            print!("{}", operators::DEFAULT_OPERATORS_TOML);
+            print!("{}", operators::EXAMPLE_OPERATORS_TOML);
             Ok(0)
         }
     }

@@ -101,6 +101,7 @@ pub(crate) fn decode(a: DecodeArgs) -> Result<u8> {
             ..GsmStageConfig::default()
         }),
         report_every_s: None,
+        fail_on: crate::detect::Severity::Medium,
     };
     let mut cells: std::collections::BTreeMap<(u16, u64), CellReport> = Default::default();
     let key = |arfcn: u16, f: f64| (arfcn, f as u64);

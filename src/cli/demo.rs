@@ -33,6 +33,8 @@ pub(crate) struct DemoArgs {
     pub(crate) seconds: Option<f64>,
     #[command(flatten)]
     pub(crate) gps: GpsArgs,
+    #[command(flatten)]
+    pub(crate) detect: DetectArgs,
 }
 
 /// The bundled demo scene, relative to the repository root: generated on the fly (the same
@@ -88,8 +90,8 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8> {
                 interval_s: 0.1,
                 gsm: Some(GsmStageConfig::default()),
                 stop: stop_flag(),
-                engine: crate::alert::setup::engine(&Default::default())?,
-                baseline_path: None,
+                engine: crate::alert::setup::engine(&a.detect.settings())?,
+                baseline_path: a.detect.baseline.clone(),
                 evidence: None,
                 gps: a.gps.open(true)?,
             },
@@ -112,9 +114,10 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8> {
             speed: 1.0,
             gsm: Some(GsmStageConfig::default()),
             report_every_s: None,
+            fail_on: a.detect.fail_on,
         };
         // The same detectors as the text and dashboard modes, so the same exit status (10).
-        let engine = crate::alert::setup::engine(&Default::default())?;
+        let engine = crate::alert::setup::engine(&a.detect.settings())?;
         let monitor = Monitor::new(engine, None, a.gps.open(true)?);
         let (code, _) = run_replay_detect(src, &input, opts, monitor, |_| {})?;
         return Ok(code);
@@ -122,7 +125,14 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8> {
     if !a.frames {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        return crate::demo::run_text(open_input(&input)?, stop_flag(), &mut out);
+        let engine = crate::alert::setup::engine(&a.detect.settings())?;
+        return crate::demo::run_text(
+            open_input(&input)?,
+            engine,
+            a.detect.fail_on,
+            stop_flag(),
+            &mut out,
+        );
     }
     decode(DecodeArgs {
         input,

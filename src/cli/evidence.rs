@@ -52,6 +52,7 @@ pub(crate) fn evidence(a: EvidenceCmdArgs) -> Result<u8> {
             ..GsmStageConfig::default()
         }),
         report_every_s: None,
+        fail_on: a.detect.fail_on,
     };
     let (_, monitor) = run_replay_detect(
         src,

@@ -27,7 +27,7 @@ pub(crate) const GROUPS: &[(&str, &[&str])] = &[
     ),
     (
         "Lab (synthetic signals, speed)",
-        &["demo", "synth", "bench"],
+        &["demo", "synth", "eval", "bench"],
     ),
     (
         "Configuration",

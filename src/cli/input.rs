@@ -229,17 +229,30 @@ pub(crate) fn max_samples(a: &InputArgs, src: &dyn SampleSource) -> Option<u64> 
         .map(|s| (s * src.info().sample_rate_sps).round() as u64)
 }
 
-/// Detection flags (baseline, operators, detector configuration), shared by the run modes.
-#[derive(Args, Debug, Clone, Default)]
+/// The detection options, one group shared by every run mode (`replay`, `scan`, `demo`,
+/// `evidence`): what the detectors are judged against and which severity fails the run.
+#[derive(Args, Debug, Clone)]
+#[command(next_help_heading = "Detection")]
 pub(crate) struct DetectArgs {
     /// Baseline file of this area (`towerwatch survey`); without it the baseline detectors stay
     /// silent.
     #[arg(long, value_name = "FILE")]
     pub(crate) baseline: Option<PathBuf>,
-    /// Operators file (MCC/MNC, ARFCN holdings). Default: the built-in example (MCC 262) — set
-    /// your own per country (`towerwatch baseline operators` prints the example).
+    /// Operators file (expected MCC/MNCs, ARFCN holdings, country, 2G switched off). Default:
+    /// none — no country is assumed; the PLMN check works from the networks the cells on the air
+    /// agree on and the built-in public MCC/MNC list (`towerwatch baseline operators` prints an
+    /// example file).
     #[arg(long, value_name = "FILE")]
     pub(crate) operators: Option<PathBuf>,
+    /// Your country, ISO 3166-1 alpha-2 (e.g. IE, CN, US): a network of a country that is
+    /// neither this one nor a neighbour is more suspicious. Overrides the operators file's
+    /// `country`.
+    #[arg(long, value_name = "CC", value_parser = parse_country_arg)]
+    pub(crate) country: Option<String>,
+    /// Exit with status 10 when an alert reached this severity: low, medium or high. A low alert
+    /// is "worth a look", not an alarm.
+    #[arg(long, value_name = "SEVERITY", default_value = "medium", value_parser = parse_fail_on)]
+    pub(crate) fail_on: crate::detect::Severity,
     /// Detector thresholds and scoring: TOML with one table per detector id and `[scoring]`.
     #[arg(long, value_name = "FILE")]
     pub(crate) detectors: Option<PathBuf>,
@@ -254,9 +267,36 @@ impl DetectArgs {
         crate::alert::setup::DetectSettings {
             baseline: self.baseline.clone(),
             operators: self.operators.clone(),
+            country: self.country.clone(),
             detectors: self.detectors.clone(),
             no_detect: self.no_detect,
         }
+    }
+}
+
+impl Default for DetectArgs {
+    fn default() -> Self {
+        DetectArgs {
+            baseline: None,
+            operators: None,
+            country: None,
+            fail_on: crate::detect::Severity::Medium,
+            detectors: None,
+            no_detect: false,
+        }
+    }
+}
+
+pub(crate) fn parse_country_arg(s: &str) -> Result<String, String> {
+    crate::cells::operators::parse_country(s)
+}
+
+pub(crate) fn parse_fail_on(s: &str) -> Result<crate::detect::Severity, String> {
+    match parse_severity(s) {
+        Ok(crate::detect::Severity::Info) | Err(_) => {
+            Err(format!("unknown severity '{s}' (low, medium, high)"))
+        }
+        Ok(sev) => Ok(sev),
     }
 }
 

@@ -12,6 +12,7 @@ mod decode_lte;
 mod demo;
 mod detectors;
 mod devices;
+mod eval;
 mod evidence;
 mod find;
 mod help;
@@ -110,6 +111,10 @@ enum Command {
     /// Finder: follow one cell's power with a hot/cold indicator (dB, trend, dB/s) to walk
     /// toward the transmitter.
     Find(FindArgs),
+    /// The detection scoreboard: run every labelled recording and scene of a folder (e.g.
+    /// `recordings/`) and print rogue cells found/missed, false alerts and time to first alert per
+    /// recording, and per detector where it fired; exit 1 when a label is not met.
+    Eval(eval::EvalArgs),
     /// Measure each processing stage: real-time factor (signal seconds per CPU second) and
     /// peak memory, on generated scenes (about 3 minutes; --scale for longer runs).
     Bench(bench::BenchArgs),
@@ -201,5 +206,6 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Locate(a) => locate(a),
         Command::Find(a) => find(a),
         Command::Bench(a) => bench::bench(&a),
+        Command::Eval(a) => eval::eval(a),
     }
 }

@@ -135,7 +135,7 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
         let monitor = Monitor::new(engine, None, a.gps.open(a.input.device.is_none())?);
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
-        return crate::demo::run_text_with(src, monitor, stop_flag(), &mut out);
+        return crate::demo::run_text_with(src, monitor, a.detect.fail_on, stop_flag(), &mut out);
     }
     let opts = RunOpts {
         output: JsonOut::from_flag(a.output.as_deref()),
@@ -149,6 +149,7 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
         }),
         lte,
         report_every_s: a.report_every,
+        fail_on: a.detect.fail_on,
     };
     let gps = a.gps.open(a.input.device.is_none())?;
     let mut sink = open_sinks(&a.sinks, a.reveal_identities, src.as_ref())?;

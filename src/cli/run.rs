@@ -113,6 +113,8 @@ pub(crate) struct RunOpts {
     pub(crate) lte: Option<crate::pipeline::lte::LteStageConfig>,
     /// Print a soak report line to stderr this often (wall-clock seconds).
     pub(crate) report_every_s: Option<f64>,
+    /// Exit status 10 when an alert reached this severity (`--fail-on`).
+    pub(crate) fail_on: crate::detect::Severity,
 }
 
 /// Run the pipeline, writing JSON lines (source, observations, summary) to the output and handing
@@ -130,7 +132,7 @@ pub(crate) fn run_replay(
 
 /// [`run_replay`] with the monitor (detection engine, evidence recorder, position): its alert
 /// events follow the observation that caused them (`{"type":"alert",...}`), an `alert_summary`
-/// line precedes the summary, and the exit status is 10 when an alert above info was raised.
+/// line precedes the summary, and the exit status is 10 when an alert reached `opts.fail_on`.
 pub(crate) fn run_replay_detect(
     src: Box<dyn SampleSource>,
     input: &InputArgs,
@@ -262,10 +264,8 @@ pub(crate) fn run_replay_detect(
     // silence is not a clean bill.
     let code = if interrupted {
         super::EXIT_INTERRUPTED
-    } else if monitor.raised_above_info() {
-        crate::alert::EXIT_ALERT
     } else {
-        0
+        monitor.exit_status(opts.fail_on)
     };
     Ok((code, monitor))
 }

@@ -58,10 +58,16 @@ pub(crate) struct ScanArgs {
     pub(crate) text: bool,
     #[command(flatten)]
     pub(crate) gps: GpsArgs,
+    #[command(flatten)]
+    pub(crate) detect: DetectArgs,
 }
 
+/// Detectors the scan always turns off: `transient_cell` (a cell the tuner has moved away from
+/// is not heard, which is not the cell vanishing).
+pub(crate) const SCAN_DISABLED: &[&str] = &["transient_cell"];
+
 pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
-    use crate::pipeline::scan::{ScanConfig, run_scan};
+    use crate::pipeline::scan::ScanConfig;
     use crate::source::tuner::{TunerConfig, VirtualTuner};
     let profile = match a.input.profile.as_deref() {
         None => None,
@@ -139,15 +145,34 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
             "virtual tuner"
         };
         let description = format!("scan {} ({how})", a.band);
-        return scan_dashboard(src, cfg, stop, description, live, gps);
+        let engine = crate::alert::setup::engine_with(&a.detect.settings(), SCAN_DISABLED)?;
+        return scan_dashboard(src, cfg, stop, description, live, gps, engine);
     }
     let tty = std::io::stdout().is_terminal() && !a.json;
-    let table = run_scan(src.as_mut(), cfg, &stop, |t| {
-        if tty {
-            print!("\x1b[2J\x1b[H{}", t.render());
-            let _ = std::io::stdout().flush();
-        }
-    })?;
+    // The same detectors as `replay` and the dashboard: alerts after the table, exit status 10
+    // by --fail-on.
+    let engine = crate::alert::setup::engine_with(&a.detect.settings(), SCAN_DISABLED)?;
+    let mut monitor = Monitor::new(engine, None, None);
+    let mut latest: Vec<crate::alert::Alert> = Vec::new();
+    let table = crate::pipeline::scan::run_scan_observed(
+        src.as_mut(),
+        cfg,
+        &stop,
+        |t| {
+            if tty {
+                print!("\x1b[2J\x1b[H{}", t.render());
+                let _ = std::io::stdout().flush();
+            }
+        },
+        &mut |o, _| {
+            for al in monitor.feed(o).alerts {
+                match latest.iter_mut().find(|l| l.id == al.id) {
+                    Some(l) => *l = al,
+                    None => latest.push(al),
+                }
+            }
+        },
+    )?;
     let position = gps.as_ref().map(|g| g.at(None));
     if a.json {
         let mut doc = serde_json::json!({
@@ -163,14 +188,26 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
         if let Some(p) = &position {
             p.annotate(&mut doc);
         }
+        if monitor.engine().is_some() {
+            doc["alerts"] = serde_json::to_value(&latest)?;
+        }
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         print!("{}", table.render());
         if let Some(p) = &position {
             println!("position at the end of the scan: {}", p.short());
         }
+        if monitor.engine().is_some() {
+            println!("\nalerts (latest state of each):");
+            if latest.is_empty() {
+                println!("  (none)");
+            }
+            for al in &latest {
+                println!("{}", crate::demo::event_line(al));
+            }
+        }
     }
-    Ok(0)
+    Ok(monitor.exit_status(a.detect.fail_on))
 }
 
 /// Where a live receiver opens for a band sweep given no `--freq`: the sweep's first channel.
@@ -191,6 +228,7 @@ pub(crate) fn scan_dashboard(
     description: String,
     live: bool,
     gps: Option<crate::gps::PositionProvider>,
+    engine: Option<crate::alert::Engine>,
 ) -> Result<u8> {
     use crate::pipeline::{Event, SourceReport};
     let info = src.info().clone();
@@ -226,15 +264,6 @@ pub(crate) fn scan_dashboard(
             Err(e) => Err(crate::source::SourceError::Unsupported(e.to_string())),
         }
     })?;
-    let det = crate::detect::DetectConfig::parse("[transient_cell]\nenabled = false\n", &[])?;
-    let engine = crate::alert::Engine::new(
-        crate::cells::CellRegistry::new(
-            crate::cells::baseline::Baseline::default(),
-            crate::cells::operators::Operators::default(),
-        ),
-        crate::detect::build_all(&det)?,
-        crate::alert::ScoringConfig::default(),
-    );
     crate::tui::run(
         pipeline,
         crate::tui::TuiOptions {
@@ -245,7 +274,7 @@ pub(crate) fn scan_dashboard(
             baseline_path: None,
             record: None,
         },
-        Monitor::new(Some(engine), None, gps),
+        Monitor::new(engine, None, gps),
     )
 }
 

@@ -219,6 +219,14 @@ impl DetectConfig {
         Ok(DetectConfig { tables })
     }
 
+    /// Switch a detector off, whatever its table says.
+    pub fn disable(&mut self, id: &str) {
+        self.tables
+            .entry(id.to_string())
+            .or_default()
+            .insert("enabled".into(), toml::Value::Boolean(false));
+    }
+
     /// The table for a detector, deserialised into its config type (defaults for missing keys),
     /// and the common settings.
     pub fn get<T: DeserializeOwned + Default>(

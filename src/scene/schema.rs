@@ -14,6 +14,78 @@ pub struct SceneFile {
     /// Uplink emitters.
     #[serde(default)]
     pub emitter: Vec<EmitterTable>,
+    /// What `towerwatch eval` expects of this scene (absent: unlabelled).
+    #[serde(default)]
+    pub labels: Option<LabelsTable>,
+}
+
+/// `[labels]`: the truth of a scene for `towerwatch eval` (the generator ignores it).
+///
+/// ```toml
+/// [labels]
+/// rogue = [21]                          # downlink ARFCNs of rogue cells ([] = legitimate)
+/// rogue_uplink = []                     # uplink ARFCNs of rogue emitters (SIM boxes)
+/// severity = "high"                     # the least a rogue must reach (default medium)
+/// appears_s = 0.0                       # when the rogue comes on (stream time)
+/// within_s = 5.0                        # how soon after that (default 5 s)
+/// signatures = ["registration_storm"]   # detectors that must be among the rogue's signatures
+/// seconds = 10.0                        # how much of the scene eval generates (default duration_s)
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelsTable {
+    /// Downlink ARFCNs of rogue cells.
+    #[serde(default)]
+    pub rogue: Vec<u16>,
+    /// Uplink ARFCNs of rogue emitters.
+    #[serde(default)]
+    pub rogue_uplink: Vec<u16>,
+    /// Least severity a rogue must reach: low, medium (default) or high.
+    #[serde(default)]
+    pub severity: Option<LabelSeverity>,
+    /// When the rogue comes on, seconds of stream time.
+    #[serde(default)]
+    pub appears_s: f64,
+    /// How soon after `appears_s` the rogue must reach `severity` (default 5 s).
+    #[serde(default = "default_within_s")]
+    pub within_s: f64,
+    /// Detectors that must be among the rogue's signatures.
+    #[serde(default)]
+    pub signatures: Vec<String>,
+    /// Seconds of the scene `eval` generates when there is no recording (default `duration_s`).
+    #[serde(default)]
+    pub seconds: Option<f64>,
+}
+
+fn default_within_s() -> f64 {
+    5.0
+}
+
+impl Default for LabelsTable {
+    fn default() -> Self {
+        LabelsTable {
+            rogue: Vec::new(),
+            rogue_uplink: Vec::new(),
+            severity: None,
+            appears_s: 0.0,
+            within_s: default_within_s(),
+            signatures: Vec::new(),
+            seconds: None,
+        }
+    }
+}
+
+/// The least alert severity a labelled rogue must reach (the alert severities above info; the
+/// scene schema keeps its own type so that `scene` does not depend on `detect`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabelSeverity {
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
 }
 
 /// `[scene]`.

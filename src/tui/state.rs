@@ -364,7 +364,8 @@ pub struct DashboardState {
     pub alerts: VecDeque<Alert>,
     /// Observations applied.
     pub observations: u64,
-    /// Operator names (the operators file; the built-in example by default).
+    /// Operator names from an operators file (empty by default: names then come from the public
+    /// MCC/MNC list).
     pub operators: Operators,
     /// View state.
     pub view: ViewState,
@@ -617,9 +618,12 @@ impl DashboardState {
         self.alerts.push_back(a);
     }
 
-    /// Operator name of an MCC-MNC, from the operators file.
+    /// Operator name of an MCC-MNC: the operators file's, else the public MCC/MNC list's.
     pub fn operator_name(&self, mcc: u16, mnc: u16) -> Option<&str> {
-        self.operators.find(mcc, mnc).map(|o| o.name.as_str())
+        self.operators.find(mcc, mnc).map_or_else(
+            || crate::cells::plmn_list::network(mcc, mnc, mnc >= 100).map(|n| n.name.as_str()),
+            |o| Some(o.name.as_str()),
+        )
     }
 
     /// The cell table as shown: filtered, then sorted.
