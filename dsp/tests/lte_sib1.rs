@@ -371,3 +371,62 @@ fn bench_sib1_at_19_2_msps() {
         r.map(|r| r.counters)
     );
 }
+
+/// `x` resampled from `from_sps` to `to_sps` (an SDR's own rate, off the LTE grid), with the
+/// filter delay removed: the captures a HackRF at 20 MS/s or an Airspy at 10 MS/s makes.
+fn resample(
+    x: &[num_complex::Complex32],
+    from_sps: f64,
+    to_sps: f64,
+) -> Vec<num_complex::Complex32> {
+    use towerwatch_dsp::filter::{RationalResampler, lowpass_for, rational_approx};
+    let (up, down) = rational_approx(to_sps / from_sps, 512, 16384);
+    let fs_up = from_sps * up as f64;
+    let taps = lowpass_for(fs_up, 0.47 * from_sps, 0.5 * from_sps, 70.0).unwrap();
+    let mut rs = RationalResampler::new(up as usize, down as usize, &taps).unwrap();
+    let mut y = Vec::new();
+    rs.process(x, &mut y);
+    let skip = ((taps.len() - 1) as f64 / 2.0 / down as f64).round() as usize;
+    y.split_off(skip)
+}
+
+/// SIB1 from captures at rates off the LTE grid: a 20 MHz cell recorded at 20 MS/s and a 5 MHz
+/// cell at 10 MS/s are resampled onto the grid (19.2 and 7.68 MS/s) and come back byte for byte.
+#[test]
+fn sib1_from_rates_off_the_lte_grid() {
+    for (n_rb, grid_sps, sdr_sps, tdd) in [(100, 19.2e6, 20e6, false), (25, 7.68e6, 10e6, true)] {
+        let want = sample_sib1(tdd, 77, 4242);
+        let bytes = encode_sib1(&want).unwrap();
+        let cfg = GenConfig {
+            pci: 301,
+            n_rb,
+            duplex: if tdd { Duplex::Tdd } else { Duplex::Fdd },
+            mib: mib_bits(n_rb, PhichResource::One),
+            frames: 8,
+            sample_rate_sps: grid_sps,
+            snr_db: Some(15.0),
+            sib1: Some(SibTx {
+                bytes: bytes.clone(),
+                ..SibTx::default()
+            }),
+            ..GenConfig::default()
+        };
+        let x = resample(&generate(&cfg).unwrap(), grid_sps, sdr_sps);
+        let xs = to_search_rate(&x, sdr_sps).unwrap();
+        let cells = scan(&xs, &SearchConfig::default(), &CellConfig::default()).unwrap();
+        let cell = cells
+            .iter()
+            .find(|c| c.candidate.pci == 301 && c.mib.is_some())
+            .unwrap_or_else(|| panic!("{n_rb} RB at {sdr_sps}: no cell with MIB"));
+        let r = decode_sib1(&x, sdr_sps, &xs, cell, &Sib1Config::default()).unwrap();
+        let d = r
+            .decode
+            .unwrap_or_else(|| panic!("{n_rb} RB at {sdr_sps}: {:?}", r.counters));
+        assert!(d.bytes.starts_with(&bytes), "{n_rb} RB at {sdr_sps}");
+        assert_eq!(d.sib1.as_ref().ok(), Some(&want), "{n_rb} RB at {sdr_sps}");
+    }
+    // A rate below the cell's occupied bandwidth cannot carry it, and says so.
+    let (_, rate) = towerwatch_dsp::lte::sib1::to_grid_rate(&[], 19.2e6, 100).unwrap();
+    assert_eq!(rate, 19.2e6);
+    assert!(towerwatch_dsp::lte::sib1::to_grid_rate(&[], 10e6, 100).is_err());
+}

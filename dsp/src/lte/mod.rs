@@ -32,7 +32,9 @@
 //!    [`rrc::mib`].
 //! 5. **SIB1** ([`sib1`]): subframe 5 of every even frame demodulated at the capture's full rate
 //!    (an FFT of `rate / 15 kHz` points: 1280 at 19.2 MS/s, cyclic prefixes of 100/90 samples;
-//!    rates off the LTE grid or too narrow for the cell are refused with the reason), the timing
+//!    a rate off the LTE grid — 20 MS/s, 10 MS/s — is first resampled onto the lowest grid rate
+//!    that holds the cell by [`sib1::to_grid_rate`]; a rate too narrow for the cell is refused
+//!    with the reason), the timing
 //!    of step 3 scaled up, the CRS channel of every port over the whole band ([`grid`]).
 //!    [`pcfich`] gives the CFI (the other two are tried after it); [`pdcch`] builds the control
 //!    region (REGs minus PCFICH and PHICH, the quadruplet interleaver and the cell shift) and

@@ -27,7 +27,7 @@ use super::fec::dci::{Duplex as DciDuplex, SI_RNTI, sib1_rv};
 use super::fec::dlsch::DlschDecoder;
 use super::grid::Subframe;
 use super::ofdm::OfdmDemod;
-use super::params::{Duplex, LteError, Numerology, SEARCH_RATE_SPS};
+use super::params::{CyclicPrefix, Duplex, LteError, Numerology, SEARCH_RATE_SPS};
 use super::pcfich::decode_cfi;
 use super::pdcch::{
     ControlRegion, DciFound, PhichConfig, SearchCounts, SiDci, control_symbols, pdcch_soft_bits,
@@ -129,6 +129,54 @@ pub enum Sib1Error {
     Lte(#[from] LteError),
 }
 
+/// The sample rates of the LTE subcarrier grid: 15 kHz times a standard FFT size (128 to 2048).
+pub const GRID_RATES_SPS: [f64; 7] = [1.92e6, 3.84e6, 7.68e6, 15.36e6, 19.2e6, 23.04e6, 30.72e6];
+
+/// `x` at `rate_sps` brought onto the LTE grid for a cell of `n_rb` resource blocks.
+///
+/// A rate that already is a multiple of 1.92 MS/s whose FFT holds the cell (more than 12·N_RB
+/// points) comes back unchanged. Any other rate that still carries the cell's occupied bandwidth
+/// (12·N_RB subcarriers of 15 kHz; e.g. 20 MS/s from a HackRF or 10 MS/s from an Airspy) is
+/// resampled by a rational polyphase resampler to the lowest grid rate that holds the cell, the
+/// filter's delay removed so that sample times keep their meaning (the cell's timing found at
+/// 1.92 MS/s scales onto the result). Returns the samples and their rate.
+pub fn to_grid_rate(
+    x: &[Complex32],
+    rate_sps: f64,
+    n_rb: usize,
+) -> Result<(std::borrow::Cow<'_, [Complex32]>, f64), Sib1Error> {
+    let occupied_hz = 12.0 * n_rb as f64 * 15e3;
+    let bad = Sib1Error::Rate { rate_sps, n_rb };
+    if !(rate_sps.is_finite() && rate_sps > occupied_hz && n_rb > 0) {
+        return Err(bad);
+    }
+    if let Ok(num) = Numerology::new(rate_sps, CyclicPrefix::Normal)
+        && 12 * n_rb < num.n_fft
+    {
+        return Ok((std::borrow::Cow::Borrowed(x), rate_sps));
+    }
+    let target = GRID_RATES_SPS
+        .into_iter()
+        .find(|r| (r / 15e3).round() as usize > 12 * n_rb)
+        .ok_or(bad.clone())?;
+    let (up, down) = crate::filter::rational_approx(target / rate_sps, 512, 16384);
+    if up == 0 || down == 0 || ((up as f64 / down as f64) * rate_sps - target).abs() > 1.0 {
+        return Err(bad);
+    }
+    let fs_up = rate_sps * up as f64;
+    let pass_hz = occupied_hz / 2.0 + 15e3;
+    let stop_hz = (rate_sps.min(target) / 2.0).max(pass_hz + 50e3);
+    let taps =
+        crate::filter::lowpass_for(fs_up, pass_hz, stop_hz, 60.0).map_err(|_| bad.clone())?;
+    let delay_out = (taps.len() - 1) as f64 / 2.0 / down as f64;
+    let mut rs = crate::filter::RationalResampler::new(up as usize, down as usize, &taps)
+        .map_err(|_| bad)?;
+    let mut y = Vec::with_capacity(x.len() * up as usize / down as usize + 1);
+    rs.process(x, &mut y);
+    let skip = (delay_out.round() as usize).min(y.len());
+    Ok((std::borrow::Cow::Owned(y.split_off(skip)), target))
+}
+
 /// Decodes SIB1 of `cell` (found by [`super::cell::scan`] on `x_search`, which is `x` resampled
 /// to 1.92 MS/s by [`super::search::to_search_rate`]) from `x` at `rate_sps`.
 pub fn decode_sib1(
@@ -142,6 +190,9 @@ pub fn decode_sib1(
     let fields = mib.fields.ok_or(Sib1Error::NoMib)?;
     let n_rb = usize::from(fields.bandwidth_rb);
     let cand = &cell.candidate;
+    // Rates off the grid (20 MS/s, 10 MS/s …) are resampled onto it first.
+    let (x, rate_sps) = to_grid_rate(x, rate_sps, n_rb)?;
+    let x: &[Complex32] = &x;
     let num = Numerology::new(rate_sps, cand.cp).map_err(|_| Sib1Error::Rate { rate_sps, n_rb })?;
     if 12 * n_rb >= num.n_fft {
         return Err(Sib1Error::Rate { rate_sps, n_rb });
