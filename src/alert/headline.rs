@@ -65,6 +65,7 @@ mod tests {
             summary: String::new(),
             signatures: vec![],
             advice: String::new(),
+            related: vec![],
         }
     }
 

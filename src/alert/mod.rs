@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::cells::{CarrierId, CellKey, CellRegistry};
-use crate::detect::{Detector, Evidence, Finding, Severity};
+use crate::detect::{AlertView, Detector, Evidence, Finding, Severity};
 use crate::observation::Observation;
 
 pub use crate::exit::EXIT_ALERT;
@@ -160,6 +160,9 @@ pub struct Signature {
     /// Last confirmed (stream time).
     #[serde(serialize_with = "crate::num::serialize")]
     pub last_s: f64,
+    /// Other cells this signature is about (the LTE half of a downgrade blaster).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<CellKey>,
 }
 
 /// An alert event (one JSON line).
@@ -189,6 +192,10 @@ pub struct Alert {
     pub signatures: Vec<Signature>,
     /// What to do next.
     pub advice: String,
+    /// Other cells its signatures name (e.g. the fake LTE cell of a downgrade blaster whose GSM
+    /// cell this alert is about); absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<CellKey>,
 }
 
 struct Tracked {
@@ -299,6 +306,9 @@ impl Engine {
             }
         }
         self.findings = findings;
+        if !touched.is_empty() {
+            self.correlate(now, &mut touched);
+        }
         for k in touched {
             if let Some(a) = self.report(k, now) {
                 events.push(a);
@@ -324,6 +334,48 @@ impl Engine {
                 .filter(|t| t.reported.is_some())
                 .map(|t| self.alert(t, AlertEvent::Updated, now))
                 .collect(),
+        }
+    }
+
+    /// Correlating detectors (e.g. `downgrade_blaster`) judge the tracked alerts together; their
+    /// findings are folded like any other.
+    fn correlate(&mut self, now: f64, touched: &mut Vec<CarrierId>) {
+        let mut out = Vec::new();
+        for d in &mut self.detectors {
+            if !d.correlates() {
+                continue;
+            }
+            let own = d.id();
+            let views: Vec<AlertView> = self
+                .tracked
+                .values()
+                .filter_map(|t| {
+                    let score: f64 = t
+                        .signatures
+                        .values()
+                        .filter(|s| s.detector != own)
+                        .map(|s| s.score)
+                        .sum();
+                    let any = t.signatures.keys().any(|k| *k != own);
+                    any.then(|| {
+                        let score = round3(score);
+                        AlertView {
+                            cell: t.cell.clone(),
+                            raised_s: t.raised_s,
+                            score,
+                            severity: self.cfg.severity(score),
+                        }
+                    })
+                })
+                .collect();
+            d.correlate(&views, now, &mut out);
+        }
+        for f in &out {
+            let k = f.cell.carrier_id();
+            self.fold(f);
+            if !touched.contains(&k) {
+                touched.push(k);
+            }
         }
     }
 
@@ -374,6 +426,7 @@ impl Engine {
                 known_false_positives: fp,
                 first_s,
                 last_s: f.time_s,
+                related: f.related.clone(),
             },
         );
     }
@@ -471,6 +524,12 @@ impl Engine {
             self.cfg.high,
             names.join(", ")
         );
+        let mut related: Vec<CellKey> = Vec::new();
+        for c in sigs.iter().flat_map(|s| &s.related) {
+            if !related.contains(c) {
+                related.push(c.clone());
+            }
+        }
         Alert {
             kind: "alert",
             event,
@@ -483,6 +542,7 @@ impl Engine {
             summary,
             advice: advice(severity, &sigs, t.cell.uplink),
             signatures: sigs,
+            related,
         }
     }
 }
@@ -519,6 +579,12 @@ fn advice(sev: Severity, sigs: &[Signature], uplink: bool) -> String {
         v.push(
             "A copied cell identity: ask the operator which ARFCN the real cell uses; the other \
              one is the copy.",
+        );
+    }
+    if has("downgrade_blaster") {
+        v.push(
+            "Two radios of one box: the related LTE cell captures phones and sends them to this \
+             GSM cell. Record both (LTE and GSM) and look for one transmitter serving both.",
         );
     }
     if has("registration_storm") {
@@ -559,6 +625,135 @@ mod tests {
                 == 5.0
         );
         assert!(ScoringConfig::parse("[scoring]\nbogus = 1\n").is_err());
+    }
+
+    /// A GSM rogue (ARFCN 21: CRO 60 dB, not listed back: medium) from 1 s when `gsm`, a fake LTE cell
+    /// (PCI 301: 30 dB above three legitimate cells, its clock 2.5 ppm off theirs) from `lte_s`,
+    /// over the legitimate neighbourhood, every second until `end_s`.
+    fn blaster(gsm: bool, lte_s: Option<f64>, end_s: f64) -> (Engine, Vec<Alert>) {
+        let mut e = Engine::new(
+            CellRegistry::default(),
+            crate::detect::all_default(),
+            ScoringConfig::default(),
+        );
+        let mut events = Vec::new();
+        for o in neighbourhood(0.0) {
+            events.extend(e.observe(&o));
+        }
+        let mut rogue = CellSpec::legit(21, 1234);
+        rogue.cro_db = 60;
+        let mut t = 1.0;
+        while t < end_s {
+            for (i, (earfcn, pci, rsrp, ppm)) in [
+                (1750, 142, -60.0, -22.50),
+                (1750, 86, -61.0, -22.46),
+                (1825, 54, -55.0, -22.53),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let o = lte_cell(earfcn, pci, rsrp, ppm, 0.01, t + 0.01 * i as f64);
+                events.extend(e.observe(&o));
+            }
+            if lte_s.is_some_and(|s| t >= s) {
+                events.extend(e.observe(&lte_cell(1750, 301, -30.0, -20.0, 0.01, t + 0.05)));
+            }
+            if gsm {
+                events.extend(e.observe(&si2(21, &[16, 18, 19], t + 0.1)));
+                events.extend(e.observe(&si3(&rogue, t + 0.2)));
+            }
+            for arfcn in 16..=20 {
+                events.extend(e.observe(&fcch(arfcn, 1.5, 0.01, t + 0.3)));
+            }
+            t += 1.0;
+        }
+        (e, events)
+    }
+
+    fn has_blaster(events: &[Alert]) -> bool {
+        events.iter().any(|a| {
+            a.signatures
+                .iter()
+                .any(|s| s.detector == "downgrade_blaster")
+        })
+    }
+
+    fn gsm21(a: &Alert) -> bool {
+        a.cell.lte.is_none() && a.cell.arfcn == 21
+    }
+
+    #[test]
+    fn downgrade_blaster_joins_the_lte_and_gsm_halves() {
+        let lte = CellKey::lte_cell(crate::cells::LteCellId {
+            earfcn: 1750,
+            pci: 301,
+        });
+        // Each half alone: the GSM rogue is medium, the LTE cell medium, no blaster.
+        let (e, gsm_only) = blaster(true, None, 30.0);
+        assert_eq!(e.max_severity(), Some(Severity::Medium));
+        assert!(gsm_only.iter().any(gsm21));
+        assert!(!has_blaster(&gsm_only));
+        let (_, lte_only) = blaster(false, Some(5.0), 30.0);
+        assert!(
+            lte_only
+                .iter()
+                .any(|a| a.cell == lte && a.severity >= Severity::Low)
+        );
+        assert!(!has_blaster(&lte_only));
+        for a in gsm_only.iter().chain(&lte_only) {
+            let j = serde_json::to_string(a).unwrap();
+            assert!(!j.contains("related"), "{j}");
+        }
+
+        // Together within the window: the GSM cell's alert goes high and names the LTE cell.
+        let (e, events) = blaster(true, Some(5.0), 30.0);
+        assert!(has_blaster(&events));
+        let raised_gsm = events
+            .iter()
+            .filter(|a| gsm21(a) && a.event == AlertEvent::Raised)
+            .count();
+        assert_eq!(raised_gsm, 1, "one alert for the GSM cell");
+        let last = events.iter().rev().find(|a| gsm21(a)).unwrap();
+        assert_eq!(last.severity, Severity::High, "{last:?}");
+        assert_eq!(last.related, vec![lte.clone()]);
+        let sig = last
+            .signatures
+            .iter()
+            .find(|s| s.detector == "downgrade_blaster")
+            .unwrap();
+        let ev = |n: &str| sig.evidence.iter().find(|e| e.name == n).unwrap().value;
+        assert_eq!(ev("lte_earfcn"), 1750.0);
+        assert_eq!(ev("lte_pci"), 301.0);
+        let dt = ev("seconds_between_alerts");
+        assert!((3.0..=6.0).contains(&dt), "{dt}");
+        assert!(sig.message.contains("PCI 301"), "{}", sig.message);
+        let j = serde_json::to_string(last).unwrap();
+        assert!(
+            j.contains("\"related\":[{\"lte\":{\"earfcn\":1750,\"pci\":301}}]"),
+            "{j}"
+        );
+        // The LTE cell's own alert is not changed (the signature goes on the GSM cell only).
+        assert!(
+            e.finish()
+                .active
+                .iter()
+                .any(|a| a.cell == lte && a.related.is_empty())
+        );
+
+        // The LTE cell ten minutes later: not the same box switching on.
+        let (e, late) = blaster(true, Some(600.0), 620.0);
+        assert!(!has_blaster(&late));
+        let active = e.finish().active;
+        assert!(
+            active
+                .iter()
+                .any(|a| gsm21(a) && a.severity == Severity::Medium)
+        );
+        assert!(
+            active
+                .iter()
+                .any(|a| a.cell == lte && a.severity >= Severity::Low)
+        );
     }
 
     #[test]

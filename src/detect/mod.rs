@@ -15,6 +15,7 @@
 mod aggressive_reselection;
 mod clock_error;
 mod cloned_identity;
+mod downgrade_blaster;
 mod lac_outlier;
 mod lte_clock_error;
 mod lte_not_in_baseline;
@@ -141,6 +142,23 @@ pub struct Finding {
     pub message: String,
     /// The values that triggered it, with thresholds.
     pub evidence: Vec<Evidence>,
+    /// Other cells this finding is about (the LTE half of a downgrade blaster); usually empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<CellKey>,
+}
+
+/// An alert the engine tracks, as a correlating detector ([`Detector::correlate`]) sees it:
+/// score and severity leave out that detector's own signature, so it cannot feed itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertView {
+    /// The carrier (GSM, LTE or uplink).
+    pub cell: CellKey,
+    /// Stream time the alert was raised (its first finding).
+    pub raised_s: f64,
+    /// Sum of its other signatures' scores.
+    pub score: f64,
+    /// Severity of that score.
+    pub severity: Severity,
 }
 
 /// A signature detector.
@@ -156,6 +174,14 @@ pub trait Detector: Send {
     }
     /// Look at one observation (the registry already includes it) and push findings.
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>);
+    /// Whether the engine should call [`Detector::correlate`] (detectors that judge alerts
+    /// together rather than observations).
+    fn correlates(&self) -> bool {
+        false
+    }
+    /// Look at the engine's tracked alerts after an observation's findings were folded in (only
+    /// when some alert was touched) and push findings; `now_s` is stream time.
+    fn correlate(&mut self, _alerts: &[AlertView], _now_s: f64, _out: &mut Vec<Finding>) {}
 }
 
 /// Settings every detector table accepts besides its own thresholds.
@@ -304,6 +330,7 @@ pub static REGISTRY: &[&DetectorInfo] = &[
     &lte_not_in_baseline::INFO,
     &lte_power_anomaly::INFO,
     &lte_clock_error::INFO,
+    &downgrade_blaster::INFO,
 ];
 
 /// Build every enabled detector.
@@ -394,6 +421,7 @@ pub(crate) fn finding(
         time_s,
         message,
         evidence,
+        related: Vec::new(),
     }
 }
 

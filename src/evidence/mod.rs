@@ -677,6 +677,7 @@ mod tests {
                 summary: String::new(),
                 signatures: Vec::new(),
                 advice: String::new(),
+                related: Vec::new(),
             };
             rec.on_alert(&a);
         }

@@ -131,8 +131,10 @@ fn blaster_alert() -> Alert {
             known_false_positives: "a lone rural cell",
             first_s: 0.8,
             last_s: 0.8,
+            related: vec![],
         }],
         advice: "export the evidence (e) and note the place and time".into(),
+        related: vec![],
     }
 }
 
