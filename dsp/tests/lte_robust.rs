@@ -202,9 +202,12 @@ fn sib1_decoder_on_noise_and_absurd_cells() {
                 Err(e) => assert!(!fs.is_finite() || fs < 0.0, "{e}"),
             }
         }
-        // Rates that cannot carry the cell, or are off the grid, are errors.
+        // Rates that cannot carry the cell are errors; a rate off the grid is resampled onto it
+        // (issue 16), and on noise it still gives no SIB1.
         assert!(decode_sib1(&x, 1.92e6, &xs, &cell, &Sib1Config::default()).is_err() || n_rb == 6);
-        assert!(decode_sib1(&x, 19.3e6, &xs, &cell, &Sib1Config::default()).is_err());
+        if let Ok(r) = decode_sib1(&x, 19.3e6, &xs, &cell, &Sib1Config::default()) {
+            assert!(r.decode.is_none(), "{:?}", r.counters);
+        }
     }
 }
 
