@@ -58,7 +58,18 @@ run exit 10, the same in `replay`, `demo` and `scan`.
 Known false positives the corpus covers (`towerwatch eval recordings/`): two and three operators
 sharing a street, one of them heard on a single carrier (legit-ireland), one operator in two
 location areas (legit-ireland), three-digit MNCs (legit-usa), MCCs 262, 272, 310 and 460 with no
-configuration, low SNR (legit-quiet). Not covered by a scene yet: a foreign cell across a
+configuration, low SNR (legit-quiet), T3212 0 and 255 (legit-t3212-extremes: 0 among cells with a
+period is `short_lu_timer` at half weight, info), a small cell with CRO 16 dB
+(legit-small-cell), a busy cell at 4 Immediate Assignments a second (legit-busy-cell: its rate
+alone can reach `registration_storm`'s 5/s by chance, low at most), a cell at Es/N0 9 dB beside
+strong ones (legit-weak-cell), neighbour lists naming mostly channels the receiver cannot hear
+(legit-far-neighbours). Subtler rogues it covers: a blaster 10 dB below the real cells
+(rogue-weak-blaster), a copy of the strongest cell's PLMN, LAC and neighbour list with its own CI
+(rogue-copycat), a rogue with a disciplined clock 0.1 ppm off (rogue-good-clock). Not caught
+within 5 s yet, so not in the corpus: a blaster 10 dB below a cell on its *adjacent* channel (not
+found by carrier discovery), a carrier switched on at a channel probed empty in the last 10 s
+(discovery retries it after `retry_after_s`), a SIM box sending 30 bursts/s over two channels
+(below `simbox_uplink`'s 20 bursts/s per channel). Not covered by a scene yet: a foreign cell across a
 border (low without `--country`; low with it when the country is a neighbour), maritime and
 aircraft networks (MCC 901: low with `--country`), roaming MVNOs and national roaming (a
 partner's PLMN on the host's cells: a lone PLMN of a known operator of the area's MCC is not

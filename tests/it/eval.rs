@@ -37,6 +37,14 @@ fn the_bundled_corpus_meets_every_label() {
         "legit-usa",
         "rogue-test-plmn",
         "transient",
+        "rogue-weak-blaster",
+        "rogue-copycat",
+        "rogue-good-clock",
+        "legit-t3212-extremes",
+        "legit-small-cell",
+        "legit-busy-cell",
+        "legit-weak-cell",
+        "legit-far-neighbours",
     ] {
         let line = table
             .lines()
@@ -44,8 +52,15 @@ fn the_bundled_corpus_meets_every_label() {
             .unwrap_or_else(|| panic!("{name} missing:\n{table}"));
         assert!(line.trim_end().ends_with("ok"), "{line}");
     }
-    assert!(table.contains("labels met in 11 of 11"), "{table}");
-    // Per detector: every expected signature fired, nothing fired on a legitimate carrier.
+    assert!(table.contains("labels met in 19 of 19"), "{table}");
+    // Per detector: every expected signature fired, nothing fired on a legitimate carrier except
+    // these known cases, each below medium (the labels check that): a busy cell's Immediate
+    // Assignment rate alone (registration_storm: low) and T3212 = 0 among cells with a period
+    // (short_lu_timer at half weight: info).
+    let allowed = [
+        ("registration_storm", "legit-busy-cell"),
+        ("short_lu_timer", "legit-t3212-extremes"),
+    ];
     let det = table
         .lines()
         .skip_while(|l| !l.starts_with("detector"))
@@ -53,7 +68,18 @@ fn the_bundled_corpus_meets_every_label() {
         .take_while(|l| !l.is_empty());
     for l in det {
         let f: Vec<&str> = l.split_whitespace().collect();
-        assert_eq!(f.last(), Some(&"0"), "{l}");
+        let elsewhere: Vec<&str> = l
+            .split_once('(')
+            .map(|(_, r)| r.trim_end_matches(')').split(", ").collect())
+            .unwrap_or_default();
+        let unexpected: Vec<&&str> = elsewhere
+            .iter()
+            .filter(|s| !allowed.contains(&(f[0], **s)))
+            .collect();
+        assert!(
+            f.last() == Some(&"0") || unexpected.is_empty(),
+            "{l}: {unexpected:?}"
+        );
         if let Some((a, b)) = f[1].split_once('/') {
             assert_eq!(a, b, "{l}");
         }
