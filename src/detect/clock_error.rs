@@ -112,14 +112,7 @@ impl Detector for ClockError {
         if others.len() < self.cfg.min_other_cells.max(1) {
             return;
         }
-        // The consensus is the median over every measured cell, this one included: with three
-        // cells or more, one rogue (this one or another) cannot move it off the real ones.
-        let mut meds: Vec<f64> = others.iter().map(|o| o.0).chain([own]).collect();
-        let mut sig: Vec<f64> = others.iter().map(|o| o.1).collect();
-        let consensus = median(&mut meds).unwrap_or(0.0);
-        let cons_sigma = median(&mut sig).unwrap_or(0.0) / (others.len() as f64).sqrt();
-        let sigma = (own_sigma.powi(2) + cons_sigma.powi(2)).sqrt();
-        let diff = own - consensus;
+        let (consensus, diff, sigma) = offset_from_consensus(own, own_sigma, &others);
         let margin = diff.abs() - self.cfg.k_sigma * sigma;
         if margin <= self.cfg.max_relative_ppm {
             return;
@@ -145,6 +138,23 @@ impl Detector for ClockError {
             ],
         ));
     }
+}
+
+/// A cell's clock against the others': `(consensus_ppm, difference_ppm, sigma_ppm)` from its
+/// offset and standard error and the other cells' `(offset, standard error)`. The consensus is
+/// the median over every measured cell, this one included: with three cells or more, one rogue
+/// (this one or another) cannot move it off the real ones. Shared by the GSM and LTE detectors.
+pub(super) fn offset_from_consensus(
+    own_ppm: f64,
+    own_sigma_ppm: f64,
+    others: &[(f64, f64)],
+) -> (f64, f64, f64) {
+    let mut meds: Vec<f64> = others.iter().map(|o| o.0).chain([own_ppm]).collect();
+    let mut sig: Vec<f64> = others.iter().map(|o| o.1).collect();
+    let consensus = median(&mut meds).unwrap_or(0.0);
+    let cons_sigma = median(&mut sig).unwrap_or(0.0) / (others.len().max(1) as f64).sqrt();
+    let sigma = (own_sigma_ppm.powi(2) + cons_sigma.powi(2)).sqrt();
+    (consensus, own_ppm - consensus, sigma)
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
 };
-use crate::cells::{CellRegistry, LteCellId, median};
+use crate::cells::{CellRegistry, LteCellId};
 use crate::observation::Observation;
 
 /// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
@@ -119,12 +119,8 @@ impl Detector for LteClockError {
         if others.len() < self.cfg.min_other_cells.max(1) {
             return;
         }
-        let mut meds: Vec<f64> = others.iter().map(|o| o.0).chain([own]).collect();
-        let mut sig: Vec<f64> = others.iter().map(|o| o.1).collect();
-        let consensus = median(&mut meds).unwrap_or(0.0);
-        let cons_sigma = median(&mut sig).unwrap_or(0.0) / (others.len() as f64).sqrt();
-        let sigma = (own_sigma.powi(2) + cons_sigma.powi(2)).sqrt();
-        let diff = own - consensus;
+        let (consensus, diff, sigma) =
+            super::clock_error::offset_from_consensus(own, own_sigma, &others);
         if diff.abs() - self.cfg.k_sigma * sigma <= self.cfg.max_relative_ppm {
             return;
         }
