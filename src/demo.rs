@@ -38,31 +38,16 @@ pub fn run_text_with(
     stop: Arc<AtomicBool>,
     out: &mut dyn Write,
 ) -> anyhow::Result<u8> {
-    let spec = SpectrumStageConfig {
-        interval_s: 0.25,
-        include_psd: false,
-        ..SpectrumStageConfig::default()
-    };
-    let pipeline = Pipeline::start(
-        src,
-        &PipelineConfig::default(),
-        spec,
-        Some(GsmStageConfig::default()),
-        stop,
-    )?;
     writeln!(out, "alerts as they happen (stream time):")?;
     let mut latest: Vec<Alert> = Vec::new();
-    for ev in pipeline.events.iter() {
-        let Event::Observation(o) = ev else { continue };
-        for a in monitor.feed(&o).alerts {
-            writeln!(out, "{}", event_line(&a))?;
-            match latest.iter_mut().find(|l| l.id == a.id) {
-                Some(l) => *l = a,
-                None => latest.push(a),
-            }
+    feed_alerts(src, &mut monitor, 0.25, stop, |a| {
+        writeln!(out, "{}", event_line(&a))?;
+        match latest.iter_mut().find(|l| l.id == a.id) {
+            Some(l) => *l = a,
+            None => latest.push(a),
         }
-    }
-    pipeline.finish()?;
+        Ok(())
+    })?;
     if latest.is_empty() {
         writeln!(out, "  (none)")?;
     }
@@ -76,6 +61,38 @@ pub fn run_text_with(
     }
     out.flush()?;
     Ok(monitor.exit_status(fail_on))
+}
+
+/// Run `src` at full speed through the pipeline (a spectrum every `interval_s`, the default GSM
+/// stage) into `monitor`, handing every alert event to `each` in stream order: the loop of
+/// `demo --text`, `replay --text` and `eval`.
+pub fn feed_alerts(
+    src: Box<dyn SampleSource>,
+    monitor: &mut Monitor,
+    interval_s: f64,
+    stop: Arc<AtomicBool>,
+    mut each: impl FnMut(Alert) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let spec = SpectrumStageConfig {
+        interval_s,
+        include_psd: false,
+        ..SpectrumStageConfig::default()
+    };
+    let pipeline = Pipeline::start(
+        src,
+        &PipelineConfig::default(),
+        spec,
+        Some(GsmStageConfig::default()),
+        stop,
+    )?;
+    for ev in pipeline.events.iter() {
+        let Event::Observation(o) = ev else { continue };
+        for a in monitor.feed(&o).alerts {
+            each(a)?;
+        }
+    }
+    pipeline.finish()?;
+    Ok(())
 }
 
 /// One line per alert event: `  1.23 s  raised   HIGH    e-gsm900 ARFCN 21 … [a, b]`.

@@ -21,8 +21,6 @@ use std::sync::atomic::AtomicBool;
 use crate::alert::Alert;
 use crate::detect::Severity;
 use crate::monitor::Monitor;
-use crate::pipeline::gsm::GsmStageConfig;
-use crate::pipeline::{Event, Pipeline, PipelineConfig, SpectrumStageConfig};
 use crate::scene::{LabelSeverity, LabelsTable};
 
 /// The severity a labelled rogue must reach (default medium).
@@ -171,26 +169,11 @@ pub fn run_case(case: &Case, stop: Arc<AtomicBool>) -> anyhow::Result<Outcome> {
     let src = crate::source::open_file(&case.input, &Default::default())?;
     let engine = crate::alert::setup::engine(&Default::default())?;
     let mut monitor = Monitor::new(engine, None, None);
-    let spec = SpectrumStageConfig {
-        interval_s: 1.0,
-        include_psd: false,
-        ..SpectrumStageConfig::default()
-    };
-    let pipeline = Pipeline::start(
-        src,
-        &PipelineConfig::default(),
-        spec,
-        Some(GsmStageConfig::default()),
-        stop,
-    )?;
     let mut carriers: BTreeMap<(u16, bool), Carrier> = BTreeMap::new();
-    for ev in pipeline.events.iter() {
-        let Event::Observation(o) = ev else { continue };
-        for a in monitor.feed(&o).alerts {
-            note(&mut carriers, &a);
-        }
-    }
-    pipeline.finish()?;
+    crate::demo::feed_alerts(src, &mut monitor, 1.0, stop, |a| {
+        note(&mut carriers, &a);
+        Ok(())
+    })?;
     Ok(judge(case, &carriers))
 }
 
