@@ -65,11 +65,13 @@ alone can reach `registration_storm`'s 5/s by chance, low at most), a cell at Es
 strong ones (legit-weak-cell), neighbour lists naming mostly channels the receiver cannot hear
 (legit-far-neighbours). Subtler rogues it covers: a blaster 10 dB below the real cells
 (rogue-weak-blaster), a copy of the strongest cell's PLMN, LAC and neighbour list with its own CI
-(rogue-copycat), a rogue with a disciplined clock 0.1 ppm off (rogue-good-clock). Not caught
-within 5 s yet, so not in the corpus: a blaster 10 dB below a cell on its *adjacent* channel (not
-found by carrier discovery), a carrier switched on at a channel probed empty in the last 10 s
-(discovery retries it after `retry_after_s`), a SIM box sending 30 bursts/s over two channels
-(below `simbox_uplink`'s 20 bursts/s per channel). Not covered by a scene yet: a foreign cell across a
+(rogue-copycat), a rogue with a disciplined clock 0.1 ppm off (rogue-good-clock), a blaster 10 dB
+below a cell on its *adjacent* channel (rogue-adjacent-blaster), a blaster switched on at a channel
+discovery probed empty seconds before (rogue-late-blaster: the channel's power rise or its FCCH
+tone brings a receiver back at once, not after `retry_after_s`). Not caught within 5 s, so not in
+the corpus: a SIM box sending 30 bursts/s over two channels (15 a channel, below
+`simbox_uplink`'s 20; at a 0.9 % duty cycle its bursts stand only 4-8 dB above two ordinary phones
+in use, and seconds of it cannot tell the two apart). Not covered by a scene yet: a foreign cell across a
 border (low without `--country`; low with it when the country is a neighbour), maritime and
 aircraft networks (MCC 901: low with `--country`), roaming MVNOs and national roaming (a
 partner's PLMN on the host's cells: a lone PLMN of a known operator of the area's MCC is not

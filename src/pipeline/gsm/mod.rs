@@ -101,6 +101,21 @@ const DENSE_SNR_DB: f64 = 1.5;
 /// …unless it is more than this below a neighbour (then it is that neighbour's skirt).
 const SKIRT_DB: f64 = 15.0;
 
+/// A rejected channel whose power has risen this much since its probe is tried again at once
+/// (a transmitter switched on there), instead of after `retry_after_s`.
+const RISE_DB: f64 = 6.0;
+
+/// A channel whose probe found no FCCH.
+struct Rejected {
+    /// Where the receiver listened (absolute Hz).
+    freq_hz: f64,
+    /// Stream index before which it is not tried again.
+    until: u64,
+    /// Its channel power when it was tried, for receivers placed by power (`None`: placed on an
+    /// FCCH tone).
+    power_dbfs: Option<f64>,
+}
+
 /// Whether a receiver's ARFCN is known (see [`MAX_RX_PPM`]).
 enum Label {
     /// No FCCH seen yet: `arfcn` is where the receiver was put.
@@ -129,6 +144,8 @@ struct CarrierRx {
     /// Latest synchronised FCCH offset from `freq_hz`, Hz, once an SCH decoded.
     offset_hz: Option<f64>,
     start_index: u64,
+    /// Channel power when discovery placed it by power (`None`: placed on an FCCH tone, or fixed).
+    placed_power_dbfs: Option<f64>,
     /// Stream index up to which this receiver has been fed.
     fed_until: u64,
     rx: Receiver,
@@ -165,8 +182,8 @@ pub struct GsmStage {
     welch_samples: u64,
     next_discovery: u64,
     tuned_hz: f64,
-    /// Channels whose probe found no FCCH: (carrier Hz, stream index before which not to retry).
-    rejected: Vec<(f64, u64)>,
+    /// Channels whose probe found no FCCH.
+    rejected: Vec<Rejected>,
     /// Samples of the open discovery window (new receivers start from its first sample).
     history: Vec<num_complex::Complex32>,
     history_start: u64,
@@ -346,6 +363,7 @@ impl GsmStage {
             clock: FrameClock::new(index_rate),
             offset_hz: None,
             start_index,
+            placed_power_dbfs: None,
             fed_until: start_index,
             rx,
             dec: BlockDecoder::new(false),
@@ -517,7 +535,16 @@ impl GsmStage {
                 .map(|c| c.power_dbfs)
                 .fold(f64::NEG_INFINITY, f64::max);
             let now = end;
-            self.rejected.retain(|&(_, until)| until > now);
+            self.rejected.retain(|r| r.until > now);
+            // A channel probed empty whose power has since risen has a new transmitter: try it
+            // now, not `retry_after_s` later (a blaster switched on where discovery looked
+            // before).
+            self.rejected.retain(|r| {
+                let Some(p) = r.power_dbfs else { return true };
+                !channels
+                    .iter()
+                    .any(|c| (c.freq_hz - r.freq_hz).abs() < 1.0 && c.power_dbfs >= p + RISE_DB)
+            });
             // A dense band has no noise-only spectrum: its floor estimate sits in the valleys
             // between carriers and real carriers read only 2-3 dB above it. Such a channel is
             // still tried when it is not just the skirt of a neighbour (GMSK's adjacent-channel
@@ -547,7 +574,7 @@ impl GsmStage {
                     !self
                         .rejected
                         .iter()
-                        .any(|(f, _)| (f - c.freq_hz).abs() < 1.0)
+                        .any(|r| (r.freq_hz - c.freq_hz).abs() < 1.0)
                 })
                 .collect();
             found.sort_by(|a, b| b.power_dbfs.total_cmp(&a.power_dbfs));
@@ -562,7 +589,13 @@ impl GsmStage {
                     break;
                 }
                 // Not a downlink carrier, or outside the usable band: nothing to decode.
+                let n = self.receivers.len();
                 let _ = self.add_receiver(c.freq_hz, block.frequency_hz, self.history_start);
+                if self.receivers.len() > n
+                    && let Some(r) = self.receivers.last_mut()
+                {
+                    r.placed_power_dbfs = Some(c.power_dbfs);
+                }
             }
         }
         let before = self.add_tone_receivers(block, before);
@@ -602,7 +635,11 @@ impl GsmStage {
             // not decode (no SCH): what it held goes with it.
             let unsettled = matches!(r.label, Label::Pending { .. }) && age > 3 * probe;
             if silent || unsettled {
-                self.rejected.push((r.freq_hz + r.shift_hz, now + retry));
+                self.rejected.push(Rejected {
+                    freq_hz: r.freq_hz + r.shift_hz,
+                    until: now + retry,
+                    power_dbfs: r.placed_power_dbfs,
+                });
                 self.remove_receiver(i);
             } else {
                 i += 1;
@@ -657,10 +694,12 @@ impl GsmStage {
                 .receivers
                 .iter()
                 .any(|r| (r.freq_hz + r.shift_hz - apparent).abs() < 25e3);
+            // Only a tone receiver that found nothing here blocks a tone: a channel probed by
+            // its power alone had no FCCH then, and a tone now means a carrier came on.
             let rejected = self
                 .rejected
                 .iter()
-                .any(|(f, _)| (f - apparent).abs() < 10e3);
+                .any(|r| r.power_dbfs.is_none() && (r.freq_hz - apparent).abs() < 10e3);
             if covered || rejected {
                 continue;
             }
