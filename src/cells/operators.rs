@@ -71,9 +71,10 @@ discovery probed empty seconds before (rogue-late-blaster: the channel's power r
 tone brings a receiver back at once, not after `retry_after_s`). Not caught within 5 s, so not in
 the corpus: a SIM box sending 30 bursts/s over two channels (15 a channel, below
 `simbox_uplink`'s 20; at a 0.9 % duty cycle its bursts stand only 4-8 dB above two ordinary phones
-in use, and seconds of it cannot tell the two apart). Not covered by a scene yet: a foreign cell across a
-border (low without `--country`; low with it when the country is a neighbour), maritime and
-aircraft networks (MCC 901: low with `--country`), roaming MVNOs and national roaming (a
+in use, and seconds of it cannot tell the two apart). A foreign cell across a border (legit-border: low
+without `--country`; low with it when the country is a neighbour, medium when it is not), a
+drive at 50 km/h with fast fading and Doppler (legit-drive), a receiver 20 ppm off
+(legit-rx-20ppm). Not covered by a scene yet: maritime and aircraft networks (MCC 901: low with `--country`), roaming MVNOs and national roaming (a
 partner's PLMN on the host's cells: a lone PLMN of a known operator of the area's MCC is not
 flagged).
 "#;

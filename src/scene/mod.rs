@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use towerwatch_dsp::arfcn::Band;
 use towerwatch_dsp::gsm::synth::{
     BcchFrames, CcchLoad, CellConfig, CellCounters, DedicatedBehaviour, DedicatedConfig,
-    EmitterConfig, EmitterCounters, IdleCcch, Physics, Scene, SceneConfig, Tap,
+    EmitterConfig, EmitterCounters, Fading, IdleCcch, Physics, Scene, SceneConfig, Tap,
 };
 
 /// Generator name and version written into every recording.

@@ -165,6 +165,21 @@ pub struct PhysicsTable {
     /// Static multipath taps (≤ 3).
     #[serde(default)]
     pub multipath: Vec<TapTable>,
+    /// `[…physics.fading]`: flat fading of a moving receiver (Clarke's model).
+    #[serde(default)]
+    pub fading: Option<FadingTable>,
+}
+
+/// Flat fading from motion: `doppler_hz = speed / c × carrier` (50 km/h at 940 MHz: 43.5 Hz),
+/// `k_db` the Rician K factor (absent: Rayleigh, no direct path).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FadingTable {
+    /// Largest Doppler shift, Hz.
+    pub doppler_hz: f64,
+    /// Rician K factor, dB.
+    #[serde(default)]
+    pub k_db: Option<f64>,
 }
 
 /// One multipath tap.
@@ -200,6 +215,10 @@ impl PhysicsTable {
                     phase_rad: t.phase_rad,
                 })
                 .collect(),
+            fading: self.fading.as_ref().map(|f| Fading {
+                doppler_hz: f.doppler_hz,
+                k_db: f.k_db,
+            }),
         }
     }
 }

@@ -239,3 +239,34 @@ fn demo_and_scan_take_the_detection_options() {
         "{text}"
     );
 }
+
+/// A cell from across a border (legit-border: a Polish cell beside a German street) is "worth
+/// a look" and no more: low without `--country`, low with a neighbouring country, medium from a
+/// country that does not border Poland; the local cells are never flagged by their own country.
+#[test]
+fn a_cell_across_the_border_is_low_unless_the_country_is_not_a_neighbour() {
+    let border = scene("legit-border.toml", 3.0);
+    for extra in [&[][..], &["--country", "DE"][..]] {
+        let (code, alerts) = replay(&border, extra);
+        assert_eq!(code, 0, "{extra:?}");
+        assert!(above(&alerts, &["info", "low"]).is_empty(), "{extra:?}");
+        let flagged: Vec<u64> = alerts
+            .iter()
+            .filter(|a| a["type"] == "alert")
+            .filter_map(|a| a["cell"]["arfcn"].as_u64())
+            .collect();
+        assert!(flagged.iter().all(|&a| a == 21), "{extra:?}: {flagged:?}");
+        assert!(
+            flagged.contains(&21),
+            "{extra:?}: the foreign cell was not even noted"
+        );
+    }
+    let (code, alerts) = replay(&border, &["--country", "FR"]);
+    assert_eq!(code, 10);
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a["severity"] == "medium" && a["cell"]["arfcn"] == 21),
+        "{alerts:#?}"
+    );
+}

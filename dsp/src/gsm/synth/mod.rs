@@ -48,7 +48,7 @@ pub use cell::{
     Ts0Channel, bcch_si_for, ts0_channel,
 };
 pub use messages::{CcchLoad, CellCounters, IdleCcch};
-pub use physics::{Physics, Tap};
+pub use physics::{FADING_PATHS, Fading, Physics, Tap};
 pub use uplink::{EmitterConfig, EmitterCounters};
 
 use crate::Complex32;
@@ -245,6 +245,21 @@ fn check_physics(name: &str, p: &Physics) -> Result<(), SynthError> {
             return Err(range(name, "multipath.delay_s", t.delay_s, "0 to 50 µs"));
         }
         finite("multipath.gain_db", t.gain_db)?;
+    }
+    if let Some(f) = &p.fading {
+        if !(0.0..=2000.0).contains(&f.doppler_hz) {
+            return Err(range(
+                name,
+                "fading.doppler_hz",
+                f.doppler_hz,
+                "0 to 2000 Hz",
+            ));
+        }
+        if let Some(k) = f.k_db
+            && !(-30.0..=40.0).contains(&k)
+        {
+            return Err(range(name, "fading.k_db", k, "−30 to 40 dB"));
+        }
     }
     for w in p.power_profile.windows(2) {
         if w[1].0.is_nan() || w[1].0 < w[0].0 {
@@ -489,6 +504,7 @@ impl Scene {
                 p.info.carrier_hz,
                 true_rate,
                 rate_scale,
+                seed,
             ));
             carriers.push(p.info);
         }
