@@ -69,6 +69,38 @@ pub const DUMMY_BURST: [u8; 148] = [
     0, 0, 1, 0, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0,
 ];
 
+/// What the BCCH carrier (C0) sends in a burst period, by frame number and timeslot
+/// (TS 45.002 §7 table 3, the 51-multiframe of TS0): FCCH on t3 ∈ {0, 10, 20, 30, 40}, SCH one
+/// frame later, the idle frame at t3 = 50 (a dummy burst on C0), normal bursts everywhere else
+/// (BCCH/CCCH blocks on TS0, traffic or signalling on TS1–7). The one copy of the schedule the
+/// receiver and the generator both follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BurstType {
+    /// Frequency correction burst (a pure tone).
+    Fcch,
+    /// Synchronisation burst (BSIC and frame number).
+    Sch,
+    /// TS0 of the 51-multiframe's last frame: nothing scheduled (C0 sends a dummy burst).
+    Idle,
+    /// A normal burst (or a dummy burst where nothing is sent).
+    Normal,
+}
+
+impl BurstType {
+    /// The burst type of timeslot `ts` in TDMA frame `fn_` on the BCCH carrier.
+    pub fn at(fn_: u32, ts: u8) -> BurstType {
+        if ts != 0 {
+            return BurstType::Normal;
+        }
+        match fn_ % 51 {
+            50 => BurstType::Idle,
+            t3 if t3 % 10 == 0 => BurstType::Fcch,
+            t3 if t3 % 10 == 1 => BurstType::Sch,
+            _ => BurstType::Normal,
+        }
+    }
+}
+
 /// The frequency-correction burst (TS 45.002 §5.2.4): 148 zero bits, tail and fixed bits alike,
 /// which GMSK turns into a pure tone a quarter of the symbol rate above the carrier.
 pub fn fcch_burst() -> [u8; 148] {
@@ -83,4 +115,31 @@ pub fn hard_to_soft(bit: u8) -> f32 {
 /// Maps a soft bit to a hard bit: 1 when the value is positive, otherwise 0.
 pub fn soft_to_hard(soft: f32) -> u8 {
     u8::from(soft > 0.0)
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::BurstType;
+
+    /// TS 45.002 table 3 over a whole multiframe: 5 FCCH, 5 SCH, 1 idle, 40 normal on TS0;
+    /// nothing but normal bursts on the other timeslots; the same in every multiframe.
+    #[test]
+    fn the_51_multiframe() {
+        for mf in [0u32, 1, 1000] {
+            let ts0: Vec<BurstType> = (0..51).map(|t3| BurstType::at(mf * 51 + t3, 0)).collect();
+            let count = |k| ts0.iter().filter(|&&b| b == k).count();
+            assert_eq!(count(BurstType::Fcch), 5);
+            assert_eq!(count(BurstType::Sch), 5);
+            assert_eq!(count(BurstType::Idle), 1);
+            assert_eq!(count(BurstType::Normal), 40);
+            for t3 in [0, 10, 20, 30, 40] {
+                assert_eq!(ts0[t3], BurstType::Fcch);
+                assert_eq!(ts0[t3 + 1], BurstType::Sch);
+            }
+            assert_eq!(ts0[50], BurstType::Idle);
+            for ts in 1..8 {
+                assert_eq!(BurstType::at(mf * 51 + 10, ts), BurstType::Normal);
+            }
+        }
+    }
 }

@@ -79,114 +79,50 @@ pub(super) fn emit(
                 frame_number: *frame_number,
                 reason: format!("{reason:?}"),
             })),
-            RxEvent::Burst(b) => {
-                let sample_index = b.sample_index;
-                let pushed = r.dec.push(ev).is_some();
-                // The decoder may have stopped following an idle SDCCH timeslot.
-                if r.dec.timeslot_mask() != r.rx.timeslot_mask() {
-                    r.rx.set_timeslot_mask(r.dec.timeslot_mask());
-                }
-                if !pushed {
-                    continue;
-                }
-                for f in std::mem::take(&mut r.dec.frames) {
-                    if matches!(f.kind, ChannelKind::Sdcch | ChannelKind::Sacch) {
-                        let at = (start_index + sample_index, t(sample_index));
-                        if let Some(obs) = dedicated_obs(r, &f, at, cfg) {
-                            out.push(Observation::Dedicated(obs));
+            RxEvent::Burst(_) => {
+                let mut frames = Vec::new();
+                r.dec.decode(ev, &mut frames);
+                for cf in frames {
+                    let sample_index = cf.sample_index;
+                    let at = (start_index + sample_index, t(sample_index));
+                    match cf.content {
+                        FrameContent::Dedicated(d) => {
+                            out.push(Observation::Dedicated(dedicated_obs(
+                                r, cf.frame, d, at, cfg,
+                            )));
                         }
-                        continue;
+                        FrameContent::Common(message) => {
+                            let f = cf.frame;
+                            let system_info = is_system_info(&message);
+                            let name = message.name();
+                            let obs = MessageObs {
+                                sample_index: at.0,
+                                time_s: at.1,
+                                band: r.band,
+                                arfcn: r.arfcn,
+                                frame_number: f.first_fn,
+                                channel: format!("{:?}", f.kind).to_lowercase(),
+                                name,
+                                l2_hex: cfg.include_hex.then(|| {
+                                    crate::privacy::ccch_hex(&f.data, cfg.reveal_identities)
+                                }),
+                                message: masked_json(&message, cfg.reveal_identities),
+                                parsed: message,
+                                raw: f.data,
+                            };
+                            out.push(if system_info {
+                                Observation::SystemInfo(obs)
+                            } else {
+                                Observation::Ccch(obs)
+                            });
+                        }
                     }
-                    if l3::is_l2_fill(&f.data) {
-                        // L2 fill frame, by its whole pattern: SI13 and SI2ter also start with a
-                        // pseudo length of 0 (`01 06 00 …`) and are messages.
-                        r.fill_frames += 1;
-                        continue;
-                    }
-                    let parsed = l3::parse_ccch_frame(&f.data);
-                    let message = match parsed {
-                        Ok(m) => m,
-                        Err(_) => {
-                            r.l3_malformed += 1;
-                            continue;
-                        }
-                    };
-                    match &message {
-                        Message::ImmediateAssignment(ia) if ia.dedicated_or_tbf & 0x01 == 0 => {
-                            follow_assignment(r, &ia.channel);
-                        }
-                        Message::ImmediateAssignmentExtended(ia) => {
-                            follow_assignment(r, &ia.channel1);
-                            follow_assignment(r, &ia.channel2);
-                        }
-                        _ => {}
-                    }
-                    let system_info = is_system_info(&message);
-                    let name = message.name();
-                    let obs = MessageObs {
-                        sample_index: r.start_index + sample_index,
-                        time_s: t(sample_index),
-                        band: r.band,
-                        arfcn: r.arfcn,
-                        frame_number: f.first_fn,
-                        channel: format!("{:?}", f.kind).to_lowercase(),
-                        name,
-                        l2_hex: cfg
-                            .include_hex
-                            .then(|| crate::privacy::ccch_hex(&f.data, cfg.reveal_identities)),
-                        message: masked_json(&message, cfg.reveal_identities),
-                        parsed: message,
-                        raw: f.data,
-                    };
-                    out.push(if system_info {
-                        Observation::SystemInfo(obs)
-                    } else {
-                        Observation::Ccch(obs)
-                    });
                 }
             }
             RxEvent::SchFailed { .. } => {}
         }
     }
     r.events = events;
-}
-
-/// Follows the channel an Immediate Assignment gives when the receiver can: SDCCH/8 on TS1–7 or
-/// SDCCH/4 on TS0, on this carrier's ARFCN, without hopping. Counts the others by cause.
-pub(super) fn follow_assignment(r: &mut CarrierRx, ch: &ChannelDescription) {
-    let nf = &mut r.ded.not_followed;
-    match ch.frequency {
-        ChannelFrequency::Hopping { .. } => {
-            nf.hopping += 1;
-            return;
-        }
-        ChannelFrequency::Single { arfcn } if arfcn != r.arfcn => {
-            nf.other_arfcn += 1;
-            return;
-        }
-        ChannelFrequency::Single { .. } => {}
-    }
-    let combination = match ch.channel_type() {
-        ChannelType::Sdcch8(_) if (1..8).contains(&ch.timeslot) => ChannelCombination::Sdcch8,
-        ChannelType::Sdcch4(_) if ch.timeslot == 0 => ChannelCombination::BcchCcchSdcch4,
-        ChannelType::TchF | ChannelType::TchH(_) => {
-            nf.tch += 1;
-            return;
-        }
-        _ => {
-            nf.other += 1;
-            return;
-        }
-    };
-    if !r.dec.follow(ch.timeslot, combination) {
-        nf.other += 1;
-        return;
-    }
-    if ch.timeslot != 0 {
-        r.rx.set_timeslot_tsc(ch.timeslot, Some(ch.tsc));
-    }
-    r.rx.set_timeslot_mask(r.dec.timeslot_mask());
-    r.ded.assignments_followed += 1;
 }
 
 /// A short description of a LAPDm control field: `I N(S)=1 N(R)=0`, `UA F`, `SABM P`, `RR N(R)=2`.
@@ -218,89 +154,22 @@ pub(super) fn control_text(c: &Control, more: bool) -> String {
     }
 }
 
-/// Turns a decoded SDCCH/SACCH frame into an observation (None for fill frames and frames that
-/// do not parse, which are counted).
+/// Turns a decoded SDCCH/SACCH frame (not fill, parsed by the carrier decoder) into an
+/// observation, private octets masked unless the configuration reveals them.
 pub(super) fn dedicated_obs(
-    r: &mut CarrierRx,
-    f: &DecodedFrame,
+    r: &CarrierRx,
+    f: DecodedFrame,
+    d: DedicatedFrame,
     (sample_index, time_s): (u64, f64),
     cfg: &GsmStageConfig,
-) -> Option<DedicatedObs> {
-    let (sapi, lapdm, parsed, classes) = match f.kind {
-        ChannelKind::Sacch => {
-            let Ok(s) = l3::parse_sacch(&f.data) else {
-                r.ded.malformed += 1;
-                return None;
-            };
-            // Fill: no L3 message (a pseudo length of 0, or nothing but fill octets).
-            if s.l3.first().is_none_or(|b| *b == 0x01) {
-                r.ded.fill_frames += 1;
-                return None;
-            }
-            let parsed = match l3::parse_block(ChannelKind::Sacch, &f.data) {
-                Ok(m) => m,
-                Err(_) => {
-                    r.ded.malformed += 1;
-                    return None;
-                }
-            };
-            (
-                s.sapi,
-                control_text(&s.control, false),
-                parsed,
-                crate::privacy::dedicated_classes(f.kind, &f.data, false),
-            )
-        }
-        _ => {
-            let Ok(lf) = l3::parse_lapdm_b(&f.data) else {
-                r.ded.malformed += 1;
-                return None;
-            };
-            let text = control_text(&lf.control, lf.more);
-            if matches!(
-                lf.control,
-                Control::U {
-                    kind: UKind::Ui,
-                    ..
-                }
-            ) && lf.payload.is_empty()
-            {
-                r.ded.fill_frames += 1;
-                return None;
-            }
-            let continuing = r.reasm.pending(f.timeslot, f.sub_channel, lf.sapi);
-            let l3_bytes = match lf.control {
-                Control::I { .. } => match r.reasm.push(f.timeslot, f.sub_channel, &lf) {
-                    Reassembly::Message(m) => Some(m),
-                    Reassembly::Segment | Reassembly::Repeat | Reassembly::NoMessage => None,
-                },
-                _ if !lf.payload.is_empty() => Some(lf.payload.clone()),
-                _ => None,
-            };
-            let parsed = match l3_bytes {
-                Some(b) => match l3::parse_l3(&b, b.len()) {
-                    Ok(m) => Some(m),
-                    Err(_) => {
-                        r.ded.malformed += 1;
-                        None
-                    }
-                },
-                None => None,
-            };
-            // Private octets (crate::privacy): a segment is private past the message header (the
-            // message is not known yet) or whole (it continues one); a whole message keeps what
-            // its layout says is structure.
-            let continuing = continuing && matches!(lf.control, Control::I { .. });
-            let classes = crate::privacy::dedicated_classes(f.kind, &f.data, continuing);
-            (lf.sapi, text, parsed, classes)
-        }
-    };
-    r.ded.frames += 1;
-    if matches!(parsed, Some(Message::ChannelRelease { .. })) {
-        // The sub-channel is free again: drop what its links were collecting.
-        r.reasm.reset(f.timeslot, f.sub_channel);
-    }
-    let name = match &parsed {
+) -> DedicatedObs {
+    let lapdm = control_text(&d.control, d.more);
+    // Private octets (crate::privacy): a segment is private past the message header (the
+    // message is not known yet) or whole (it continues one); a whole message keeps what its
+    // layout says is structure.
+    let classes = crate::privacy::dedicated_classes(f.kind, &f.data, d.continuing);
+    let sapi = d.sapi;
+    let name = match &d.message {
         Some(m) => m.name(),
         None if lapdm.contains(" M") => format!("segment (SAPI {sapi})"),
         None => format!(
@@ -308,11 +177,11 @@ pub(super) fn dedicated_obs(
             lapdm.split(' ').next().unwrap_or("")
         ),
     };
-    let message = parsed.as_ref().map_or(Value::Null, |m| {
+    let message = d.message.as_ref().map_or(Value::Null, |m| {
         masked_dedicated_json(m, cfg.reveal_identities)
     });
     let reveal = cfg.reveal_identities;
-    Some(DedicatedObs {
+    DedicatedObs {
         sample_index,
         time_s,
         band: r.band,
@@ -328,10 +197,10 @@ pub(super) fn dedicated_obs(
             .include_hex
             .then(|| crate::privacy::hex(&f.data, &classes, reveal)),
         message,
-        parsed,
+        parsed: d.message,
         raw: f.data,
         masked: crate::privacy::apply(&f.data, &classes),
-    })
+    }
 }
 
 /// A dedicated message as JSON, masked unless `reveal` ([`crate::privacy::message_json`]).

@@ -13,7 +13,7 @@ pub use frames::{frame_hex, masked_json};
 
 use crate::observation::gsm::{
     CarrierCounters, CarrierObs, DecodeStatsObs, DedicatedObs, DedicatedStats, MessageObs,
-    SyncLostObs, SyncObs,
+    NotFollowed, SyncLostObs, SyncObs,
 };
 use crate::observation::{Observation, channel_powers};
 use crate::pipeline::Block;
@@ -21,14 +21,11 @@ use num_complex::Complex32;
 use serde_json::Value;
 use towerwatch_dsp::arfcn::{Band, Direction, channel_at};
 use towerwatch_dsp::filter::Channelizer;
-use towerwatch_dsp::gsm::coding::{ChannelCombination, ChannelKind};
-use towerwatch_dsp::gsm::l3::{
-    self, ChannelDescription, ChannelFrequency, ChannelType, Control, Message, Reassembler,
-    Reassembly, UKind,
-};
+use towerwatch_dsp::gsm::l3::{Control, Message, UKind};
+use towerwatch_dsp::gsm::rx::carrier::{CarrierDecoder, DedicatedFrame, FrameContent};
 use towerwatch_dsp::gsm::rx::clock::FrameClock;
 use towerwatch_dsp::gsm::rx::fcch_wide::ToneSearch;
-use towerwatch_dsp::gsm::rx::{BlockDecoder, DecodedFrame, Receiver, RxConfig, RxEvent};
+use towerwatch_dsp::gsm::rx::{DecodedFrame, Receiver, RxConfig, RxEvent};
 use towerwatch_dsp::spectrum::{Welch, WelchConfig};
 
 /// Settings of the GSM stage.
@@ -148,13 +145,9 @@ struct CarrierRx {
     placed_power_dbfs: Option<f64>,
     /// Stream index up to which this receiver has been fed.
     fed_until: u64,
-    rx: Receiver,
-    dec: BlockDecoder,
+    /// Receiver, block decoder, L3, reassembly and SDCCH following of the carrier.
+    dec: CarrierDecoder,
     events: Vec<RxEvent>,
-    l3_malformed: u64,
-    fill_frames: u64,
-    reasm: Reassembler,
-    ded: DedicatedStats,
 }
 
 /// Output rate the filter bank aims at: the lowest power-of-two fraction of the input rate at
@@ -365,13 +358,8 @@ impl GsmStage {
             start_index,
             placed_power_dbfs: None,
             fed_until: start_index,
-            rx,
-            dec: BlockDecoder::new(false),
+            dec: CarrierDecoder::new(rx, ch.arfcn),
             events: Vec::new(),
-            l3_malformed: 0,
-            fill_frames: 0,
-            reasm: Reassembler::new(),
-            ded: DedicatedStats::default(),
         });
         Ok(())
     }
@@ -414,7 +402,7 @@ impl GsmStage {
             }
             let skip = r.fed_until.saturating_sub(block.first_sample) as usize;
             r.events.clear();
-            r.rx.process(
+            r.dec.process(
                 &block.samples[skip.min(block.samples.len())..],
                 &mut r.events,
             );
@@ -468,7 +456,7 @@ impl GsmStage {
             let work = |rs: &mut [CarrierRx], os: &mut [Vec<Complex32>]| {
                 for (r, o) in rs.iter_mut().zip(os.iter_mut()) {
                     r.events.clear();
-                    r.rx.process(o, &mut r.events);
+                    r.dec.process(o, &mut r.events);
                     o.clear();
                     r.fed_until = end;
                 }
@@ -605,10 +593,10 @@ impl GsmStage {
             r.events.clear();
             match self.bank.as_mut().and_then(|b| b.outs.get_mut(i)) {
                 Some(backlog) => {
-                    r.rx.process(backlog, &mut r.events);
+                    r.dec.process(backlog, &mut r.events);
                     backlog.clear();
                 }
-                None => r.rx.process(&self.history, &mut r.events),
+                None => r.dec.process(&self.history, &mut r.events),
             }
             r.fed_until = end;
             emit(r, self.rate_sps, &self.cfg, rx_ppm, out);
@@ -630,7 +618,7 @@ impl GsmStage {
         while i < self.receivers.len() {
             let r = &self.receivers[i];
             let age = now.saturating_sub(r.start_index);
-            let silent = r.rx.stats().fcch_found == 0 && age > probe;
+            let silent = r.dec.rx_stats().fcch_found == 0 && age > probe;
             // A carrier whose ARFCN its frame timing has not settled in three probe times does
             // not decode (no SCH): what it held goes with it.
             let unsettled = matches!(r.label, Label::Pending { .. }) && age > 3 * probe;
@@ -715,7 +703,7 @@ impl GsmStage {
                 .iter()
                 .position(|r| (r.freq_hz - ch.freq_hz).abs() < 1.0)
             {
-                if self.receivers[i].rx.stats().fcch_found > 0 {
+                if self.receivers[i].dec.rx_stats().fcch_found > 0 {
                     continue;
                 }
                 self.remove_receiver(i);
@@ -738,7 +726,7 @@ impl GsmStage {
         let rx_ppm = self.rx_ppm;
         for r in &mut self.receivers {
             r.events.clear();
-            r.rx.flush(&mut r.events);
+            r.dec.flush(&mut r.events);
             emit(r, self.rate_sps, &self.cfg, rx_ppm, out);
             if matches!(r.label, Label::Pending { .. }) {
                 // Its ARFCN was never settled: what it held is not reported under a guess.
@@ -764,18 +752,30 @@ impl GsmStage {
 }
 
 fn counters(r: &CarrierRx) -> CarrierCounters {
+    let c = r.dec.counts();
+    let (reassembled, segments_dropped) = r.dec.reassembly();
+    let nf = c.not_followed;
     CarrierCounters {
-        rx: r.rx.stats(),
-        blocks_ok: r.dec.blocks_ok,
-        blocks_failed: r.dec.blocks_failed,
+        rx: r.dec.rx_stats(),
+        blocks_ok: r.dec.blocks_ok(),
+        blocks_failed: r.dec.blocks_failed(),
         blocks_incomplete: r.dec.blocks_incomplete(),
-        l3_malformed: r.l3_malformed,
-        fill_frames: r.fill_frames,
+        l3_malformed: c.l3_malformed,
+        fill_frames: c.fill_frames,
         dedicated: DedicatedStats {
-            blocks: r.dec.dedicated,
-            reassembled: r.reasm.counters().reassembled,
-            segments_dropped: r.reasm.counters().dropped,
-            ..r.ded.clone()
+            blocks: r.dec.dedicated_blocks(),
+            frames: c.dedicated_frames,
+            fill_frames: c.dedicated_fill_frames,
+            malformed: c.dedicated_malformed,
+            reassembled,
+            segments_dropped,
+            assignments_followed: c.assignments_followed,
+            not_followed: NotFollowed {
+                hopping: nf.hopping,
+                other_arfcn: nf.other_arfcn,
+                tch: nf.tch,
+                other: nf.other,
+            },
         },
     }
 }
@@ -818,6 +818,7 @@ fn relabel(r: &mut CarrierRx, ch: &towerwatch_dsp::arfcn::Channel) {
     let apparent = r.freq_hz + r.shift_hz;
     r.band = ch.band;
     r.arfcn = ch.arfcn;
+    r.dec.set_arfcn(ch.arfcn);
     r.freq_hz = ch.freq_hz;
     r.shift_hz = apparent - ch.freq_hz;
 }
@@ -888,7 +889,7 @@ fn settle_label(r: &mut CarrierRx, rx_ppm: Option<f64>) -> bool {
 fn consensus_ppm(receivers: &[CarrierRx]) -> Option<f64> {
     let mut v: Vec<f64> = receivers
         .iter()
-        .filter(|r| matches!(r.label, Label::Resolved) && r.rx.stats().sch_ok > 0)
+        .filter(|r| matches!(r.label, Label::Resolved) && r.dec.rx_stats().sch_ok > 0)
         .filter_map(|r| r.offset_hz.map(|o| -o / r.freq_hz * 1e6))
         .filter(|p| p.is_finite())
         .collect();

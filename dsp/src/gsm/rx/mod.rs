@@ -25,6 +25,7 @@
 //! Time is the input sample index throughout.
 
 mod acquire;
+pub mod carrier;
 pub mod clock;
 mod downlink;
 pub mod equalizer;
@@ -39,7 +40,9 @@ pub use downlink::{
 };
 
 use crate::filter::{ChannelExtractor, FilterError};
-use crate::gsm::burst::{DUMMY_BURST, SCH_TRAINING, SCH_TRAINING_POS, TRAINING_SEQUENCES};
+use crate::gsm::burst::{
+    BurstType, DUMMY_BURST, SCH_TRAINING, SCH_TRAINING_POS, TRAINING_SEQUENCES,
+};
 use crate::gsm::coding::sch_decode_burst_with_errors;
 use crate::gsm::{FCCH_OFFSET_HZ, HYPERFRAME, SYMBOL_RATE_SPS};
 use equalizer::{ChannelFit, Mlse, Training};
@@ -617,12 +620,12 @@ impl Receiver {
             self.state = State::Synchronized(s);
             return false;
         }
-        let t3 = s.fn_ % 51;
+        let kind = BurstType::at(s.fn_, s.ts);
         let report = self.cfg.timeslot_mask & (1 << s.ts) != 0;
         let mut lost = None;
-        if s.ts == 0 && matches!(t3, 0 | 10 | 20 | 30 | 40) {
+        if kind == BurstType::Fcch {
             self.track_fcch(nominal, events);
-        } else if s.ts == 0 && matches!(t3, 1 | 11 | 21 | 31 | 41) {
+        } else if kind == BurstType::Sch {
             if let Some((start, fit)) = self.best_fit(nominal, SYNC_RADIUS, Which::Sch) {
                 let soft = self.equalize(start, &fit);
                 let snr_db = fit.snr_db();

@@ -14,7 +14,7 @@ use super::messages::{CcchLoad, CcchScheduler, CellCounters, SdcchPlan};
 use super::physics::{Baseband, TX_SPS};
 use crate::Complex32;
 use crate::arfcn::Band;
-use crate::gsm::burst::{DUMMY_BURST, TRAINING_SEQUENCES, fcch_burst};
+use crate::gsm::burst::{BurstType, DUMMY_BURST, TRAINING_SEQUENCES, fcch_burst};
 use crate::gsm::coding::{
     ChannelCombination, ChannelKind, SchInfo, block_position, sch_encode_burst, xcch_encode_bursts,
 };
@@ -61,11 +61,11 @@ pub enum Ts0Channel {
 /// Position of frame `fn_` in the non-combined 51-multiframe of TS0 (TS 45.002 §7 table 3).
 pub fn ts0_channel(fn_: u32) -> Ts0Channel {
     let t3 = (fn_ % 51) as u8;
-    match t3 {
-        50 => Ts0Channel::Idle,
-        _ if t3.is_multiple_of(10) => Ts0Channel::Fcch,
-        _ if t3 % 10 == 1 => Ts0Channel::Sch,
-        2..=5 => Ts0Channel::Bcch(t3 - 2),
+    match (BurstType::at(fn_, 0), t3) {
+        (BurstType::Idle, _) => Ts0Channel::Idle,
+        (BurstType::Fcch, _) => Ts0Channel::Fcch,
+        (BurstType::Sch, _) => Ts0Channel::Sch,
+        (BurstType::Normal, 2..=5) => Ts0Channel::Bcch(t3 - 2),
         _ => {
             // Ten-frame groups after the first: two CCCH blocks each (t3 = 10g+2..10g+9); the first
             // group has one (6..9).
