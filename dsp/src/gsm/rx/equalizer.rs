@@ -194,6 +194,31 @@ impl Training {
     }
 }
 
+/// Mean residual power `|r(n) − Σ h(l)·x(n + 2 − l)|²` over the burst when its decided bits
+/// `bits` pass through the channel `taps` (observations `r` symbol-spaced and de-rotated, as for
+/// [`Mlse::equalize`]). Against the training fit's own residual it tells whether the channel
+/// estimate explains the data part: a co-channel interferer sending the *same* training
+/// sequence in step hides inside the estimate (the fit absorbs it) and shows up only here.
+pub fn decision_residual(
+    r: &[Complex32],
+    taps: &[Complex32; CHANNEL_TAPS],
+    bits: &[u8; BURST],
+) -> f32 {
+    let x = |i: usize| if bits[i] != 0 { 1.0f32 } else { -1.0 };
+    let mut sum = 0.0f32;
+    let mut n_obs = 0usize;
+    for n in 2..BURST - 2 {
+        let Some(&y) = r.get(n) else { break };
+        let mut e = y;
+        for (l, h) in taps.iter().enumerate() {
+            e -= h * x(n + 2 - l);
+        }
+        sum += e.norm_sqr();
+        n_obs += 1;
+    }
+    sum / n_obs.max(1) as f32
+}
+
 /// Reusable work space of the equaliser (no allocation per burst).
 #[derive(Debug, Clone)]
 pub struct Mlse {
