@@ -64,6 +64,12 @@ pub struct StageResult {
     pub peak_rss_mb: f64,
     /// What the stage found (a check that it did its work).
     pub note: String,
+    /// Decoding stages: cells synchronised (a BSIC decoded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cells: Option<usize>,
+    /// Decoding stages: stream time at which the last of those cells had its first BSIC, s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all_bsic_s: Option<f64>,
 }
 
 /// The signal each stage runs on.
@@ -108,6 +114,12 @@ const STAGES: &[StageDef] = &[
         seconds: 2.0,
     },
     StageDef {
+        name: "chan-fcch-56M",
+        what: "filter bank + spectral FCCH search on every channel of 56 MS/s of noise (1 thread)",
+        signal: Signal::Noise { rate_sps: 56e6 },
+        seconds: 1.0,
+    },
+    StageDef {
         name: "decode-1M",
         what: "decode one carrier (FCCH, SCH, BCCH, CCCH)",
         signal: Signal::Single,
@@ -144,6 +156,155 @@ const STAGES: &[StageDef] = &[
         seconds: 0.8,
     },
 ];
+
+/// A performance target (issue 20) checked against one stage's result.
+struct Check {
+    stage: &'static str,
+    what: &'static str,
+    /// The figure checked.
+    value: fn(&StageResult) -> Option<f64>,
+    /// `true`: the figure must be at least `bound`; `false`: at most.
+    at_least: bool,
+    bound: f64,
+    unit: &'static str,
+}
+
+fn rt_cpu(r: &StageResult) -> Option<f64> {
+    Some(r.signal_s / r.cpu_s.max(1e-9))
+}
+
+fn rt_wall(r: &StageResult) -> Option<f64> {
+    Some(r.signal_s / r.wall_s.max(1e-9))
+}
+
+/// gr-gsm's CPU per signal second on the 1 MS/s single-carrier recording
+/// (`tests/dev/compare-grgsm.sh`, docs/performance.md, 2026-11-28): the single-carrier target is
+/// 15 times less CPU than that.
+const GRGSM_CPU_S_PER_S: f64 = 0.27;
+
+const CHECKS: &[Check] = &[
+    Check {
+        stage: "scene20-20M",
+        what: "20 cells at 20 MS/s, cold start, one core: RT (CPU)",
+        value: rt_cpu,
+        at_least: true,
+        bound: 2.5,
+        unit: "x",
+    },
+    Check {
+        stage: "scene20-20M-2t",
+        what: "the same on two threads: RT (wall)",
+        value: rt_wall,
+        at_least: true,
+        bound: 4.0,
+        unit: "x",
+    },
+    Check {
+        stage: "scene20-20M",
+        what: "cells synchronised (of 20)",
+        value: |r| r.cells.map(|c| c as f64),
+        at_least: true,
+        bound: 20.0,
+        unit: "",
+    },
+    Check {
+        stage: "scene20-20M",
+        what: "every cell's BSIC by (stream time)",
+        value: |r| r.all_bsic_s,
+        at_least: false,
+        bound: 1.5,
+        unit: " s",
+    },
+    Check {
+        stage: "scene20-20M",
+        what: "peak RSS at 20 MS/s (this run's length, not an hour)",
+        value: |r| Some(r.peak_rss_mb),
+        at_least: false,
+        bound: 200.0,
+        unit: " MB",
+    },
+    Check {
+        stage: "decode-1M",
+        what: "single carrier: RT (CPU) = 15x gr-gsm's 0.27 CPU-s per s",
+        value: rt_cpu,
+        at_least: true,
+        bound: 15.0 / GRGSM_CPU_S_PER_S,
+        unit: "x",
+    },
+    Check {
+        stage: "chan-fcch-56M",
+        what: "56 MS/s channelised + FCCH searched, one thread: RT (wall)",
+        value: rt_wall,
+        at_least: true,
+        bound: 1.0,
+        unit: "x",
+    },
+    Check {
+        stage: "lte-search-1.92M",
+        what: "LTE cell search + MIB at 1.92 MS/s: RT (CPU)",
+        value: rt_cpu,
+        at_least: true,
+        bound: 20.0,
+        unit: "x",
+    },
+    Check {
+        stage: "lte-sib1-19.2M",
+        what: "LTE SIB1 at 19.2 MS/s: RT (CPU)",
+        value: rt_cpu,
+        at_least: true,
+        bound: 1.0,
+        unit: "x",
+    },
+];
+
+/// Prints every target whose stage ran: the figure, the target and whether it is met.
+fn print_targets(results: &[(&&StageDef, StageResult)]) {
+    let rows: Vec<(&Check, &StageResult)> = CHECKS
+        .iter()
+        .filter_map(|c| {
+            results
+                .iter()
+                .find(|(_, r)| r.stage == c.stage)
+                .map(|(_, r)| (c, r))
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    println!();
+    println!("targets (issue 20):");
+    for (c, r) in rows {
+        let cmp = if c.at_least { ">=" } else { "<=" };
+        let (shown, met) = match (c.value)(r) {
+            Some(v) if v.is_finite() => {
+                let ok = if c.at_least {
+                    v >= c.bound
+                } else {
+                    v <= c.bound
+                };
+                (
+                    format!("{v:.2}{}", c.unit),
+                    if ok { "met" } else { "NOT MET" },
+                )
+            }
+            _ => ("-".to_string(), "NOT MET"),
+        };
+        println!(
+            "  {:<16} {:<58} {:>10}  target {cmp} {}{}  {met}",
+            c.stage,
+            c.what,
+            shown,
+            c.bound_text(),
+            c.unit
+        );
+    }
+}
+
+impl Check {
+    fn bound_text(&self) -> String {
+        crate::num::text(self.bound)
+    }
+}
 
 /// Runs `towerwatch bench`.
 pub fn run(a: &BenchOptions) -> Result<u8> {
@@ -257,6 +418,7 @@ fn run_all(a: &BenchOptions, dir: &Path) -> Result<u8> {
         "RT (CPU) = signal seconds per CPU second (user + system, all threads): above 1 keeps up \
          on one core."
     );
+    print_targets(&results);
     Ok(0)
 }
 
@@ -417,15 +579,25 @@ fn run_stage(stage: &str, input: Option<&Path>, seconds: f64) -> Result<StageRes
         .find(|s| s.name == stage)
         .ok_or_else(|| anyhow!("unknown stage {stage}"))?;
     let need_input = || input.ok_or_else(|| anyhow!("stage {stage} needs --input"));
+    let mut found = None;
     let (signal_s, cpu, wall, note) = match def.signal {
+        Signal::Noise { rate_sps } if stage.starts_with("chan-fcch") => {
+            chan_fcch_noise(rate_sps, seconds)?
+        }
         Signal::Noise { rate_sps } => psd(rate_sps, seconds)?,
         Signal::Lte if stage.starts_with("lte-search") => lte::search(seconds)?,
         Signal::Lte => lte::sib1_full(seconds)?,
         _ if stage.starts_with("chan-fcch") => chan_fcch(need_input()?, seconds)?,
-        Signal::Single => decode(need_input()?, seconds, Some(939.0e6), 1)?,
+        Signal::Single => {
+            let (m, f) = decode(need_input()?, seconds, Some(939.0e6), 1)?;
+            found = Some(f);
+            m
+        }
         _ => {
             let threads = if stage.ends_with("-2t") { 2 } else { 1 };
-            decode(need_input()?, seconds, None, threads)?
+            let (m, f) = decode(need_input()?, seconds, None, threads)?;
+            found = Some(f);
+            m
         }
     };
     Ok(StageResult {
@@ -435,6 +607,8 @@ fn run_stage(stage: &str, input: Option<&Path>, seconds: f64) -> Result<StageRes
         wall_s: wall,
         peak_rss_mb: peak_rss_mb(),
         note,
+        cells: found.map(|f| f.0),
+        all_bsic_s: found.and_then(|f| f.1),
     })
 }
 
@@ -476,6 +650,31 @@ fn chan_fcch(input: &Path, seconds: f64) -> Result<Measured> {
     let mut src = open_file(input, &FileOptions::default())?;
     let rate = src.info().sample_rate_sps;
     let centre = src.info().center_freq_hz;
+    chan_fcch_on(rate, centre, seconds, |buf| Ok(src.read(buf)?))
+}
+
+/// [`chan_fcch`] on white noise made in memory at `rate_sps` (a B210/bladeRF's 56 MS/s): the
+/// cost of the bank and the FCCH search over every channel, which does not depend on what is
+/// on the air; no FCCH means no receiver is started.
+fn chan_fcch_noise(rate_sps: f64, seconds: f64) -> Result<Measured> {
+    let mut noise = vec![Complex32::new(0.0, 0.0); 1 << 16];
+    add_noise(&mut Rng::new(3), 0.01, &mut noise);
+    // Centred in the GSM 900 downlink so the channel list is the band's, as a field sweep sees.
+    chan_fcch_on(rate_sps, 947.5e6, seconds, |buf| {
+        let n = buf.len().min(noise.len());
+        if let (Some(dst), Some(src)) = (buf.get_mut(..n), noise.get(..n)) {
+            dst.copy_from_slice(src);
+        }
+        Ok(n)
+    })
+}
+
+fn chan_fcch_on(
+    rate: f64,
+    centre: f64,
+    seconds: f64,
+    mut read_into: impl FnMut(&mut [Complex32]) -> Result<usize>,
+) -> Result<Measured> {
     let mut d = 1;
     while rate / (2 * d) as f64 >= 500e3 {
         d *= 2;
@@ -516,7 +715,7 @@ fn chan_fcch(input: &Path, seconds: f64) -> Result<Measured> {
     let (c0, t0) = (cpu_s(), Instant::now());
     while read < total {
         let want = ((total - read) as usize).min(buf.len());
-        let n = src.read(buf.get_mut(..want).unwrap_or_default())?;
+        let n = read_into(buf.get_mut(..want).unwrap_or_default())?;
         if n == 0 {
             break;
         }
@@ -594,7 +793,13 @@ fn chan_fcch(input: &Path, seconds: f64) -> Result<Measured> {
 }
 
 /// The real pipeline (source thread → analysis thread) over a file, as `towerwatch decode`.
-fn decode(input: &Path, seconds: f64, carrier_hz: Option<f64>, threads: usize) -> Result<Measured> {
+/// Returns the measurement and (cells synchronised, stream time of the last cell's first BSIC).
+fn decode(
+    input: &Path,
+    seconds: f64,
+    carrier_hz: Option<f64>,
+    threads: usize,
+) -> Result<(Measured, (usize, Option<f64>))> {
     let (c0, t0) = (cpu_s(), Instant::now());
     let src = open_file(input, &FileOptions::default())?;
     let rate = src.info().sample_rate_sps;
@@ -620,14 +825,15 @@ fn decode(input: &Path, seconds: f64, carrier_hz: Option<f64>, threads: usize) -
         Arc::new(AtomicBool::new(false)),
     )?;
     let mut cells = std::collections::BTreeSet::new();
+    let mut last_new = 0.0f64;
     let mut frames = 0u64;
     let mut samples = 0u64;
     for ev in p.events.iter() {
         match ev {
             Event::Progress(n) => samples = n,
             Event::Observation(o) => match *o {
-                crate::observation::Observation::Sync(s) => {
-                    cells.insert((s.arfcn, s.bsic));
+                crate::observation::Observation::Sync(s) if cells.insert((s.arfcn, s.bsic)) => {
+                    last_new = last_new.max(s.time_s);
                 }
                 crate::observation::Observation::SystemInfo(_)
                 | crate::observation::Observation::Ccch(_) => frames += 1,
@@ -636,10 +842,14 @@ fn decode(input: &Path, seconds: f64, carrier_hz: Option<f64>, threads: usize) -
         }
     }
     p.finish()?;
+    let n = cells.len();
     Ok((
-        samples as f64 / rate,
-        cpu_s() - c0,
-        t0.elapsed().as_secs_f64(),
-        format!("{} cells synchronised, {frames} frames", cells.len()),
+        (
+            samples as f64 / rate,
+            cpu_s() - c0,
+            t0.elapsed().as_secs_f64(),
+            format!("{n} cells synchronised, {frames} frames"),
+        ),
+        (n, (n > 0).then_some(last_new)),
     ))
 }
