@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod decode;
 mod detect_catalogue;
+mod downgrade_scene;
 mod eval;
 mod evidence;
 mod golden_alerts;
