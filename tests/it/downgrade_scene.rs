@@ -3,7 +3,9 @@
 //! 5 s, one stream at 3.84 MS/s) generated on the fly and replayed with `--tech all` raises one
 //! High alert carrying the `downgrade_blaster` signature, on the fake GSM cell, whose `related`
 //! list names the fake LTE cell; its quiet twin `legit-lte-gsm.toml` (the same cells without the
-//! two rogue radios) exits 0 with every LTE cell listed.
+//! two rogue radios) exits 0 with every LTE cell listed. The fake eNodeB's SIB1 (SIB2 only,
+//! q-RxLevMin at −140 dBm) fires `lte_incomplete_sib1` and `lte_unusual_sib1`; the legitimate
+//! SIB1s (SIB3 and SIB5 named, −128 dBm) fire neither.
 
 use std::path::PathBuf;
 
@@ -93,6 +95,19 @@ fn the_downgrade_blaster_scene_raises_one_high_alert_naming_both_cells() {
         .collect();
     assert!(loud.is_empty(), "legitimate cells alerted: {loud:?}");
     assert_eq!(lte_pcis(&lines), vec![86, 142, 213, 301]);
+    // The fake eNodeB's SIB1 (SIB2 only, q-RxLevMin −140 dBm) fires both SIB1 detectors on it,
+    // and on no other cell.
+    for d in ["lte_incomplete_sib1", "lte_unusual_sib1"] {
+        let cells: std::collections::BTreeSet<String> = alerts(&lines)
+            .filter(|a| has(a, d))
+            .map(|a| a["cell"].to_string())
+            .collect();
+        assert_eq!(
+            cells.into_iter().collect::<Vec<_>>(),
+            vec![lte.to_string()],
+            "{d}"
+        );
+    }
 }
 
 #[test]
@@ -106,6 +121,13 @@ fn the_same_scene_without_the_blaster_is_quiet() {
     assert_eq!(code, 0);
     // Not a deaf receiver: every eNodeB and every GSM cell was decoded.
     assert_eq!(lte_pcis(&lines), vec![86, 142, 213]);
+    // Their SIB1s were decoded (so the SIB1 detectors' silence means something).
+    let with_sib1: std::collections::BTreeSet<u64> = lines
+        .iter()
+        .filter(|l| l["type"] == "lte_cell" && l["sib1"]["tac"] == 40101)
+        .filter_map(|l| l["pci"].as_u64())
+        .collect();
+    assert!(!with_sib1.is_empty(), "no SIB1 decoded");
     let mut arfcns: Vec<u64> = lines
         .iter()
         .filter(|l| l["type"] == "system_info")
