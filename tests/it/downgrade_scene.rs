@@ -97,14 +97,23 @@ fn the_downgrade_blaster_scene_raises_one_high_alert_naming_both_cells() {
     assert_eq!(lte_pcis(&lines), vec![86, 142, 213, 301]);
     // The fake eNodeB's SIB1 (SIB2 only, q-RxLevMin −140 dBm) fires both SIB1 detectors on it,
     // and on no other cell.
-    for d in ["lte_incomplete_sib1", "lte_unusual_sib1"] {
+    // Its TAC of its own (7777 among 40101s of 262-01) is the GSM LAC rule's LTE half.
+    for d in ["lte_incomplete_sib1", "lte_unusual_sib1", "lac_outlier"] {
         let cells: std::collections::BTreeSet<String> = alerts(&lines)
             .filter(|a| has(a, d))
-            .map(|a| a["cell"].to_string())
+            .map(|a| match a["cell"]["lte"]["pci"].as_u64() {
+                Some(pci) => format!("lte:{pci}"),
+                None => format!("gsm:{}", a["cell"]["arfcn"]),
+            })
             .collect();
         assert_eq!(
             cells.into_iter().collect::<Vec<_>>(),
-            vec![lte.to_string()],
+            if d == "lac_outlier" {
+                // The fake GSM cell's own LAC 7777 too.
+                vec!["gsm:794", "lte:301"]
+            } else {
+                vec!["lte:301"]
+            },
             "{d}"
         );
     }
