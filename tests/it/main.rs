@@ -34,3 +34,4 @@ mod sources;
 mod synth;
 mod tmux;
 mod tui;
+mod tui_lte;
