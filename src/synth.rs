@@ -289,7 +289,7 @@ fn lte_annotations(loaded: &LoadedScene, total: u64, w: &mut SigmfWriter) {
             .map(|x| ((x * fs).round() as u64).min(total))
             .unwrap_or(total);
         let half_hz = 6.0 * t.n_rb as f64 * 15e3;
-        let f = loaded.config.center_freq_hz;
+        let f = loaded.config.center_freq_hz + spec.offset_hz;
         let mut extra = Map::new();
         extra.insert(
             "towerwatch:lte_cell".into(),

@@ -3,10 +3,12 @@
 //! both halves of a downgrade SMS blaster (a fake eNodeB and a fake GSM cell) beside the
 //! legitimate cells of both technologies.
 //!
-//! Every LTE cell sits on the scene's centre frequency, which must be an E-UTRA downlink EARFCN:
-//! Towerwatch's LTE stage decodes the carrier the tuner is centred on (as a field receiver tuned
-//! to one EARFCN does), so co-channel cells are told apart by their PCI, as on the air. The GSM
-//! carriers of the scene must lie outside the LTE carrier's occupied band. The scene's rate must
+//! An LTE cell sits on the scene's centre frequency (which must then be an E-UTRA downlink
+//! EARFCN) unless its table names another `earfcn` inside the scene's band: Towerwatch's LTE
+//! stage decodes the carrier the tuner is centred on (as a field receiver tuned to one EARFCN
+//! does), so co-channel cells at the centre are told apart by their PCI, as on the air, and
+//! cells on other EARFCNs are for `scan --tech lte`, which retunes to each. The GSM carriers of
+//! the scene must lie outside every LTE carrier's occupied band. The scene's rate must
 //! be on the LTE subcarrier grid (a multiple of 1.92 MS/s whose FFT holds the cell: 1.92 MS/s for
 //! 6 resource blocks, 3.84 MS/s for 15, …), so the generator's OFDM output needs no resampling.
 //!
@@ -57,6 +59,9 @@ pub struct LteCellTable {
     /// TDD (uplink-downlink configuration 2) instead of FDD.
     #[serde(default)]
     pub tdd: bool,
+    /// Downlink EARFCN (default: the scene's centre, which must then be on the raster).
+    #[serde(default)]
+    pub earfcn: Option<u32>,
     /// Mobile country code (SIB1).
     pub mcc: u16,
     /// Mobile network code (SIB1).
@@ -150,8 +155,10 @@ pub struct LteCellSpec {
     pub generator: GenConfig,
     /// Power schedule and clock error.
     pub physics: Physics,
-    /// The downlink EARFCN it is on (the scene's centre).
+    /// The downlink EARFCN it is on.
     pub earfcn: u32,
+    /// Its carrier's offset from the scene's centre, Hz.
+    pub offset_hz: f64,
 }
 
 fn digits(v: u16, n: usize) -> [u8; 3] {
@@ -240,15 +247,27 @@ pub fn lte_specs(
             ));
         }
         let duplex = if t.tdd { Duplex::Tdd } else { Duplex::Fdd };
-        let e = earfcn::nearest_dl_earfcn(center_hz, Some(duplex))
-            .filter(|&e| earfcn::dl_freq_hz(e).is_some_and(|f| (f - center_hz).abs() < 1.0))
-            .ok_or_else(|| {
-                format!(
-                    "{who}: LTE cells sit on the scene's centre, and {:.3} MHz is not an {} downlink EARFCN of a known band",
-                    center_hz / 1e6,
-                    if t.tdd { "TDD" } else { "FDD" }
-                )
-            })?;
+        let e = match t.earfcn {
+            Some(e) => earfcn::dl_freq_hz(e)
+                .filter(|_| earfcn::duplex(e) == Some(duplex))
+                .map(|_| e)
+                .ok_or_else(|| {
+                    format!(
+                        "{who}: earfcn = {e} is not a {} downlink EARFCN of a known band",
+                        if t.tdd { "TDD" } else { "FDD" }
+                    )
+                })?,
+            None => earfcn::nearest_dl_earfcn(center_hz, Some(duplex))
+                .filter(|&e| earfcn::dl_freq_hz(e).is_some_and(|f| (f - center_hz).abs() < 1.0))
+                .ok_or_else(|| {
+                    format!(
+                        "{who}: LTE cells sit on the scene's centre unless they name an earfcn, and {:.3} MHz is not an {} downlink EARFCN of a known band",
+                        center_hz / 1e6,
+                        if t.tdd { "TDD" } else { "FDD" }
+                    )
+                })?,
+        };
+        let offset_hz = earfcn::dl_freq_hz(e).map_or(0.0, |f| f - center_hz);
         let band = earfcn::LteBand::of_dl_earfcn(e).map_or(1, |b| b.number);
         if t.mcc > 999 || t.mnc > 999 || (!t.mnc_3_digits && t.mnc > 99) {
             return Err(format!(
@@ -297,7 +316,14 @@ pub fn lte_specs(
             ));
         }
         let half_occupied_hz = 6.0 * t.n_rb as f64 * 15e3 + 15e3;
+        if offset_hz.abs() + half_occupied_hz > 0.45 * rate_sps {
+            return Err(format!(
+                "{who}: EARFCN {e} ({:+.1} MHz from the centre) does not fit in {rate_sps} S/s",
+                offset_hz / 1e6
+            ));
+        }
         for (name, off) in gsm_offsets_hz {
+            let off = off - offset_hz;
             if off.abs() < half_occupied_hz + 100e3 {
                 return Err(format!(
                     "{who}: GSM carrier {name:?} at {:+.0} kHz from the centre overlaps the LTE carrier (±{:.0} kHz occupied, ±100 kHz per GSM carrier)",
@@ -355,6 +381,7 @@ pub fn lte_specs(
             generator,
             physics: p.to_physics(),
             earfcn: e,
+            offset_hz,
         });
     }
     Ok(out)
@@ -430,7 +457,10 @@ impl LteLayer {
             let p = probe.iter().map(|v| f64::from(v.norm_sqr())).sum::<f64>()
                 / probe.len().max(1) as f64;
             let norm = if p > 0.0 { 1.0 / p.sqrt() } else { 0.0 };
-            let offset_hz = center_hz * (1.0 + s.physics.freq_offset_ppm * 1e-6)
+            // The eNodeB's carrier with its clock error, seen by a receiver tuned to the centre
+            // with its own.
+            let carrier_hz = center_hz + s.offset_hz;
+            let offset_hz = carrier_hz * (1.0 + s.physics.freq_offset_ppm * 1e-6)
                 - center_hz * (1.0 + rx_ppm * 1e-6);
             chains.push(LteChain {
                 generator: s.generator.clone(),

@@ -19,6 +19,7 @@ mod help_text;
 mod locate;
 mod lte_decode;
 mod lte_replay;
+mod lte_scan;
 mod masking;
 mod pipeline;
 mod plmn_anywhere;
