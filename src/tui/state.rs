@@ -158,6 +158,8 @@ pub struct CellRow {
 pub struct LteRowInfo {
     /// EARFCN and PCI.
     pub id: LteCellId,
+    /// Bandwidth in resource blocks (MIB).
+    pub bandwidth_prb: Option<u16>,
     /// Latest SIB1 fields, when decoded.
     pub sib1: Option<LteSib1Fields>,
 }
@@ -638,7 +640,11 @@ impl DashboardState {
             .map(str::to_string);
         let row = self.lte_cells.entry(id).or_insert_with(|| {
             let mut r = CellRow::new(LTE_KEY_BAND, LTE_KEY_ARFCN, o.dl_freq_hz);
-            r.lte = Some(LteRowInfo { id, sib1: None });
+            r.lte = Some(LteRowInfo {
+                id,
+                bandwidth_prb: None,
+                sib1: None,
+            });
             r
         });
         row.freq_hz = o.dl_freq_hz;
@@ -646,12 +652,35 @@ impl DashboardState {
         row.offset_ppm = o.freq_offset_ppm.or(row.offset_ppm);
         row.synced = o.mib.is_some();
         row.last_heard_s = row.last_heard_s.max(o.time_s);
+        if let Some(l) = row.lte.as_mut()
+            && let Some(prb) = o.mib.as_ref().and_then(|m| m.bandwidth_prb)
+        {
+            l.bandwidth_prb = Some(prb);
+        }
         if let Some(f) = fields {
             row.operator = name;
             if let Some(l) = row.lte.as_mut() {
                 l.sib1 = Some(f);
             }
         }
+        // The spectrum sees an LTE carrier as a row of 200 kHz "carriers": the GSM rows inside
+        // it that never synchronised are that, not GSM cells.
+        let lte_bands = self.lte_bands();
+        self.cells.retain(|_, c| {
+            c.synced || c.bsic.is_some() || !lte_bands.iter().any(|b| b.contains(&c.freq_hz))
+        });
+    }
+
+    /// The occupied bands of the LTE cells (with a GSM channel's half width on each side).
+    fn lte_bands(&self) -> Vec<std::ops::RangeInclusive<f64>> {
+        self.lte_cells
+            .values()
+            .filter_map(|c| {
+                let prb = c.lte.as_ref()?.bandwidth_prb?;
+                let half_hz = 6.0 * f64::from(prb) * 15e3 + 100e3;
+                Some(c.freq_hz - half_hz..=c.freq_hz + half_hz)
+            })
+            .collect()
     }
 
     fn apply_spectrum(&mut self, s: &SpectrumObs) {
@@ -671,8 +700,15 @@ impl DashboardState {
                 row.power_dbfs = Some(ch.power_dbfs);
             }
         }
-        // Carriers found in the spectrum get a row even before their FCCH is heard.
+        // Carriers found in the spectrum get a row even before their FCCH is heard (not those
+        // inside a decoded LTE carrier: its flat spectrum is no GSM carrier).
+        let lte_bands = self.lte_bands();
         for ch in &s.carriers {
+            if !self.cells.contains_key(&(ch.band, ch.arfcn))
+                && lte_bands.iter().any(|b| b.contains(&ch.freq_hz))
+            {
+                continue;
+            }
             let row = self.cell(ch.band, ch.arfcn, ch.freq_hz, t);
             row.power_dbfs = Some(ch.power_dbfs);
         }

@@ -356,7 +356,9 @@ fn replay_tui_shows_lte_and_gsm_cells_side_by_side() {
     assert!(s.contains("Tech  Chan"), "{s}");
     // The LTE rows share the table: filtered by technology.
     t.keys(&["/", "l", "t", "e", "Enter"]);
-    let s = t.wait_for("LTE rows", 60, |s| s.contains("LTE   1750"));
+    let s = t.wait_for("LTE rows", 60, |s| {
+        s.contains("filter \"lte\"") && s.contains("LTE   1750")
+    });
     assert!(
         s.contains(" 301 262-01") && !s.contains("GSM    780"),
         "{s}"

@@ -264,3 +264,38 @@ fn alert_details_name_the_related_lte_cell() {
     let t = pane(render::render_details, &s, 100, 24);
     assert!(!t.contains("Related cells"), "{t}");
 }
+
+/// The spectrum sees a decoded LTE carrier as a row of 200 kHz "carriers": no GSM rows for them
+/// (the real GSM cells beside it keep theirs).
+#[test]
+fn no_gsm_rows_for_the_spectrum_of_an_lte_carrier() {
+    use towerwatch::observation::{ChannelPower, SpectrumObs};
+    let mut s = state();
+    let ch = |arfcn: u16| {
+        let freq_hz = 1805.2e6 + 0.2e6 * f64::from(arfcn - 512);
+        ChannelPower {
+            band: Band::Dcs1800,
+            arfcn,
+            freq_hz,
+            power_dbfs: -25.0,
+            snr_db: 30.0,
+        }
+    };
+    // 780 (a GSM cell) and 784–788 inside the 1.4 MHz LTE carrier at 1860 MHz.
+    let carriers: Vec<ChannelPower> = [780, 784, 785, 786, 787, 788].map(ch).to_vec();
+    s.apply(&Observation::Spectrum(SpectrumObs {
+        sample_index: 0,
+        time_s: 2.0,
+        duration_s: 1.0,
+        center_freq_hz: 1860e6,
+        sample_rate_sps: 3.84e6,
+        noise_floor_dbfs: -55.0,
+        peak_freq_hz: 1860e6,
+        peak_dbfs: -25.0,
+        carriers: carriers.clone(),
+        channels: carriers,
+        psd_dbfs: None,
+    }));
+    let gsm: Vec<u16> = s.cells.keys().map(|k| k.1).collect();
+    assert_eq!(gsm, vec![780, 794], "{gsm:?}");
+}
