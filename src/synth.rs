@@ -11,7 +11,7 @@ use crate::source::sigmf::{Annotation, SigmfWriter, WriterMeta};
 use num_complex::Complex32;
 use serde_json::{Map, Value, json};
 use std::path::Path;
-use towerwatch_dsp::gsm::synth::{CarrierKind, Scene};
+use towerwatch_dsp::gsm::synth::CarrierKind;
 
 impl From<SourceError> for SynthError {
     fn from(e: SourceError) -> SynthError {
@@ -80,9 +80,9 @@ pub fn write_scene_until(
 ) -> Result<SynthSummary, SynthError> {
     let started = std::time::Instant::now();
     let cfg = &loaded.config;
-    let mut generator = Scene::new(cfg).map_err(|e| SynthError::Invalid {
+    let mut mixed = loaded.generator().map_err(|message| SynthError::Invalid {
         path: out_base.to_path_buf(),
-        message: e.to_string(),
+        message,
     })?;
     let fs = cfg.sample_rate_sps;
     let want = (loaded.duration_s * fs).round();
@@ -116,8 +116,8 @@ pub fn write_scene_until(
             "version": env!("CARGO_PKG_VERSION"),
             "seed": cfg.seed,
             "duration_s": loaded.duration_s,
-            "reference_amplitude": generator.reference_amplitude(),
-            "noise_power_per_sample": generator.noise_power(),
+            "reference_amplitude": mixed.gsm.reference_amplitude(),
+            "noise_power_per_sample": mixed.gsm.noise_power(),
             "snr_definition": "snr_db = Es/N0 of a 0 dB transmitter (Es = P/270833 Hz, N0 = noise PSD); a transmitter's Es/N0 = snr_db + power_db; SNR in 200 kHz = Es/N0 + 1.32 dB",
         }),
     );
@@ -133,7 +133,8 @@ pub fn write_scene_until(
     meta.extra_global = g;
     let mut w = SigmfWriter::create(out_base, meta)?;
 
-    for info in generator.carriers().to_vec() {
+    lte_annotations(loaded, total, &mut w);
+    for info in mixed.gsm.carriers().to_vec() {
         let start = (info.on_s.max(0.0) * fs).round() as u64;
         if start >= total {
             continue;
@@ -216,7 +217,7 @@ pub fn write_scene_until(
             break;
         }
         let n = left.min(buf.len() as u64) as usize;
-        generator.fill(&mut buf[..n]);
+        mixed.fill(&mut buf[..n]);
         w.write(&buf[..n])?;
         left -= n as u64;
         progress(SynthProgress {
@@ -233,6 +234,7 @@ pub fn write_scene_until(
     w.finish()?;
     let elapsed_s = started.elapsed().as_secs_f64();
     let duration_s = total as f64 / fs;
+    let generator = &mixed.gsm;
     let cell_counters = generator.cell_counters();
     let emitter_counters = generator.emitter_counters();
     let mut emitters = Vec::new();
@@ -271,4 +273,51 @@ pub fn write_scene_until(
         emitters,
         interrupted,
     })
+}
+
+/// One annotation per LTE cell (label = name; EARFCN, PCI and the SIB1 identity).
+fn lte_annotations(loaded: &LoadedScene, total: u64, w: &mut SigmfWriter) {
+    let fs = loaded.config.sample_rate_sps;
+    for (t, spec) in loaded.file.lte_cell.iter().zip(&loaded.lte) {
+        let start = (t.physics.on_s.max(0.0) * fs).round() as u64;
+        if start >= total {
+            continue;
+        }
+        let end = t
+            .physics
+            .off_s
+            .map(|x| ((x * fs).round() as u64).min(total))
+            .unwrap_or(total);
+        let half_hz = 6.0 * t.n_rb as f64 * 15e3;
+        let f = loaded.config.center_freq_hz + spec.offset_hz;
+        let mut extra = Map::new();
+        extra.insert(
+            "towerwatch:lte_cell".into(),
+            json!({
+                "earfcn": spec.earfcn, "pci": t.pci, "n_rb": t.n_rb, "mcc": t.mcc, "mnc": t.mnc,
+                "tac": t.tac, "cell_identity": t.cell_identity, "power_db": t.physics.power_db,
+                "freq_offset_ppm": t.physics.freq_offset_ppm,
+            }),
+        );
+        w.add_annotation(Annotation {
+            sample_start: start,
+            sample_count: Some(end.saturating_sub(start)),
+            freq_lower_edge_hz: Some(f - half_hz),
+            freq_upper_edge_hz: Some(f + half_hz),
+            label: Some(t.name.clone()),
+            comment: Some(format!(
+                "LTE cell {} EARFCN {} PCI {} TAC {} PLMN {}-{:0w$}, power {} dB, {} ppm",
+                t.name,
+                spec.earfcn,
+                t.pci,
+                t.tac,
+                t.mcc,
+                t.mnc,
+                t.physics.power_db,
+                t.physics.freq_offset_ppm,
+                w = if t.mnc_3_digits { 3 } else { 2 }
+            )),
+            extra,
+        });
+    }
 }

@@ -20,8 +20,15 @@ pub fn verdict(a: &Alert) -> &'static str {
     }
 }
 
-/// Where it is on the dial: `939.2 MHz (ARFCN 21)`, or `uplink 894.2 MHz (ARFCN 21)`.
+/// Where it is on the dial: `939.2 MHz (ARFCN 21)`, `uplink 894.2 MHz (ARFCN 21)`, or for an
+/// LTE cell `1860.0 MHz (LTE EARFCN 1750 PCI 301)`.
 pub fn place(a: &Alert) -> String {
+    if let Some(id) = a.cell.lte {
+        return match towerwatch_dsp::earfcn::dl_freq_hz(id.earfcn) {
+            Some(f) => format!("{:.1} MHz ({id})", f / 1e6),
+            None => id.to_string(),
+        };
+    }
     let dir = if a.cell.uplink {
         Direction::Uplink
     } else {
@@ -78,6 +85,15 @@ mod tests {
         assert_eq!(
             headline(&alert(true, Severity::Medium)),
             "Suspicious uplink transmitter on uplink 894.2 MHz (ARFCN 21) — MEDIUM"
+        );
+        let mut a = alert(false, Severity::Medium);
+        a.cell = CellKey::lte_cell(crate::cells::LteCellId {
+            earfcn: 1750,
+            pci: 301,
+        });
+        assert_eq!(
+            headline(&a),
+            "Suspicious cell on 1860.0 MHz (LTE EARFCN 1750 PCI 301) — MEDIUM"
         );
     }
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use towerwatch_dsp::lte::params::{CyclicPrefix, Duplex};
 
 use super::{OffsetSample, offset_summary, push_bounded};
-use crate::observation::lte::{LteCellObs, LteMibObs};
+use crate::observation::lte::{LteCellObs, LteMibObs, LteSib1Obs};
 
 /// What identifies an LTE cell on the air: its downlink channel and physical cell identity.
 /// (The global identity, ECGI, comes with SIB1.)
@@ -86,6 +86,8 @@ pub struct LteCell {
     pub sightings: u64,
     /// Latest MIB.
     pub mib: Option<LteMibObs>,
+    /// Latest SIB1 (decoded when the capture carries the cell's bandwidth).
+    pub sib1: Option<LteSib1Obs>,
     /// Measurement history.
     pub measurements: VecDeque<LteSample>,
     /// Frequency-offset history (ppm of the carrier, receiver error included).
@@ -104,6 +106,7 @@ impl LteCell {
             last_seen_s: o.time_s,
             sightings: 0,
             mib: None,
+            sib1: None,
             measurements: VecDeque::new(),
             offsets: VecDeque::new(),
         }
@@ -118,6 +121,9 @@ impl LteCell {
         self.cyclic_prefix = o.cyclic_prefix;
         if o.mib.is_some() {
             self.mib.clone_from(&o.mib);
+        }
+        if o.sib1.is_some() {
+            self.sib1.clone_from(&o.sib1);
         }
         if let Some(rsrp) = o.rsrp_dbfs.filter(|v| v.is_finite()) {
             push_bounded(
@@ -215,6 +221,7 @@ mod tests {
             uncertainty_hz: Some(18.6),
             uncertainty_ppm: Some(0.01),
             sample_clock_ppm: None,
+            sib1: None,
         }
     }
 

@@ -89,6 +89,7 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8> {
                 speed: 1.0,
                 interval_s: 0.1,
                 gsm: Some(GsmStageConfig::default()),
+                lte: None,
                 stop: stop_flag(),
                 engine: crate::alert::setup::engine(&a.detect.settings())?,
                 baseline_path: a.detect.baseline.clone(),

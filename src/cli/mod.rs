@@ -26,6 +26,7 @@ mod replay;
 mod report;
 mod run;
 mod scan;
+mod scan_lte;
 mod spectrum;
 mod survey;
 mod synth;
@@ -198,6 +199,7 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Profiles(a) => profiles(a),
         Command::Decode(a) => decode(a),
         Command::DecodeBursts(a) => decode_bursts(a),
+        Command::Scan(a) if a.tech == input::TechArg::Lte => scan_lte::scan_lte(a),
         Command::Scan(a) => scan(a),
         Command::Synth(a) => synth(a),
         Command::Survey(a) => survey(a),

@@ -93,9 +93,6 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
         ));
     }
     if a.tui {
-        if a.tech != TechArg::Gsm {
-            bail!("--tui shows GSM only for now: replay LTE headless (without --tui)");
-        }
         let max = max_samples(&a.input, src.as_ref());
         let engine = crate::alert::setup::engine(&a.detect.settings())?;
         if a.evidence.evidence_dir.is_some() && engine.is_none() {
@@ -115,7 +112,8 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
                 paced: true,
                 speed: a.speed,
                 interval_s: a.interval.min(0.25),
-                gsm: (!a.no_gsm).then(GsmStageConfig::default),
+                gsm: gsm_wanted.then(GsmStageConfig::default),
+                lte: lte.clone(),
                 stop: stop_flag(),
                 engine,
                 baseline_path: a.detect.baseline.clone(),

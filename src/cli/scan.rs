@@ -1,4 +1,5 @@
-//! `towerwatch scan`: sweep a GSM band with the tuner (or a virtual tuner over a recording).
+//! `towerwatch scan`: sweep a GSM band with the tuner (or a virtual tuner over a recording);
+//! `--tech lte` sweeps the downlink EARFCNs of an LTE band instead (`scan_lte`).
 
 use super::input::*;
 use super::stop_flag;
@@ -18,9 +19,14 @@ pub(crate) struct ScanArgs {
     #[command(flatten)]
     pub(crate) input: InputArgs,
     /// Band to sweep: gsm850, p-gsm900, e-gsm900, r-gsm900, dcs1800, pcs1900 (short forms such as
-    /// egsm or dcs work too).
-    #[arg(long, value_parser = parse_band)]
-    pub(crate) band: Band,
+    /// egsm or dcs work too); with --tech lte an E-UTRA band number (1, 3, 5, 7, 8, 20, 28, 38,
+    /// 39, 40, 41).
+    #[arg(long)]
+    pub(crate) band: String,
+    /// Technology to sweep: gsm (carriers, SCH, SI) or lte (every downlink EARFCN of the band:
+    /// cell search, MIB, SIB1 when the rate carries the cell; the tuner needs 1.92 MS/s).
+    #[arg(long, value_enum, default_value = "gsm")]
+    pub(crate) tech: TechArg,
     /// Only channels at or above this frequency (Hz).
     #[arg(long, value_name = "HZ", value_parser = crate::limits::parse_freq_arg)]
     pub(crate) from: Option<f64>,
@@ -30,9 +36,10 @@ pub(crate) struct ScanArgs {
     /// Sweeps over the band (default: 1 on a recording, until Ctrl-C live).
     #[arg(long)]
     pub(crate) rounds: Option<u32>,
-    /// Seconds of signal per step to look for FCCH.
-    #[arg(long, default_value_t = 0.3, value_parser = parse_positive)]
-    pub(crate) dwell: f64,
+    /// Seconds of signal per step to look for FCCH (GSM; default 0.3), or per EARFCN for PSS,
+    /// SSS and two PBCH periods (LTE; default 0.08).
+    #[arg(long, value_parser = parse_positive)]
+    pub(crate) dwell: Option<f64>,
     /// At most this many seconds at a step while its carriers have not sent SI1–SI4.
     #[arg(long, default_value_t = 2.5, value_parser = parse_positive)]
     pub(crate) camp: f64,
@@ -67,6 +74,10 @@ pub(crate) struct ScanArgs {
 pub(crate) const SCAN_DISABLED: &[&str] = &["transient_cell"];
 
 pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
+    if a.tech != TechArg::Gsm {
+        anyhow::bail!("scan sweeps one technology at a time: --tech gsm or lte");
+    }
+    let band = parse_band(&a.band).map_err(|e| anyhow::anyhow!(e))?;
     use crate::pipeline::scan::ScanConfig;
     use crate::source::tuner::{TunerConfig, VirtualTuner};
     let profile = match a.input.profile.as_deref() {
@@ -83,7 +94,7 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
     if live && !a.virtual_tuner && input.freq.is_none() {
         // A band sweep picks its own frequencies: the receiver opens on the first channel it
         // will visit, and the sweep retunes from there.
-        input.freq = Some(initial_tune_hz(a.band, range_hz)?);
+        input.freq = Some(initial_tune_hz(band, range_hz)?);
     }
     let wide = open_input(&input)?;
     let wide_rate = wide.info().sample_rate_sps;
@@ -120,9 +131,9 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
             .filter(|_| !a.virtual_tuner)
             .map(|p| p.sample_rate.usable_bandwidth_hz))
         .unwrap_or(0.8 * rate);
-    let mut cfg = ScanConfig::new(a.band, rate, usable);
+    let mut cfg = ScanConfig::new(band, rate, usable);
     cfg.range_hz = range_hz;
-    cfg.dwell_s = a.dwell;
+    cfg.dwell_s = a.dwell.unwrap_or(0.3);
     cfg.camp_timeout_s = a.camp;
     cfg.settle_s = if live && !a.virtual_tuner {
         profile.as_ref().map_or(0.05, |p| p.retune_settle_s)
@@ -144,7 +155,7 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
         } else {
             "virtual tuner"
         };
-        let description = format!("scan {} ({how})", a.band);
+        let description = format!("scan {band} ({how})");
         let engine = crate::alert::setup::engine_with(&a.detect.settings(), SCAN_DISABLED)?;
         return scan_dashboard(src, cfg, stop, description, live, gps, engine);
     }

@@ -18,8 +18,10 @@ mod cloned_identity;
 mod downgrade_blaster;
 mod lac_outlier;
 mod lte_clock_error;
+mod lte_incomplete_sib1;
 mod lte_not_in_baseline;
 mod lte_power_anomaly;
+mod lte_unusual_sib1;
 mod new_carrier;
 mod not_in_baseline;
 mod not_listed_back;
@@ -330,6 +332,8 @@ pub static REGISTRY: &[&DetectorInfo] = &[
     &lte_not_in_baseline::INFO,
     &lte_power_anomaly::INFO,
     &lte_clock_error::INFO,
+    &lte_incomplete_sib1::INFO,
+    &lte_unusual_sib1::INFO,
     &downgrade_blaster::INFO,
 ];
 

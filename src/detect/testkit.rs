@@ -320,5 +320,64 @@ pub fn lte_cell(
         uncertainty_hz: Some(sigma_ppm * dl_freq_hz / 1e6),
         uncertainty_ppm: Some(sigma_ppm),
         sample_clock_ppm: None,
+        sib1: None,
     })
+}
+
+/// SIB1 fields for [`lte_cell_sib1`]: PLMN 460-00, TAC 4589, the SIBs of each SI message,
+/// q-RxLevMin, cellBarred, intraFreqReselection and cellReservedForOperatorUse.
+pub fn sib1_fields(
+    scheduling: Vec<Vec<u8>>,
+    q_rx_lev_min_dbm: i16,
+    barred: bool,
+    intra_freq_allowed: bool,
+    reserved: bool,
+) -> crate::observation::lte::LteSib1Fields {
+    use crate::observation::lte::{LtePlmn, LteSiSchedule, LteSib1Fields};
+    LteSib1Fields {
+        plmns: vec![LtePlmn {
+            mcc: 460,
+            mnc: 0,
+            mnc_digits: 2,
+            reserved_for_operator: reserved,
+        }],
+        tac: 4589,
+        cell_identity: 20_712_707,
+        enb_id: 80_909,
+        cell_barred: barred,
+        intra_freq_reselection_allowed: intra_freq_allowed,
+        csg_indication: false,
+        q_rx_lev_min_dbm,
+        p_max_dbm: None,
+        freq_band_indicator: 3,
+        scheduling: scheduling
+            .into_iter()
+            .enumerate()
+            .map(|(i, sibs)| LteSiSchedule {
+                periodicity_rf: 16 << i,
+                sibs,
+                unknown_sibs: 0,
+            })
+            .collect(),
+        si_window_ms: 40,
+        value_tag: 1,
+    }
+}
+
+/// [`lte_cell`] (RSRP −60 dBFS, offset 0) carrying a decoded SIB1 with `fields`.
+pub fn lte_cell_sib1(
+    earfcn: u32,
+    pci: u16,
+    fields: &crate::observation::lte::LteSib1Fields,
+    time_s: f64,
+) -> Observation {
+    let mut o = lte_cell(earfcn, pci, -60.0, 0.0, 0.01, time_s);
+    if let Observation::LteCell(c) = &mut o {
+        c.sib1 = Some(crate::observation::lte::LteSib1Obs {
+            hex: String::new(),
+            parse_error: None,
+            fields: Some(fields.clone()),
+        });
+    }
+    o
 }

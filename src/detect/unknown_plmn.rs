@@ -6,13 +6,13 @@ use super::{
     ConfigError, DetectConfig, Detector, DetectorInfo, Evidence, Finding, Severity, config_for,
 };
 use crate::cells::plmn_list;
-use crate::cells::{Cell, CellRegistry, Operators};
+use crate::cells::{Cell, CellKey, CellRegistry, LteCellId, Operators};
 use crate::observation::Observation;
 
 /// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
 pub const INFO: DetectorInfo = DetectorInfo {
     id: "unknown_plmn",
-    version: 2,
+    version: 3,
     default_weight: 3.0,
     summary: "Test/unallocated MCC-MNC, a network no other cell here uses, a foreign or 2G-off \
               network, or not the operator that holds this ARFCN",
@@ -26,7 +26,10 @@ const ID: &str = INFO.id;
 
 /// Versioned doc block.
 pub const DOC: &str = r#"
-**Flags** a cell whose MCC/MNC (SI3/SI4 LAI) does not belong here. No country is assumed: with
+**Flags** a cell whose MCC/MNC (a GSM cell's SI3/SI4 LAI, an LTE cell's SIB1 primary PLMN) does
+not belong here. GSM and LTE cells are judged by the same rules and count in the same consensus
+(an eNodeB's PLMN is as much "the air" as a BTS's); rules 2 (`gsm_off`) and the operators file's
+ARFCN check apply to GSM carriers only. No country is assumed: with
 no configuration the check works from what is on the air and the built-in public MCC/MNC list
 (ITU-T E.212 codes, `src/cells/mcc_mnc.csv`, which names its source and date). Alerts name the
 network: "China Mobile (460-00)", "460-99 (unknown network of CN)". In order, the first rule
@@ -62,7 +65,7 @@ Weight 3.0: rules at full weight make a medium alert alone (3.0 ≥ 2.5); the tw
 (2.0) make a low alert alone and a medium or high one with any other signature.
 
 **Reference**: 3GPP TS 24.008 §10.5.1.3 (LAI, MCC/MNC coding); TS 44.018 §9.1.35 (SI3);
-ITU-T E.212 (MCC 001 test networks, 999 internal use).
+TS 36.331 §6.2.2 (SIB1 `plmn-IdentityList`: the first entry is the primary PLMN); ITU-T E.212 (MCC 001 test networks, 999 internal use).
 
 **Thresholds** (`[unknown_plmn]`): `check_test = true`, `check_consensus = true`,
 `min_consensus_cells = 3`, `check_mcc = true`, `check_mnc = true`, `check_arfcn = true` (the last
@@ -130,11 +133,35 @@ fn stable_plmn(c: &Cell) -> Option<(u16, u16)> {
     c.cgis.iter().all(|g| (g.mcc, g.mnc) == p).then_some(p)
 }
 
-/// The stable PLMNs of the other decoded cells.
-fn other_plmns(reg: &CellRegistry, cell: &Cell) -> Vec<(u16, u16)> {
+/// What a cell claims: its PLMN and which cell it is (a GSM carrier, or an LTE cell).
+struct Claim<'a> {
+    mcc: u16,
+    mnc: u16,
+    three: bool,
+    /// The GSM cell (the `gsm_off` and ARFCN rules apply to GSM carriers only).
+    gsm: Option<&'a Cell>,
+    /// The LTE cell.
+    lte: Option<LteCellId>,
+}
+
+/// An LTE cell's primary PLMN (the first of SIB1's plmn-IdentityList) and its MNC length.
+fn lte_plmn(c: &crate::cells::LteCell) -> Option<(u16, u16, bool)> {
+    let p = c.sib1.as_ref()?.fields.as_ref()?.plmns.first()?;
+    Some((p.mcc, p.mnc, p.mnc_digits == 3))
+}
+
+/// The stable PLMNs of the other decoded cells: GSM cells (one PLMN over their identity
+/// history) and LTE cells (SIB1's primary PLMN).
+fn other_plmns(reg: &CellRegistry, claim: &Claim) -> Vec<(u16, u16)> {
+    let gsm_self = claim.gsm.map(|c| (c.band, c.arfcn));
     reg.cells()
-        .filter(|c| (c.band, c.arfcn) != (cell.band, cell.arfcn))
+        .filter(|c| Some((c.band, c.arfcn)) != gsm_self)
         .filter_map(stable_plmn)
+        .chain(
+            reg.lte_cells()
+                .filter(|c| Some(c.id) != claim.lte)
+                .filter_map(|c| lte_plmn(c).map(|p| (p.0, p.1))),
+        )
         .collect()
 }
 
@@ -160,9 +187,8 @@ type Verdict = (f64, String, Vec<Evidence>);
 
 impl UnknownPlmn {
     /// The first rule of the doc block that applies to this cell.
-    fn judge(&self, cell: &Cell, reg: &CellRegistry) -> Option<Verdict> {
-        let (mcc, mnc) = cell.plmn()?;
-        let three = cell.summary.lai.is_some_and(|l| l.mnc_3digits);
+    fn judge(&self, claim: &Claim, reg: &CellRegistry) -> Option<Verdict> {
+        let (mcc, mnc, three) = (claim.mcc, claim.mnc, claim.three);
         let ops = &reg.operators;
         let net = network_name(ops, mcc, mnc, three);
         if self.cfg.check_test && plmn_list::is_test_mcc(mcc) {
@@ -176,7 +202,9 @@ impl UnknownPlmn {
                 Vec::new(),
             ));
         }
-        if let Some(entry) = ops.gsm_off(mcc, mnc) {
+        if claim.gsm.is_some()
+            && let Some(entry) = ops.gsm_off(mcc, mnc)
+        {
             return Some((
                 1.0,
                 format!(
@@ -186,7 +214,7 @@ impl UnknownPlmn {
                 Vec::new(),
             ));
         }
-        if let Some(v) = self.operators_file(cell, mcc, mnc, &net, ops) {
+        if let Some(v) = self.operators_file(claim, &net, ops) {
             return Some(v);
         }
         let countries = plmn_list::mcc_countries(mcc);
@@ -218,7 +246,7 @@ impl UnknownPlmn {
                 )
             });
         }
-        let others = other_plmns(reg, cell);
+        let others = other_plmns(reg, claim);
         if !plmn_list::mcc_known(mcc) && !others.iter().any(|p| p.0 == mcc) {
             return Some((
                 1.0,
@@ -270,14 +298,8 @@ impl UnknownPlmn {
     }
 
     /// Rule 3: what a user's operators file says (nothing when none was given).
-    fn operators_file(
-        &self,
-        cell: &Cell,
-        mcc: u16,
-        mnc: u16,
-        net: &str,
-        ops: &Operators,
-    ) -> Option<Verdict> {
+    fn operators_file(&self, claim: &Claim, net: &str, ops: &Operators) -> Option<Verdict> {
+        let (mcc, mnc) = (claim.mcc, claim.mnc);
         if self.cfg.check_mcc && !ops.country_mccs.is_empty() && !ops.country_mccs.contains(&mcc) {
             return Some((
                 1.0,
@@ -303,6 +325,7 @@ impl UnknownPlmn {
         if !(self.cfg.check_arfcn && ops.has_ranges(mcc, mnc)) {
             return None;
         }
+        let cell = claim.gsm?;
         let holders = ops.holders(cell.band, cell.arfcn);
         if holders.contains(&(mcc, mnc)) {
             return None;
@@ -332,16 +355,44 @@ impl Detector for UnknownPlmn {
         &INFO
     }
     fn observe(&mut self, obs: &Observation, reg: &CellRegistry, out: &mut Vec<Finding>) {
-        if !matches!(obs, Observation::SystemInfo(_)) {
-            return;
-        }
-        let Some(cell) = super::subject_cell(obs, reg) else {
-            return;
+        let (claim, key): (Claim, CellKey) = match obs {
+            Observation::SystemInfo(_) => {
+                let Some(cell) = super::subject_cell(obs, reg) else {
+                    return;
+                };
+                let Some((mcc, mnc)) = cell.plmn() else {
+                    return;
+                };
+                let three = cell.summary.lai.is_some_and(|l| l.mnc_3digits);
+                let claim = Claim {
+                    mcc,
+                    mnc,
+                    three,
+                    gsm: Some(cell),
+                    lte: None,
+                };
+                (claim, cell.key())
+            }
+            Observation::LteCell(o) if o.sib1.as_ref().is_some_and(|s| s.fields.is_some()) => {
+                let Some(cell) = LteCellId::of(o).and_then(|id| reg.lte_cell(id)) else {
+                    return;
+                };
+                let Some((mcc, mnc, three)) = lte_plmn(cell) else {
+                    return;
+                };
+                let claim = Claim {
+                    mcc,
+                    mnc,
+                    three,
+                    gsm: None,
+                    lte: Some(cell.id),
+                };
+                (claim, cell.key())
+            }
+            _ => return,
         };
-        let Some((mcc, mnc)) = cell.plmn() else {
-            return;
-        };
-        let Some((share, message, extra)) = self.judge(cell, reg) else {
+        let (mcc, mnc) = (claim.mcc, claim.mnc);
+        let Some((share, message, extra)) = self.judge(&claim, reg) else {
             return;
         };
         let mut ev = vec![
@@ -357,7 +408,7 @@ impl Detector for UnknownPlmn {
             } else {
                 Severity::Low
             },
-            cell.key(),
+            key,
             reg.now_s(),
             message,
             ev,
@@ -532,5 +583,67 @@ mod tests {
                 .message
                 .contains("not expected here")
         );
+    }
+
+    /// The same rules judge an LTE cell's SIB1 PLMN, with GSM and LTE cells in one consensus;
+    /// `gsm_off` does not apply to LTE.
+    #[test]
+    fn lte_cells_are_judged_by_the_same_rules_in_the_same_consensus() {
+        let lte = |pci: u16, mcc: u16, mnc: u16, t: f64| {
+            let mut f = sib1_fields(vec![vec![3], vec![5]], -128, false, true, false);
+            f.plmns[0].mcc = mcc;
+            f.plmns[0].mnc = mnc;
+            lte_cell_sib1(1825, pci, &f, t)
+        };
+        let on = |f: &[Finding], pci: u16| -> Vec<Finding> {
+            f.iter()
+                .filter(|x| x.cell.lte.is_some_and(|id| id.pci == pci))
+                .cloned()
+                .collect()
+        };
+        // A test PLMN on LTE: medium at once.
+        let f = run(
+            det().as_mut(),
+            &mut CellRegistry::default(),
+            &[lte(1, 1, 1, 0.0)],
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].score, 3.0);
+        // 262-01 on LTE among three Chinese cells (two GSM, one LTE): the consensus rule.
+        let obs = vec![
+            si3(&cell(10, 460, 0), 0.0),
+            si3(&cell(11, 460, 1), 0.1),
+            lte(54, 460, 11, 0.2),
+            lte(301, 262, 1, 1.0),
+        ];
+        let f = run(det().as_mut(), &mut CellRegistry::default(), &obs);
+        let f = on(&f, 301);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].score, 2.0);
+        // The same LTE cell with another LTE cell of its PLMN: not alone.
+        let mut obs2 = obs.clone();
+        obs2.insert(3, lte(55, 262, 1, 0.5));
+        let f = run(det().as_mut(), &mut CellRegistry::default(), &obs2);
+        assert!(on(&f, 301).is_empty(), "{f:?}");
+        // The LTE cells count in a GSM cell's consensus too.
+        let obs3 = vec![
+            lte(54, 460, 0, 0.0),
+            lte(55, 460, 0, 0.1),
+            lte(56, 460, 1, 0.2),
+            si3(&cell(60, 262, 1), 1.0),
+        ];
+        let f = run(det().as_mut(), &mut CellRegistry::default(), &obs3);
+        assert!(f.iter().any(|x| x.cell.arfcn == 60), "{f:?}");
+        // gsm_off names 2G networks: an LTE cell of that network is fine.
+        let ops = Operators::parse("gsm_off = ['272-02']").unwrap();
+        let mut reg = CellRegistry::new(Default::default(), ops);
+        assert!(run(det().as_mut(), &mut reg, &[lte(7, 272, 2, 0.0)]).is_empty());
+        // Without a SIB1, nothing to judge.
+        let f = run(
+            det().as_mut(),
+            &mut CellRegistry::default(),
+            &[lte_cell(1825, 9, -60.0, 0.0, 0.01, 0.0)],
+        );
+        assert!(f.is_empty());
     }
 }

@@ -10,6 +10,8 @@ use towerwatch_dsp::earfcn;
 use towerwatch_dsp::lte::cell::CellReport;
 use towerwatch_dsp::lte::params::{CyclicPrefix, Duplex, SEARCH_RATE_SPS};
 use towerwatch_dsp::lte::rrc::mib::PhichResource;
+use towerwatch_dsp::lte::rrc::sib1::{Sib1, SibType};
+use towerwatch_dsp::lte::sib1::Sib1Decode;
 
 use super::round2;
 
@@ -57,6 +59,177 @@ pub struct LteCellObs {
     pub uncertainty_ppm: Option<f64>,
     /// The receiver's sample-clock error from the PSS timing drift, ppm (blocks ≥ 100 ms).
     pub sample_clock_ppm: Option<f64>,
+    /// SIB1, when the capture carries the cell's whole bandwidth and a transport block passed
+    /// its CRC in this block.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sib1: Option<LteSib1Obs>,
+}
+
+/// A cell's SystemInformationBlockType1 (TS 36.331 §6.2.2), decoded from a transport block
+/// whose CRC-24A passed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LteSib1Obs {
+    /// The transport block (a BCCH-DL-SCH message, zero-padded to the DCI's size) as hex.
+    pub hex: String,
+    /// Why the message did not parse (the CRC passed, the ASN.1 did not), if it did not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parse_error: Option<String>,
+    /// The fields, when it parsed.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<LteSib1Fields>,
+}
+
+/// One PLMN of SIB1's plmn-IdentityList.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct LtePlmn {
+    /// Mobile country code.
+    pub mcc: u16,
+    /// Mobile network code.
+    pub mnc: u16,
+    /// Digits of the MNC as sent (2 or 3).
+    pub mnc_digits: u8,
+    /// cellReservedForOperatorUse = reserved.
+    pub reserved_for_operator: bool,
+}
+
+impl std::fmt::Display for LtePlmn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:03}-{:0w$}",
+            self.mcc,
+            self.mnc,
+            w = usize::from(self.mnc_digits)
+        )
+    }
+}
+
+/// One SI message of schedulingInfoList.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LteSiSchedule {
+    /// si-Periodicity, radio frames.
+    pub periodicity_rf: u16,
+    /// The SIBs named in its sib-MappingInfo (`3` for SIB3 …; SIB2 is implicit in the first
+    /// message and never named). Extension values this parser has no number for are counted
+    /// in `unknown_sibs`.
+    pub sibs: Vec<u8>,
+    /// sib-MappingInfo entries of extension types without a known number.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unknown_sibs: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// The SIB1 fields detectors and people read.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LteSib1Fields {
+    /// plmn-IdentityList (the first is the primary PLMN).
+    pub plmns: Vec<LtePlmn>,
+    /// trackingAreaCode.
+    pub tac: u16,
+    /// cellIdentity (28 bits).
+    pub cell_identity: u32,
+    /// The eNodeB ID (the top 20 bits of a macro cell's identity).
+    pub enb_id: u32,
+    /// cellBarred = barred.
+    pub cell_barred: bool,
+    /// intraFreqReselection = allowed.
+    pub intra_freq_reselection_allowed: bool,
+    /// csg-Indication.
+    pub csg_indication: bool,
+    /// q-RxLevMin, dBm (−140 … −44).
+    pub q_rx_lev_min_dbm: i16,
+    /// p-Max, dBm, when sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_max_dbm: Option<i8>,
+    /// freqBandIndicator.
+    pub freq_band_indicator: u8,
+    /// schedulingInfoList.
+    pub scheduling: Vec<LteSiSchedule>,
+    /// si-WindowLength, ms.
+    pub si_window_ms: u8,
+    /// systemInfoValueTag.
+    pub value_tag: u8,
+}
+
+impl LteSib1Fields {
+    /// The fields of a parsed SIB1.
+    pub fn of(s: &Sib1) -> LteSib1Fields {
+        LteSib1Fields {
+            plmns: s
+                .plmns
+                .iter()
+                .map(|p| LtePlmn {
+                    mcc: p.mcc_value(),
+                    mnc: p.mnc_value(),
+                    mnc_digits: p.mnc_len,
+                    reserved_for_operator: p.reserved_for_operator,
+                })
+                .collect(),
+            tac: s.tac,
+            cell_identity: s.cell_identity,
+            enb_id: s.cell_identity >> 8,
+            cell_barred: s.cell_barred,
+            intra_freq_reselection_allowed: s.intra_freq_reselection_allowed,
+            csg_indication: s.csg_indication,
+            q_rx_lev_min_dbm: s.q_rx_lev_min_dbm(),
+            p_max_dbm: s.p_max_dbm,
+            freq_band_indicator: s.freq_band_indicator,
+            scheduling: s
+                .scheduling_info
+                .iter()
+                .map(|si| LteSiSchedule {
+                    periodicity_rf: si.periodicity_rf,
+                    sibs: si
+                        .sibs
+                        .iter()
+                        .filter_map(|t| match t {
+                            SibType::Sib(n) => Some(*n),
+                            SibType::Unknown(_) => None,
+                        })
+                        .collect(),
+                    unknown_sibs: si
+                        .sibs
+                        .iter()
+                        .filter(|t| matches!(t, SibType::Unknown(_)))
+                        .count(),
+                })
+                .collect(),
+            si_window_ms: s.si_window_ms,
+            value_tag: s.system_info_value_tag,
+        }
+    }
+
+    /// How many distinct SIBs schedulingInfoList names (SIB2, implicit, not counted; each
+    /// unknown extension type counted once).
+    pub fn named_sibs(&self) -> usize {
+        let mut v: Vec<u8> = self
+            .scheduling
+            .iter()
+            .flat_map(|s| s.sibs.iter().copied())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v.len()
+            + self
+                .scheduling
+                .iter()
+                .map(|s| s.unknown_sibs)
+                .sum::<usize>()
+    }
+}
+
+impl LteSib1Obs {
+    /// The observation of a SIB1 decode.
+    pub fn of(d: &Sib1Decode) -> LteSib1Obs {
+        LteSib1Obs {
+            hex: d.bytes.iter().map(|b| format!("{b:02x}")).collect(),
+            parse_error: d.sib1.as_ref().err().cloned(),
+            fields: d.sib1.as_ref().ok().map(LteSib1Fields::of),
+        }
+    }
 }
 
 /// The MIB of a cell (TS 36.331 §6.2.2 MasterInformationBlock).
@@ -192,6 +365,7 @@ impl LteCellObs {
             uncertainty_hz: unc.map(round2),
             uncertainty_ppm: unc.and_then(ppm).map(round4),
             sample_clock_ppm: r.clock_error_ppm.map(round2),
+            sib1: None,
         }
     }
 }
@@ -283,6 +457,15 @@ impl LteCellList {
             }
             if let Some(p) = o.freq_offset_ppm {
                 s.push_str(&format!("  offset {p:+.3} ppm"));
+            }
+            if let Some(f) = o.sib1.as_ref().and_then(|x| x.fields.as_ref()) {
+                let plmns: Vec<String> = f.plmns.iter().map(|p| p.to_string()).collect();
+                s.push_str(&format!(
+                    "  SIB1 {} TAC {} eNB {}",
+                    plmns.join(","),
+                    f.tac,
+                    f.enb_id
+                ));
             }
             s.push_str(&format!("  seen {}×\n", r.sightings));
         }

@@ -3,6 +3,8 @@
 //! CRS measurements, PBCH/MIB); one [`Observation::LteCell`] per cell whose MIB was confirmed
 //! (two agreeing PBCH decodes, each with its CRC passing). A PSS/SSS candidate without a MIB is
 //! counted, not reported: on noise, PSS/SSS correlations find candidates, the CRC does not pass.
+//! When the capture's rate carries a cell's whole bandwidth (its MIB says how wide it is), the
+//! window's SIB1 is decoded too (`towerwatch_dsp::lte::sib1`) and goes into the observation.
 //!
 //! A window ends early at a retune or a gap in the stream (dropped blocks), and the last partial
 //! window is searched at the end of the stream when it holds at least [`MIN_WINDOW_S`].
@@ -11,10 +13,11 @@ use num_complex::Complex32;
 use towerwatch_dsp::lte::cell::{CellConfig, scan};
 use towerwatch_dsp::lte::params::SEARCH_RATE_SPS;
 use towerwatch_dsp::lte::search::{SearchConfig, to_search_rate};
+use towerwatch_dsp::lte::sib1::{Sib1Config, Sib1Error, decode_sib1};
 
 use super::Block;
 use crate::observation::Observation;
-use crate::observation::lte::{LteBlock, LteCellObs};
+use crate::observation::lte::{LteBlock, LteCellObs, LteSib1Obs};
 
 /// A partial window shorter than this (4 radio frames: one PBCH period) is not searched.
 pub const MIN_WINDOW_S: f64 = 0.04;
@@ -32,6 +35,8 @@ pub struct LteStageConfig {
     pub search: SearchConfig,
     /// Per-cell decoder settings.
     pub cell: CellConfig,
+    /// SIB1 decoding (None: not attempted).
+    pub sib1: Option<Sib1Config>,
 }
 
 impl Default for LteStageConfig {
@@ -40,6 +45,7 @@ impl Default for LteStageConfig {
             window_s: 1.0,
             search: SearchConfig::default(),
             cell: CellConfig::default(),
+            sib1: Some(Sib1Config::default()),
         }
     }
 }
@@ -55,6 +61,12 @@ pub struct LteCounters {
     pub cells: u64,
     /// PSS/SSS candidates without a confirmed MIB (not reported).
     pub candidates_without_mib: u64,
+    /// Cells reported with their SIB1.
+    pub sib1_decoded: u64,
+    /// Cells whose SIB1 was looked for and not found (no DCI, or no CRC passing).
+    pub sib1_not_found: u64,
+    /// Cells wider than the capture's rate carries (SIB1 needs the whole channel).
+    pub sib1_too_wide: u64,
 }
 
 /// The LTE stage of one stream.
@@ -138,17 +150,33 @@ impl LteStage {
             },
         };
         self.counters.windows += 1;
-        let found = to_search_rate(&self.buf, self.rate_sps)
-            .and_then(|x| scan(&x, &self.cfg.search, &self.cfg.cell));
+        let found = to_search_rate(&self.buf, self.rate_sps).and_then(|x| {
+            let reports = scan(&x, &self.cfg.search, &self.cfg.cell)?;
+            Ok((x, reports))
+        });
         match found {
-            Ok(reports) => {
+            Ok((x, reports)) => {
                 for r in &reports {
-                    if r.mib.is_some() {
-                        self.counters.cells += 1;
-                        out.push(Observation::LteCell(LteCellObs::from_report(r, &block)));
-                    } else {
+                    if r.mib.is_none() {
                         self.counters.candidates_without_mib += 1;
+                        continue;
                     }
+                    self.counters.cells += 1;
+                    let mut o = LteCellObs::from_report(r, &block);
+                    if let Some(sc) = &self.cfg.sib1 {
+                        match decode_sib1(&self.buf, self.rate_sps, &x, r, sc) {
+                            Ok(rep) => match rep.decode {
+                                Some(d) => {
+                                    self.counters.sib1_decoded += 1;
+                                    o.sib1 = Some(LteSib1Obs::of(&d));
+                                }
+                                None => self.counters.sib1_not_found += 1,
+                            },
+                            Err(Sib1Error::Rate { .. }) => self.counters.sib1_too_wide += 1,
+                            Err(_) => self.counters.sib1_not_found += 1,
+                        }
+                    }
+                    out.push(Observation::LteCell(o));
                 }
             }
             Err(_) => self.counters.windows_failed += 1,

@@ -10,6 +10,7 @@
 
 pub mod gsm;
 pub mod lte;
+pub mod lte_scan;
 pub mod record;
 pub mod scan;
 

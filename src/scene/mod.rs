@@ -12,6 +12,7 @@
 //! text (`towerwatch:scene_toml`); there is one annotation per carrier (label = name, with its
 //! band, ARFCN, BSIC and CGI).
 
+pub mod lte;
 mod schema;
 
 pub use schema::*;
@@ -134,6 +135,15 @@ pub struct LoadedScene {
     pub format: SampleFormat,
     /// Duration to generate.
     pub duration_s: f64,
+    /// LTE cells (`[[lte_cell]]`), added to the GSM scene's stream.
+    pub lte: Vec<lte::LteCellSpec>,
+}
+
+impl LoadedScene {
+    /// The generator of the whole scene (GSM and LTE).
+    pub fn generator(&self) -> Result<lte::MixedScene, String> {
+        lte::MixedScene::new(&self.config, &self.lte)
+    }
 }
 
 fn parse_format(s: &str) -> Option<SampleFormat> {
@@ -327,7 +337,37 @@ pub fn parse_scene(
             t.arfcns = e.arfcns.clone();
         }
     }
-    let config = SceneConfig {
+    let gsm_offsets: Vec<(String, f64)> = cells
+        .iter()
+        .filter_map(|c| {
+            let f = c
+                .band
+                .freq_hz(c.arfcn, towerwatch_dsp::arfcn::Direction::Downlink)?;
+            Some((c.name.clone(), f - center_freq_hz))
+        })
+        .chain(emitters.iter().flat_map(|e| {
+            e.arfcns.iter().filter_map(|&a| {
+                let f = e
+                    .band
+                    .freq_hz(a, towerwatch_dsp::arfcn::Direction::Uplink)?;
+                Some((e.name.clone(), f - center_freq_hz))
+            })
+        }))
+        .collect();
+    for t in &file.lte_cell {
+        if !names.insert(t.name.clone()) {
+            return Err(invalid(format!("lte_cell {:?}: name used twice", t.name)));
+        }
+    }
+    let lte = lte::lte_specs(
+        &file.lte_cell,
+        sample_rate_sps,
+        center_freq_hz,
+        seed,
+        &gsm_offsets,
+    )
+    .map_err(invalid)?;
+    let mut config = SceneConfig {
         sample_rate_sps,
         center_freq_hz,
         rx_ppm: s.rx_ppm,
@@ -337,6 +377,9 @@ pub fn parse_scene(
         cells,
         emitters,
     };
+    if !lte.is_empty() && config.reference_amplitude.is_none() {
+        config.reference_amplitude = Some(lte::auto_reference_amplitude(&config, &lte));
+    }
     // Let the generator validate the rest (names the transmitter and field).
     Scene::new(&config).map_err(|e| invalid(e.to_string()))?;
     Ok(LoadedScene {
@@ -345,6 +388,7 @@ pub fn parse_scene(
         config,
         format,
         duration_s,
+        lte,
     })
 }
 

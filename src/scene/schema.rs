@@ -14,6 +14,9 @@ pub struct SceneFile {
     /// Uplink emitters.
     #[serde(default)]
     pub emitter: Vec<EmitterTable>,
+    /// LTE cells on the scene's centre EARFCN (see [`super::lte`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lte_cell: Vec<super::lte::LteCellTable>,
     /// What `towerwatch eval` expects of this scene (absent: unlabelled).
     #[serde(default)]
     pub labels: Option<LabelsTable>,

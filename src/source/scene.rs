@@ -3,16 +3,16 @@
 //! would write, without the file: long demos and latency tests need no large recording.
 
 use super::{SampleSource, Segment, SourceError, SourceInfo};
+use crate::scene::lte::MixedScene;
 use crate::scene::{SynthOptions, load_scene};
 use num_complex::Complex32;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use towerwatch_dsp::gsm::synth::Scene;
 
 /// The scene generator behind the `SampleSource` trait.
 pub struct SceneSource {
     info: SourceInfo,
-    scene: Scene,
+    scene: MixedScene,
     remaining: u64,
     pacing: Option<(Instant, u64)>,
 }
@@ -49,7 +49,9 @@ impl SceneSource {
         let loaded =
             load_scene(path, &opts).map_err(|e| SourceError::format(path, e.to_string()))?;
         let cfg = &loaded.config;
-        let scene = Scene::new(cfg).map_err(|e| SourceError::format(path, e.to_string()))?;
+        let scene = loaded
+            .generator()
+            .map_err(|e| SourceError::format(path, e))?;
         let total = (loaded.duration_s * cfg.sample_rate_sps).round() as u64;
         let info = SourceInfo {
             description: format!("scene {}", path.display()),

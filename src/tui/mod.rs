@@ -423,6 +423,33 @@ pub fn apply_mark(
     let Some(row) = state.selected_cell() else {
         return;
     };
+    if let Some(l) = &row.lte {
+        let id = l.id;
+        let status = match row.mark {
+            state::UserMark::None => CellStatus::Unverified,
+            state::UserMark::Good => CellStatus::Good,
+            state::UserMark::Suspect => CellStatus::Suspect,
+        };
+        let label = row.state_label();
+        let Some(engine) = engine else {
+            state.view.message = Some(format!("{id} marked {label} (detection is off)"));
+            return;
+        };
+        let n = engine.registry.baseline.mark_lte(id, status);
+        state.view.message = Some(match path {
+            Some(p) if n > 0 => match engine.registry.baseline.save(p) {
+                Ok(()) => format!("{id} marked {label}, saved to {}", p.display()),
+                Err(e) => format!("{id} marked {label} for this session; saving failed: {e}"),
+            },
+            _ if n == 0 => {
+                format!("{id} marked {label} (not in the baseline's LTE rows: shown, not stored)")
+            }
+            _ => {
+                format!("{id} marked {label} for this session (pass --baseline FILE to keep marks)")
+            }
+        });
+        return;
+    }
     let (Some(lai), Some(ci)) = (row.summary.lai, row.summary.cell_identity) else {
         state.view.message = Some(format!(
             "ARFCN {}: no cell identity decoded yet (SI3/SI4): the mark is shown, not stored",
@@ -505,6 +532,8 @@ pub struct Launch {
     pub interval_s: f64,
     /// GSM decoding (`None`: spectrum only).
     pub gsm: Option<crate::pipeline::gsm::GsmStageConfig>,
+    /// LTE decoding (`None`: not run): LTE cells then share the cell table.
+    pub lte: Option<crate::pipeline::lte::LteStageConfig>,
     /// Stop flag (Ctrl-C / SIGTERM handler).
     pub stop: Arc<AtomicBool>,
     /// Detection engine (`None`: observations only).
@@ -579,6 +608,7 @@ pub fn launch(src: Box<dyn crate::source::SampleSource>, l: Launch) -> anyhow::R
                     .map(|r| r as Arc<dyn crate::pipeline::BlockTap>),
             )
             .collect(),
+        lte: l.lte,
         ..PipelineConfig::default()
     };
     let spec = SpectrumStageConfig {

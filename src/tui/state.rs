@@ -2,12 +2,13 @@
 //!
 //! Drawing never changes this state (every pane renders from `&DashboardState`). Memory is
 //! bounded: the waterfall keeps [`WATERFALL_ROWS`] rows of [`WATERFALL_BINS`] columns, the alert
-//! feed [`MAX_ALERTS`] entries, the cell table [`MAX_CELLS`] cells.
+//! feed [`MAX_ALERTS`] entries, the cell table [`MAX_CELLS`] GSM and [`MAX_CELLS`] LTE cells.
 
 use crate::alert::{Alert, AlertEvent};
-use crate::cells::Operators;
+use crate::cells::{LTE_KEY_ARFCN, LTE_KEY_BAND, LteCellId, Operators};
 use crate::detect::Severity;
 use crate::observation::gsm::CarrierCounters;
+use crate::observation::lte::{LteCellObs, LteSib1Fields};
 use crate::observation::{ChannelPower, Observation, SpectrumObs};
 use std::collections::{BTreeMap, VecDeque};
 use towerwatch_dsp::arfcn::Band;
@@ -148,6 +149,19 @@ pub struct CellRow {
     pub last_heard_s: f64,
     /// Live decode counters derived from observations (exact counters replace them at the end).
     pub counters: DecodeCounters,
+    /// An LTE cell's row (`band`/`arfcn` then hold placeholders; `power_dbfs` is its RSRP).
+    pub lte: Option<LteRowInfo>,
+}
+
+/// What an LTE row adds: its identity and what its SIB1 said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LteRowInfo {
+    /// EARFCN and PCI.
+    pub id: LteCellId,
+    /// Bandwidth in resource blocks (MIB).
+    pub bandwidth_prb: Option<u16>,
+    /// Latest SIB1 fields, when decoded.
+    pub sib1: Option<LteSib1Fields>,
 }
 
 impl CellRow {
@@ -167,11 +181,59 @@ impl CellRow {
             mark: UserMark::None,
             last_heard_s: 0.0,
             counters: DecodeCounters::default(),
+            lte: None,
         }
     }
 
-    /// MCC-MNC as printed (`001-01`), if known.
+    /// `GSM` or `LTE` (the table's Tech column).
+    pub fn tech(&self) -> &'static str {
+        if self.lte.is_some() { "LTE" } else { "GSM" }
+    }
+
+    /// The channel number shown: ARFCN, or an LTE cell's EARFCN.
+    pub fn channel(&self) -> u32 {
+        self.lte
+            .as_ref()
+            .map_or(u32::from(self.arfcn), |l| l.id.earfcn)
+    }
+
+    /// The Id column: BSIC, or an LTE cell's PCI.
+    pub fn id_code(&self) -> Option<u16> {
+        match &self.lte {
+            Some(l) => Some(l.id.pci),
+            None => self.bsic.map(u16::from),
+        }
+    }
+
+    /// The Area column: LAC, or an LTE cell's TAC (SIB1).
+    pub fn area_code(&self) -> Option<u16> {
+        match &self.lte {
+            Some(l) => l.sib1.as_ref().map(|f| f.tac),
+            None => self.summary.lai.as_ref().map(|l| l.lac),
+        }
+    }
+
+    /// The CI column: cell identity, or an LTE cell's eNodeB ID (SIB1).
+    pub fn cell_id(&self) -> Option<u32> {
+        match &self.lte {
+            Some(l) => l.sib1.as_ref().map(|f| f.enb_id),
+            None => self.summary.cell_identity.map(u32::from),
+        }
+    }
+
+    /// Where a row lives in the state.
+    fn row_key(&self) -> RowKey {
+        match &self.lte {
+            Some(l) => RowKey::Lte(l.id),
+            None => RowKey::Gsm(self.band, self.arfcn),
+        }
+    }
+
+    /// MCC-MNC as printed (`001-01`), if known (an LTE cell's primary PLMN from SIB1).
     pub fn mcc_mnc(&self) -> Option<String> {
+        if let Some(l) = &self.lte {
+            return l.sib1.as_ref()?.plmns.first().map(|p| p.to_string());
+        }
         self.summary.lai.as_ref().map(|l| {
             if l.mnc_3digits {
                 format!("{:03}-{:03}", l.mcc, l.mnc)
@@ -208,27 +270,33 @@ impl CellRow {
         }
     }
 
-    /// Text the `/` filter matches against (case-insensitive).
+    /// Text the `/` filter matches against (case-insensitive): the technology, channel,
+    /// frequency, identity, network, area and cell codes, operator and state.
     pub fn filter_text(&self) -> String {
+        let band = match &self.lte {
+            Some(l) => format!("lte pci {}", l.id.pci),
+            None => format!("gsm {}", self.band),
+        };
         format!(
-            "{} {} {:.1} {} {} {} {} {} {}",
-            self.band,
-            self.arfcn,
+            "{band} {} {:.1} {} {} {} {} {} {}",
+            self.channel(),
             self.freq_hz / 1e6,
-            self.bsic.map_or(String::new(), |b| b.to_string()),
+            self.id_code().map_or(String::new(), |b| b.to_string()),
             self.mcc_mnc().unwrap_or_default(),
             self.operator.as_deref().unwrap_or_default(),
-            self.summary
-                .lai
-                .as_ref()
-                .map_or(String::new(), |l| l.lac.to_string()),
-            self.summary
-                .cell_identity
-                .map_or(String::new(), |c| c.to_string()),
+            self.area_code().map_or(String::new(), |l| l.to_string()),
+            self.cell_id().map_or(String::new(), |c| c.to_string()),
             self.state_label()
         )
         .to_lowercase()
     }
+}
+
+/// Which map a row lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowKey {
+    Gsm(Band, u16),
+    Lte(LteCellId),
 }
 
 /// Per-stage decode counters.
@@ -360,6 +428,8 @@ pub struct DashboardState {
     pub waterfall: VecDeque<Vec<f32>>,
     /// Cells by (band, ARFCN).
     pub cells: BTreeMap<(Band, u16), CellRow>,
+    /// LTE cells by (EARFCN, PCI), listed after the GSM cells in the same table.
+    pub lte_cells: BTreeMap<LteCellId, CellRow>,
     /// Alerts, newest at the back.
     pub alerts: VecDeque<Alert>,
     /// Observations applied.
@@ -387,6 +457,7 @@ impl DashboardState {
             spectrum: None,
             waterfall: VecDeque::new(),
             cells: BTreeMap::new(),
+            lte_cells: BTreeMap::new(),
             alerts: VecDeque::new(),
             observations: 0,
             operators: Operators::default(),
@@ -545,10 +616,71 @@ impl DashboardState {
             }
             // Shown through the alerts it leads to (SIM-box detector).
             Observation::UplinkActivity(_) => {}
-            // The cell table is GSM's (band, ARFCN) rows; LTE cells reach the dashboard through
-            // their alerts until the table gets a technology column (issue 17).
-            Observation::LteCell(_) => {}
+            Observation::LteCell(o) => self.apply_lte(o),
         }
+    }
+
+    fn apply_lte(&mut self, o: &LteCellObs) {
+        let Some(id) = LteCellId::of(o) else { return };
+        if !self.lte_cells.contains_key(&id) && self.lte_cells.len() >= MAX_CELLS {
+            let oldest = self
+                .lte_cells
+                .iter()
+                .min_by(|a, b| a.1.last_heard_s.total_cmp(&b.1.last_heard_s))
+                .map(|(k, _)| *k);
+            if let Some(k) = oldest {
+                self.lte_cells.remove(&k);
+            }
+        }
+        let fields = o.sib1.as_ref().and_then(|x| x.fields.clone());
+        let name = fields
+            .as_ref()
+            .and_then(|f| f.plmns.first())
+            .and_then(|p| self.operator_name(p.mcc, p.mnc))
+            .map(str::to_string);
+        let row = self.lte_cells.entry(id).or_insert_with(|| {
+            let mut r = CellRow::new(LTE_KEY_BAND, LTE_KEY_ARFCN, o.dl_freq_hz);
+            r.lte = Some(LteRowInfo {
+                id,
+                bandwidth_prb: None,
+                sib1: None,
+            });
+            r
+        });
+        row.freq_hz = o.dl_freq_hz;
+        row.power_dbfs = o.rsrp_dbfs.or(row.power_dbfs);
+        row.offset_ppm = o.freq_offset_ppm.or(row.offset_ppm);
+        row.synced = o.mib.is_some();
+        row.last_heard_s = row.last_heard_s.max(o.time_s);
+        if let Some(l) = row.lte.as_mut()
+            && let Some(prb) = o.mib.as_ref().and_then(|m| m.bandwidth_prb)
+        {
+            l.bandwidth_prb = Some(prb);
+        }
+        if let Some(f) = fields {
+            row.operator = name;
+            if let Some(l) = row.lte.as_mut() {
+                l.sib1 = Some(f);
+            }
+        }
+        // The spectrum sees an LTE carrier as a row of 200 kHz "carriers": the GSM rows inside
+        // it that never synchronised are that, not GSM cells.
+        let lte_bands = self.lte_bands();
+        self.cells.retain(|_, c| {
+            c.synced || c.bsic.is_some() || !lte_bands.iter().any(|b| b.contains(&c.freq_hz))
+        });
+    }
+
+    /// The occupied bands of the LTE cells (with a GSM channel's half width on each side).
+    fn lte_bands(&self) -> Vec<std::ops::RangeInclusive<f64>> {
+        self.lte_cells
+            .values()
+            .filter_map(|c| {
+                let prb = c.lte.as_ref()?.bandwidth_prb?;
+                let half_hz = 6.0 * f64::from(prb) * 15e3 + 100e3;
+                Some(c.freq_hz - half_hz..=c.freq_hz + half_hz)
+            })
+            .collect()
     }
 
     fn apply_spectrum(&mut self, s: &SpectrumObs) {
@@ -568,8 +700,15 @@ impl DashboardState {
                 row.power_dbfs = Some(ch.power_dbfs);
             }
         }
-        // Carriers found in the spectrum get a row even before their FCCH is heard.
+        // Carriers found in the spectrum get a row even before their FCCH is heard (not those
+        // inside a decoded LTE carrier: its flat spectrum is no GSM carrier).
+        let lte_bands = self.lte_bands();
         for ch in &s.carriers {
+            if !self.cells.contains_key(&(ch.band, ch.arfcn))
+                && lte_bands.iter().any(|b| b.contains(&ch.freq_hz))
+            {
+                continue;
+            }
             let row = self.cell(ch.band, ch.arfcn, ch.freq_hz, t);
             row.power_dbfs = Some(ch.power_dbfs);
         }
@@ -601,10 +740,12 @@ impl DashboardState {
         } else {
             a.score
         };
-        if !a.cell.uplink
-            && a.cell.lte.is_none()
-            && let Some(row) = self.cells.get_mut(&(a.cell.band, a.cell.arfcn))
-        {
+        let row = match a.cell.lte {
+            Some(id) => self.lte_cells.get_mut(&id),
+            None if !a.cell.uplink => self.cells.get_mut(&(a.cell.band, a.cell.arfcn)),
+            None => None,
+        };
+        if let Some(row) = row {
             row.score = score;
             row.alert_severity = (a.event != AlertEvent::Cleared).then_some(a.severity);
         }
@@ -632,6 +773,7 @@ impl DashboardState {
         let mut v: Vec<&CellRow> = self
             .cells
             .values()
+            .chain(self.lte_cells.values())
             .filter(|c| f.is_empty() || c.filter_text().contains(&f))
             .collect();
         match self.view.sort {
@@ -670,18 +812,28 @@ impl DashboardState {
 
     /// Cycle the user's mark on the selected cell; returns the new mark's label.
     pub fn mark_selected(&mut self) -> Option<String> {
-        let key = self.selected_cell().map(|c| (c.band, c.arfcn))?;
-        let row = self.cells.get_mut(&key)?;
+        let row = match self.selected_cell()?.row_key() {
+            RowKey::Gsm(b, a) => self.cells.get_mut(&(b, a))?,
+            RowKey::Lte(id) => self.lte_cells.get_mut(&id)?,
+        };
         row.mark = row.mark.next();
-        Some(format!("ARFCN {} marked {}", row.arfcn, row.state_label()))
+        Some(match &row.lte {
+            Some(l) => format!("{} marked {}", l.id, row.state_label()),
+            None => format!("ARFCN {} marked {}", row.arfcn, row.state_label()),
+        })
     }
 
     /// `f`: follow the selected cell with the finder pane, or close it (on the same cell).
     /// Returns the message for the footer.
     pub fn toggle_finder(&mut self) -> String {
-        let Some(key) = self.selected_cell().map(|c| (c.band, c.arfcn)) else {
+        let Some(key) = self.selected_cell().map(|c| c.row_key()) else {
             return "no cell selected".into();
         };
+        let RowKey::Gsm(band, arfcn) = key else {
+            return "the finder follows GSM carriers (their channel power); not LTE cells yet"
+                .into();
+        };
+        let key = (band, arfcn);
         if self
             .finder
             .as_ref()

@@ -18,7 +18,7 @@ fn docs_match_the_registry() {
 fn every_detector_is_documented_and_configurable() {
     let dets = detect::all_default();
     assert_eq!(dets.len(), REGISTRY.len());
-    assert_eq!(dets.len(), 18); // 14 GSM, 3 LTE, 1 LTE+GSM correlation
+    assert_eq!(dets.len(), 20); // 14 GSM, 5 LTE, 1 LTE+GSM correlation
     for d in &dets {
         let doc = d.info().doc;
         for part in [

@@ -208,3 +208,56 @@ fn survey_learns_lte_cells_and_a_cell_outside_the_baseline_is_flagged() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("lte:EARFCN:PCI"));
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// The real cells' SIB1s come through the pipeline into the LTE observations (1867.5 MHz:
+/// 460-11 TAC 6354; 2585 MHz: 460-00 TAC 4589) and fire neither SIB1 detector.
+#[test]
+fn real_sib1s_are_observed_and_fire_no_sib1_detector() {
+    let Some(dir) = lte_dir() else { return };
+    let want: &[(&str, &str, u64, usize)] = &[
+        (
+            "f1867.5_s19.2_bw20_0.08s_hackrf_home.bin",
+            "460-11",
+            6354,
+            2,
+        ),
+        ("f2585_s19.2_bw20_0.08s_hackrf_home.bin", "460-00", 4589, 1),
+    ];
+    for &(file, plmn, tac, n) in want {
+        let (lines, _) = replay(&["--tech", "lte"], &dir.join(file));
+        let sib1s: Vec<&Value> = lines
+            .iter()
+            .filter(|l| l["type"] == "lte_cell")
+            .filter_map(|l| l.get("sib1"))
+            .collect();
+        assert_eq!(sib1s.len(), n, "{file}: one SIB1 per cell");
+        for s in &sib1s {
+            let p = &s["plmns"][0];
+            let got = format!("{}-{:02}", p["mcc"], p["mnc"].as_u64().unwrap());
+            assert_eq!(
+                (got.as_str(), s["tac"].as_u64()),
+                (plmn, Some(tac)),
+                "{file}"
+            );
+            assert!(
+                s["scheduling"].as_array().unwrap().len() >= 2,
+                "{file}: {s}"
+            );
+        }
+        let fired: Vec<&Value> = lines
+            .iter()
+            .filter(|l| l["type"] == "alert")
+            .flat_map(|a| a["signatures"].as_array().cloned().unwrap_or_default())
+            .filter(|s| {
+                matches!(
+                    s["detector"].as_str(),
+                    Some("lte_incomplete_sib1" | "lte_unusual_sib1")
+                )
+            })
+            .map(|_| &lines[0])
+            .collect();
+        assert!(fired.is_empty(), "{file}: a SIB1 detector fired");
+        let summary = lines.last().unwrap();
+        assert_eq!(summary["source"]["lte"]["sib1_decoded"], n, "{file}");
+    }
+}

@@ -335,3 +335,65 @@ fn replay_tui_evidence_dir_bundles_automatically() {
     let after = t.wait_for("exit", 30, |s| s.contains("EXITED"));
     assert!(after.contains("EXITED 0"), "{after}");
 }
+
+/// `replay --tech all --tui` on the downgrade-blaster scene: LTE and GSM cells side by side in
+/// the cell table (Tech column), the fake GSM cell's alert in the feed, and its details name the
+/// related LTE cell.
+#[test]
+fn replay_tui_shows_lte_and_gsm_cells_side_by_side() {
+    let cmd = format!(
+        "{} replay scene:recordings/scenes/downgrade-blaster.toml,seconds=8 --tech all --tui \
+         --speed 4",
+        env!("CARGO_BIN_EXE_towerwatch")
+    );
+    let Some(t) = start_cmd(160, 48, true, &cmd) else {
+        return;
+    };
+    let s = t.wait_for("GSM rows and the blaster's alert", 180, |s| {
+        s.contains("GSM    780") && s.contains("ARFCN 794")
+    });
+    println!("{s}");
+    assert!(s.contains("Tech  Chan"), "{s}");
+    // The LTE rows share the table: filtered by technology.
+    t.keys(&["/", "l", "t", "e", "Enter"]);
+    let s = t.wait_for("LTE rows", 60, |s| {
+        s.contains("filter \"lte\"") && s.contains("LTE   1750")
+    });
+    assert!(
+        s.contains(" 301 262-01") && !s.contains("GSM    780"),
+        "{s}"
+    );
+    t.keys(&["/", "Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    // Alerts pane, newest first: find the GSM half's alert and open it.
+    t.keys(&["Tab"]);
+    let mut found = false;
+    'alerts: for _ in 0..6 {
+        t.keys(&["Enter"]);
+        // The screen redraws a few times a second: give each alert's details a moment.
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(3) {
+            if t.capture()
+                .contains("Related cells: LTE EARFCN 1750 PCI 301")
+            {
+                found = true;
+                break 'alerts;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        t.keys(&["Escape"]);
+        std::thread::sleep(Duration::from_millis(300));
+        t.keys(&["Down"]);
+    }
+    assert!(
+        found,
+        "no alert names the related LTE cell:\n{}",
+        t.capture()
+    );
+    // Escape alone (a key right after it would read as Alt+key).
+    t.keys(&["Escape"]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.keys(&["q"]);
+    let after = t.wait_for("exit", 30, |s| s.contains("EXITED"));
+    assert!(after.contains("EXITED 0"), "{after}");
+}

@@ -342,14 +342,14 @@ fn cell_table_lists_every_carrier_with_its_columns() {
     assert!(l[0].contains("Cells (6) · sort arfcn"), "{narrow}");
     assert_eq!(
         l[1].trim_end(),
-        "ARFCN      MHz   dBFS    ppm BSIC MCC-MNC   LAC    CI  Nb Score State"
+        "Tech  Chan      MHz   dBFS    ppm   Id MCC-MNC  Area      CI  Nb Score State"
     );
     assert_eq!(
         l[2].trim_end(),
-        "   16    938.2  -40.0  +1.52   11 -           -     -   0     - sync"
+        "GSM     16    938.2  -40.0  +1.52   11 -           -       -   0     - sync"
     );
     assert!(
-        l[7].starts_with("   21    939.2  -26.0  +2.00   63"),
+        l[7].starts_with("GSM     21    939.2  -26.0  +2.00   63"),
         "{narrow}"
     );
     let wide = pane(render::render_cells, &s, 160, 12);
@@ -365,7 +365,7 @@ fn cell_table_sorts_and_filters() {
     handle_key(&mut s, key(KeyCode::Char('s'))); // power
     assert_eq!(s.view.sort, SortKey::Power);
     let t = pane(render::render_cells, &s, 80, 9);
-    assert!(t.lines().nth(2).unwrap().starts_with("   21 "), "{t}");
+    assert!(t.lines().nth(2).unwrap().starts_with("GSM     21 "), "{t}");
     handle_key(&mut s, key(KeyCode::Char('/')));
     for c in "939.2".chars() {
         handle_key(&mut s, key(KeyCode::Char(c)));

@@ -21,10 +21,13 @@ pub fn render_details(s: &DashboardState, area: Rect, buf: &mut Buffer) {
             None => (" Alert ".into(), vec![Line::raw("no alert selected")]),
         },
         Focus::Cells => match s.selected_cell() {
-            Some(c) => (
-                format!(" Cell: ARFCN {} ({}) ", c.arfcn, c.band),
-                cell_detail_lines(s, c),
-            ),
+            Some(c) => match &c.lte {
+                Some(l) => (format!(" Cell: {} ", l.id), lte_detail_lines(c)),
+                None => (
+                    format!(" Cell: ARFCN {} ({}) ", c.arfcn, c.band),
+                    cell_detail_lines(s, c),
+                ),
+            },
             None => (" Cell ".into(), vec![Line::raw("no cell selected")]),
         },
     };
@@ -110,8 +113,20 @@ pub(super) fn alert_detail_lines(a: &Alert, t: Theme) -> Vec<Line<'static>> {
         Line::raw(""),
         Line::raw(a.summary.clone()),
         Line::raw(""),
-        Line::styled(format!("Signatures ({})", a.signatures.len()), bold),
     ];
+    if !a.related.is_empty() {
+        // The other half of a correlated alert (the LTE cell of a downgrade blaster).
+        let related: Vec<String> = a.related.iter().map(related_label).collect();
+        v.push(Line::from(vec![
+            Span::styled("Related cells: ", bold),
+            Span::raw(related.join(", ")),
+        ]));
+        v.push(Line::raw(""));
+    }
+    v.push(Line::styled(
+        format!("Signatures ({})", a.signatures.len()),
+        bold,
+    ));
     for sig in &a.signatures {
         v.push(Line::from(vec![
             Span::styled(format!("• {} v{} ", sig.detector, sig.version), bold),
@@ -139,6 +154,68 @@ pub(super) fn alert_detail_lines(a: &Alert, t: Theme) -> Vec<Line<'static>> {
             ));
         }
     }
+    v
+}
+
+/// A related cell in words: `LTE EARFCN 1750 PCI 301 (1860.0 MHz)`, `ARFCN 21 (e-gsm900)`.
+fn related_label(k: &crate::cells::CellKey) -> String {
+    match k.lte {
+        Some(id) => match towerwatch_dsp::earfcn::dl_freq_hz(id.earfcn) {
+            Some(f) => format!("{id} ({:.1} MHz)", f / 1e6),
+            None => id.to_string(),
+        },
+        None if k.uplink => format!("uplink ARFCN {} ({})", k.arfcn, k.band),
+        None => format!("ARFCN {} ({})", k.arfcn, k.band),
+    }
+}
+
+/// The details of an LTE row: measurements, then what its SIB1 says.
+fn lte_detail_lines(c: &CellRow) -> Vec<Line<'static>> {
+    let mut v = vec![Line::raw(format!(
+        "{:.3} MHz  RSRP {}  offset {}  state {}",
+        c.freq_hz / 1e6,
+        c.power_dbfs.map_or("-".into(), |p| format!("{p:.1} dBFS")),
+        c.offset_ppm.map_or("-".into(), |p| format!("{p:+.3} ppm")),
+        c.state_label()
+    ))];
+    let Some(f) = c.lte.as_ref().and_then(|l| l.sib1.as_ref()) else {
+        v.push(Line::raw(
+            "SIB1 not decoded (it needs the cell's whole bandwidth in the capture)",
+        ));
+        return v;
+    };
+    let plmns: Vec<String> = f.plmns.iter().map(|p| p.to_string()).collect();
+    v.push(Line::raw(format!(
+        "SIB1 PLMN {} {}  TAC {}  cell identity {} (eNB {})  band {}",
+        plmns.join(","),
+        c.operator.as_deref().unwrap_or(""),
+        f.tac,
+        f.cell_identity,
+        f.enb_id,
+        f.freq_band_indicator
+    )));
+    v.push(Line::raw(format!(
+        "cellBarred {}  intraFreqReselection {}  q-RxLevMin {} dBm",
+        if f.cell_barred { "barred" } else { "notBarred" },
+        if f.intra_freq_reselection_allowed {
+            "allowed"
+        } else {
+            "notAllowed"
+        },
+        f.q_rx_lev_min_dbm
+    )));
+    let sched: Vec<String> = f
+        .scheduling
+        .iter()
+        .map(|m| {
+            let sibs: Vec<String> = m.sibs.iter().map(|n| format!("SIB{n}")).collect();
+            format!("rf{}: {}", m.periodicity_rf, sibs.join(" "))
+        })
+        .collect();
+    v.push(Line::raw(format!(
+        "SI schedule (SIB2 implicit) {}",
+        sched.join("; ")
+    )));
     v
 }
 

@@ -490,7 +490,6 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
 
 fn cell_line(c: &CellRow, wide: bool) -> String {
     let mm = c.mcc_mnc();
-    let lac = c.summary.lai.as_ref().map(|l| l.lac);
     let nb = c.neighbours();
     let score = if c.score > 0.0 {
         format!("{:.0}", c.score)
@@ -498,14 +497,20 @@ fn cell_line(c: &CellRow, wide: bool) -> String {
         "-".into()
     };
     let base = format!(
-        "{:>5} {:>8.1} {:>6} {:>6} {:>4} {:<7}",
-        c.arfcn,
+        "{:<4} {:>5} {:>8.1} {:>6} {:>6} {:>4} {:<7}",
+        c.tech(),
+        c.channel(),
         c.freq_hz / 1e6,
         c.power_dbfs.map_or("-".into(), |p| format!("{p:.1}")),
         c.offset_ppm.map_or("-".into(), |p| format!("{p:+.2}")),
-        opt(c.bsic),
+        opt(c.id_code()),
         mm.clone().unwrap_or_else(|| "-".into()),
     );
+    let nb_count = if c.lte.is_some() {
+        "-".to_string()
+    } else {
+        nb.len().to_string()
+    };
     if wide {
         let mut op = crate::term::escape(c.operator.as_deref().unwrap_or_default()).into_owned();
         if op.chars().count() > 12 {
@@ -518,16 +523,15 @@ fn cell_line(c: &CellRow, wide: bool) -> String {
             list.push('…');
         }
         format!(
-            "{base} {op:<12} {:>5} {:>5} {list:<28} {score:>5} ",
-            opt(lac),
-            opt(c.summary.cell_identity)
+            "{base} {op:<12} {:>5} {:>7} {list:<28} {score:>5} ",
+            opt(c.area_code()),
+            opt(c.cell_id())
         )
     } else {
         format!(
-            "{base} {:>5} {:>5} {:>3} {score:>5} ",
-            opt(lac),
-            opt(c.summary.cell_identity),
-            nb.len()
+            "{base} {:>5} {:>7} {nb_count:>3} {score:>5} ",
+            opt(c.area_code()),
+            opt(c.cell_id()),
         )
     }
 }
@@ -548,25 +552,28 @@ pub fn render_cells(s: &DashboardState, area: Rect, buf: &mut Buffer) {
         return;
     }
     let wide = area.width >= WIDE;
+    // One table for both technologies: for an LTE row, Chan is the EARFCN, Id the PCI, dBFS
+    // the RSRP, Area the TAC and CI the eNodeB ID (SIB1).
     let head = if wide {
         format!(
-            "{:>5} {:>8} {:>6} {:>6} {:>4} {:<7} {:<12} {:>5} {:>5} {:<28} {:>5} State",
-            "ARFCN",
+            "{:<4} {:>5} {:>8} {:>6} {:>6} {:>4} {:<7} {:<12} {:>5} {:>7} {:<28} {:>5} State",
+            "Tech",
+            "Chan",
             "MHz",
             "dBFS",
             "ppm",
-            "BSIC",
+            "Id",
             "MCC-MNC",
             "Operator",
-            "LAC",
+            "Area",
             "CI",
             "Neighbours",
             "Score"
         )
     } else {
         format!(
-            "{:>5} {:>8} {:>6} {:>6} {:>4} {:<7} {:>5} {:>5} {:>3} {:>5} State",
-            "ARFCN", "MHz", "dBFS", "ppm", "BSIC", "MCC-MNC", "LAC", "CI", "Nb", "Score"
+            "{:<4} {:>5} {:>8} {:>6} {:>6} {:>4} {:<7} {:>5} {:>7} {:>3} {:>5} State",
+            "Tech", "Chan", "MHz", "dBFS", "ppm", "Id", "MCC-MNC", "Area", "CI", "Nb", "Score"
         )
     };
     put(
@@ -578,7 +585,7 @@ pub fn render_cells(s: &DashboardState, area: Rect, buf: &mut Buffer) {
         Style::new().add_modifier(Modifier::BOLD),
     );
     if rows.is_empty() {
-        let msg = if s.cells.is_empty() {
+        let msg = if s.cells.is_empty() && s.lte_cells.is_empty() {
             "no carriers yet"
         } else {
             "no cell matches the filter"
