@@ -56,6 +56,11 @@ impl Monitor {
         recorder: Option<Recorder>,
         gps: Option<PositionProvider>,
     ) -> Monitor {
+        let mut engine = engine;
+        // Alerts raised before the first spectrum interval carry the position at the start.
+        if let (Some(e), Some(g)) = (engine.as_mut(), gps.as_ref()) {
+            e.set_position(g.at(Some(0.0)).fix().map(|f| (f.lat_deg, f.lon_deg)));
+        }
         Monitor {
             engine,
             recorder,
@@ -82,6 +87,12 @@ impl Monitor {
                 done: false,
             };
         };
+        // Alerts carry where they were raised (a moving sensor: the downgrade correlation
+        // pairs only halves seen in one place).
+        if let (Some(g), Observation::Spectrum(sp)) = (&self.gps, o) {
+            let t = sp.time_s + sp.duration_s;
+            e.set_position(g.at(Some(t)).fix().map(|f| (f.lat_deg, f.lon_deg)));
+        }
         let alerts = e.observe(o);
         let mut bundles = Ok(Vec::new());
         let mut done = false;

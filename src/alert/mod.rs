@@ -201,6 +201,8 @@ pub struct Alert {
 struct Tracked {
     id: u64,
     raised_s: f64,
+    /// Where the receiver was when the alert was raised (latitude, longitude), if known.
+    raised_at: Option<(f64, f64)>,
     cell: CellKey,
     signatures: BTreeMap<&'static str, Signature>,
     reported: Option<(Severity, Vec<&'static str>, f64)>,
@@ -231,6 +233,8 @@ pub struct Engine {
     raised: u64,
     findings: Vec<Finding>,
     last_sweep_s: f64,
+    /// The receiver's latest position (latitude, longitude), when a position source gives one.
+    position: Option<(f64, f64)>,
 }
 
 /// End-of-stream summary (one JSON line).
@@ -248,6 +252,12 @@ pub struct AlertSummary {
 }
 
 impl Engine {
+    /// Where the receiver is now (latitude, longitude in degrees; `None`: unknown). Alerts
+    /// raised from now on carry it, so correlations can tell two places apart.
+    pub fn set_position(&mut self, position: Option<(f64, f64)>) {
+        self.position = position.filter(|(la, lo)| la.is_finite() && lo.is_finite());
+    }
+
     /// An engine over a registry (with its baseline and operators) and detectors.
     pub fn new(
         registry: CellRegistry,
@@ -264,6 +274,7 @@ impl Engine {
             raised: 0,
             findings: Vec::new(),
             last_sweep_s: f64::NEG_INFINITY,
+            position: None,
         }
     }
 
@@ -362,6 +373,7 @@ impl Engine {
                         AlertView {
                             cell: t.cell.clone(),
                             raised_s: t.raised_s,
+                            raised_at: t.raised_at,
                             score,
                             severity: self.cfg.severity(score),
                         }
@@ -393,12 +405,14 @@ impl Engine {
         }
         let fp = crate::detect::info(f.detector).map_or("", |d| d.false_positives);
         let next_id = &mut self.next_id;
+        let position = self.position;
         let t = self.tracked.entry(k).or_insert_with(|| {
             let id = *next_id;
             *next_id += 1;
             Tracked {
                 id,
                 raised_s: f.time_s,
+                raised_at: position,
                 cell: f.cell.clone(),
                 signatures: BTreeMap::new(),
                 reported: None,

@@ -13,7 +13,7 @@ use crate::observation::Observation;
 /// What this detector is, declared once: id, version, default weight, summary, doc block, builder.
 pub const INFO: DetectorInfo = DetectorInfo {
     id: "downgrade_blaster",
-    version: 1,
+    version: 2,
     default_weight: 1.5,
     summary: "a suspicious LTE cell and a suspicious GSM cell first alerted within 60 s of each other \
               (fake eNodeB pushing phones to a fake GSM cell)",
@@ -49,7 +49,12 @@ together; 60 s allows for a sweep visiting LTE and GSM channels in turn), `min_s
 "medium"`, `min_other_severity = "low"` (an LTE or GSM alert of one weak signature, info, does not
 count). Weight 1.5: a GSM alert at medium (≥ 2.5) plus 1.5 reaches high (4.0); a low GSM alert
 paired with a medium-or-higher LTE alert reaches at least medium. Same place: one engine judges
-one receiver's stream, so the pair is from the same sensor; positions (GPS) are not compared yet.
+one receiver's stream, so the pair is from the same sensor; when a position source (GPS, NMEA
+track, `--position`) gave where each alert was raised, the two must also be within
+`max_distance_m = 1000` of each other (both radios sit in one box, and a field team driving
+through a city must not pair a fake LTE cell seen in one district with a GSM alert raised in
+another; 1 km is about the range of a car-borne blaster's fake LTE cell). Without positions the
+pair counts as before. Version 2: positions compared (version 1 paired by time alone).
 
 **Known false positives**: a new legitimate LTE cell (not yet in the baseline, or loud because
 the receiver is next to it) and an unrelated suspicious GSM cell appearing within the window by
@@ -67,6 +72,9 @@ pub struct Config {
     pub min_strong_severity: Severity,
     /// The other half's alert must be at least this severe.
     pub min_other_severity: Severity,
+    /// Largest distance between where the two alerts were raised, metres (compared only when
+    /// both positions are known).
+    pub max_distance_m: f64,
 }
 
 impl Default for Config {
@@ -75,6 +83,7 @@ impl Default for Config {
             window_s: 60.0,
             min_strong_severity: Severity::Medium,
             min_other_severity: Severity::Low,
+            max_distance_m: 1000.0,
         }
     }
 }
@@ -100,6 +109,12 @@ impl DowngradeBlaster {
         let (strong, other) = (self.cfg.min_strong_severity, self.cfg.min_other_severity);
         (gsm >= strong && lte >= other) || (lte >= strong && gsm >= other)
     }
+
+    /// Distance between where the two alerts were raised, when both are known.
+    fn distance_m(a: &AlertView, b: &AlertView) -> Option<f64> {
+        let ((la1, lo1), (la2, lo2)) = (a.raised_at?, b.raised_at?);
+        Some(crate::geo::distance_m(la1, lo1, la2, lo2))
+    }
 }
 
 impl Detector for DowngradeBlaster {
@@ -124,6 +139,7 @@ impl Detector for DowngradeBlaster {
             let best = lte
                 .iter()
                 .filter(|l| self.pair_ok(g.severity, l.severity))
+                .filter(|l| Self::distance_m(g, l).is_none_or(|d| d <= self.cfg.max_distance_m))
                 .map(|l| (*l, l.raised_s - g.raised_s))
                 .filter(|(_, dt)| dt.abs() <= self.cfg.window_s)
                 .min_by(|a, b| a.1.abs().total_cmp(&b.1.abs()));
@@ -154,6 +170,14 @@ impl Detector for DowngradeBlaster {
                     Evidence::value("gsm_alert_score", g.score),
                 ],
             );
+            if let Some(d) = Self::distance_m(g, l) {
+                f.evidence.push(Evidence::test(
+                    "metres_between_alerts",
+                    d,
+                    "<=",
+                    self.cfg.max_distance_m,
+                ));
+            }
             f.related = vec![l.cell.clone()];
             out.push(f);
         }
@@ -170,9 +194,46 @@ mod tests {
         AlertView {
             cell,
             raised_s,
+            raised_at: None,
             score,
             severity,
         }
+    }
+
+    fn at(mut v: AlertView, lat: f64, lon: f64) -> AlertView {
+        v.raised_at = Some((lat, lon));
+        v
+    }
+
+    /// A moving sensor: the two halves pair only where both were seen (within 1 km); with one
+    /// position unknown they pair as before.
+    #[test]
+    fn pairs_only_alerts_raised_in_one_place() {
+        let gsm = CellKey::carrier(Band::EGsm900, 21);
+        let g = view(gsm.clone(), 10.0, 3.0, Severity::Medium);
+        let l = view(lte(301), 20.0, 3.0, Severity::Medium);
+        // 300 m apart (0.0027° of latitude): one box.
+        let near = run(&[
+            at(g.clone(), 52.5200, 13.4050),
+            at(l.clone(), 52.5227, 13.4050),
+        ]);
+        assert_eq!(near.len(), 1);
+        let d = near[0]
+            .evidence
+            .iter()
+            .find(|e| e.name == "metres_between_alerts")
+            .map(|e| e.value);
+        assert!(d.is_some_and(|d| (d - 300.0).abs() < 5.0), "{d:?}");
+        // 5 km apart: two districts, no pair.
+        assert!(
+            run(&[
+                at(g.clone(), 52.5200, 13.4050),
+                at(l.clone(), 52.5650, 13.4050)
+            ])
+            .is_empty()
+        );
+        // One position unknown: paired by time as without GPS.
+        assert_eq!(run(&[at(g, 52.52, 13.405), l]).len(), 1);
     }
 
     fn lte(pci: u16) -> CellKey {

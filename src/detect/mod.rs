@@ -157,6 +157,8 @@ pub struct AlertView {
     pub cell: CellKey,
     /// Stream time the alert was raised (its first finding).
     pub raised_s: f64,
+    /// Where the receiver was when it was raised (latitude, longitude in degrees), if known.
+    pub raised_at: Option<(f64, f64)>,
     /// Sum of its other signatures' scores.
     pub score: f64,
     /// Severity of that score.
