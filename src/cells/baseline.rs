@@ -145,6 +145,39 @@ pub struct BaselineLteCell {
     pub source: String,
 }
 
+/// One known LTE cell by its global identity (ECGI), as OpenCelliD lists them: no EARFCN, so it
+/// is matched against a cell's SIB1 (PLMN and cellIdentity), not its EARFCN + PCI.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BaselineLteEcgi {
+    /// Mobile country code.
+    pub mcc: u16,
+    /// Mobile network code.
+    pub mnc: u16,
+    /// Tracking area code.
+    pub tac: u16,
+    /// E-UTRAN cell identity (28 bits: eNodeB ID × 256 + cell).
+    pub eci: u32,
+    /// Physical cell identity, when the source gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pci: Option<u16>,
+    /// Latitude, degrees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    /// Longitude, degrees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    /// Estimated range, metres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range_m: Option<u32>,
+    /// What the user says.
+    #[serde(default)]
+    pub status: CellStatus,
+    /// Where the entry came from: `opencellid`, `manual`.
+    #[serde(default)]
+    pub source: String,
+}
+
 /// The baseline file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -164,6 +197,9 @@ pub struct Baseline {
     /// Known LTE cells (`[[lte_cell]]`; absent from GSM-only baselines).
     #[serde(default, rename = "lte_cell", skip_serializing_if = "Vec::is_empty")]
     pub lte_cells: Vec<BaselineLteCell>,
+    /// Known LTE cells by ECGI (`[[lte_ecgi]]`, from OpenCelliD).
+    #[serde(default, rename = "lte_ecgi", skip_serializing_if = "Vec::is_empty")]
+    pub lte_ecgis: Vec<BaselineLteEcgi>,
 }
 
 /// Baseline file problems.
@@ -209,7 +245,10 @@ pub enum BaselineError {
 impl Baseline {
     /// Whether the baseline knows nothing (no file loaded).
     pub fn is_empty(&self) -> bool {
-        self.cells.is_empty() && self.channels.is_empty() && self.lte_cells.is_empty()
+        self.cells.is_empty()
+            && self.channels.is_empty()
+            && self.lte_cells.is_empty()
+            && self.lte_ecgis.is_empty()
     }
 
     /// Read a baseline file.
@@ -273,6 +312,26 @@ impl Baseline {
         self.channels
             .sort_by(|a, b| a.freq_hz.total_cmp(&b.freq_hz));
         self.lte_cells.sort_by_key(|c| (c.earfcn, c.pci));
+        self.lte_ecgis.sort_by_key(|c| (c.mcc, c.mnc, c.eci));
+    }
+
+    /// The ECGI rows of a cell (PLMN and cellIdentity; the TAC is not compared: operators
+    /// re-plan tracking areas).
+    pub fn find_ecgi(
+        &self,
+        mcc: u16,
+        mnc: u16,
+        eci: u32,
+    ) -> impl Iterator<Item = &BaselineLteEcgi> {
+        self.lte_ecgis
+            .iter()
+            .filter(move |e| (e.mcc, e.mnc, e.eci) == (mcc, mnc, eci))
+    }
+
+    /// Whether the ECGI rows cover this PLMN at all (an import for one operator says nothing
+    /// about the others).
+    pub fn knows_ecgi_plmn(&self, mcc: u16, mnc: u16) -> bool {
+        self.lte_ecgis.iter().any(|e| (e.mcc, e.mnc) == (mcc, mnc))
     }
 
     /// Every LTE entry with this EARFCN and PCI.

@@ -32,7 +32,9 @@ use towerwatch_dsp::arfcn::{Band, Direction};
 use towerwatch_dsp::gsm::l3::{CellSummary, Lai, Message};
 
 use crate::observation::Observation;
-pub use baseline::{Baseline, BaselineCell, BaselineError, BaselineLteCell, CellStatus};
+pub use baseline::{
+    Baseline, BaselineCell, BaselineError, BaselineLteCell, BaselineLteEcgi, CellStatus,
+};
 pub use lte::{LteCell, LteCellId};
 pub use operators::{Operator, Operators, OperatorsError};
 

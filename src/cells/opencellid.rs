@@ -8,7 +8,7 @@
 use std::io::BufRead;
 use std::path::Path;
 
-use super::baseline::{Baseline, BaselineCell, BaselineError, CellStatus};
+use super::baseline::{Baseline, BaselineCell, BaselineError, BaselineLteEcgi, CellStatus};
 
 /// The columns an OpenCelliD export starts with.
 pub const HEADER: &str =
@@ -59,7 +59,9 @@ pub struct ImportReport {
     pub rows: u64,
     /// GSM rows inside the MCC and box, added or updated.
     pub imported: u64,
-    /// Rows of other radios (UMTS, LTE, …), other MCCs or outside the box.
+    /// LTE rows (ECGI) inside the MCC and box, added or updated.
+    pub imported_lte: u64,
+    /// Rows of other radios (UMTS, NR, CDMA), other MCCs or outside the box.
     pub filtered: u64,
     /// Rows that did not parse.
     pub malformed: u64,
@@ -112,6 +114,10 @@ pub fn import_reader(
         let f: Vec<&str> = line.split(',').collect();
         if f.len() < 9 {
             rep.malformed += 1;
+            continue;
+        }
+        if f[0].eq_ignore_ascii_case("LTE") {
+            import_lte(&f, mcc, bbox, baseline, &mut rep);
             continue;
         }
         if !f[0].eq_ignore_ascii_case("GSM") {
@@ -172,6 +178,67 @@ pub fn import_reader(
     Ok(rep)
 }
 
+/// One LTE row: `area` is the TAC, `cell` the 28-bit ECI, `unit` the PCI (OpenCelliD's
+/// documentation of its CSV export). No EARFCN: the row becomes an `[[lte_ecgi]]` entry.
+fn import_lte(
+    f: &[&str],
+    mcc: Option<u16>,
+    bbox: Option<BBox>,
+    baseline: &mut Baseline,
+    rep: &mut ImportReport,
+) {
+    let parsed = (|| {
+        Some((
+            f.get(1)?.parse::<u16>().ok()?,
+            f.get(2)?.parse::<u16>().ok()?,
+            f.get(3)?.parse::<u16>().ok()?,
+            f.get(4)?.parse::<u32>().ok()?,
+            f.get(5).and_then(|u| u.parse::<u16>().ok()),
+            f.get(6)?.parse::<f64>().ok()?,
+            f.get(7)?.parse::<f64>().ok()?,
+            f.get(8).and_then(|r| r.parse::<u32>().ok()),
+        ))
+    })();
+    let Some((row_mcc, mnc, tac, eci, pci, lon, lat, range)) = parsed else {
+        rep.malformed += 1;
+        return;
+    };
+    // The ECI is 28 bits and the PCI 0-503; anything else is not an LTE cell.
+    if eci >= 1 << 28 || pci.is_some_and(|p| p > 503) {
+        rep.malformed += 1;
+        return;
+    }
+    if mcc.is_some_and(|m| m != row_mcc) || bbox.is_some_and(|b| !b.contains(lat, lon)) {
+        rep.filtered += 1;
+        return;
+    }
+    rep.imported_lte += 1;
+    if let Some(e) = baseline
+        .lte_ecgis
+        .iter_mut()
+        .find(|e| (e.mcc, e.mnc, e.eci) == (row_mcc, mnc, eci))
+    {
+        e.tac = tac;
+        e.pci = pci.or(e.pci);
+        e.lat = Some(lat);
+        e.lon = Some(lon);
+        e.range_m = range.or(e.range_m);
+        return;
+    }
+    baseline.lte_ecgis.push(BaselineLteEcgi {
+        mcc: row_mcc,
+        mnc,
+        tac,
+        eci,
+        pci,
+        lat: Some(lat),
+        lon: Some(lon),
+        range_m: range,
+        status: CellStatus::Unverified,
+        source: "opencellid".into(),
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +270,39 @@ mod tests {
         assert_eq!(b.cells[0].source, "opencellid");
         let bad = import_reader("a,b\n".as_bytes(), Path::new("t.csv"), None, None, &mut b);
         assert!(bad.is_err());
+    }
+
+    /// LTE rows become `[[lte_ecgi]]` entries (TAC, 28-bit ECI, PCI from `unit`); an ECI past
+    /// 28 bits or a PCI past 503 is malformed; MCC and box filter them as GSM rows; a second
+    /// import updates instead of duplicating; the file round-trips through TOML.
+    #[test]
+    fn lte_rows_become_ecgi_entries() {
+        let csv = format!(
+            "{HEADER}\n\
+             LTE,460,0,4589,20712707,144,114.05,22.54,800,40,1,0,0,-95\n\
+             LTE,460,11,6354,123456789,86,114.06,22.55,1200,9,1,0,0,0\n\
+             LTE,460,0,1,268435456,1,114.05,22.54,800,1,1,0,0,0\n\
+             LTE,460,0,1,1,504,114.05,22.54,800,1,1,0,0,0\n\
+             LTE,262,1,1,1,1,13.40,52.52,800,1,1,0,0,0\n\
+             NR,460,0,1,1,1,114.05,22.54,800,1,1,0,0,0\n"
+        );
+        let mut b = Baseline::default();
+        let rep =
+            import_reader(csv.as_bytes(), Path::new("t.csv"), Some(460), None, &mut b).unwrap();
+        assert_eq!((rep.rows, rep.imported, rep.imported_lte), (6, 0, 2));
+        assert_eq!((rep.filtered, rep.malformed), (2, 2));
+        assert_eq!(b.lte_ecgis.len(), 2);
+        let e = &b.lte_ecgis[0];
+        assert_eq!(
+            (e.mcc, e.mnc, e.tac, e.eci, e.pci),
+            (460, 0, 4589, 20_712_707, Some(144))
+        );
+        assert_eq!(e.range_m, Some(800));
+        // Again: updated, not duplicated.
+        import_reader(csv.as_bytes(), Path::new("t.csv"), Some(460), None, &mut b).unwrap();
+        assert_eq!(b.lte_ecgis.len(), 2);
+        let back = Baseline::parse(&b.to_toml().unwrap()).unwrap();
+        assert_eq!(back.lte_ecgis.len(), 2);
+        assert!(back.find_ecgi(460, 11, 123_456_789).next().is_some());
     }
 }

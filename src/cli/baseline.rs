@@ -79,9 +79,11 @@ pub fn baseline_command(a: &BaselineArgs) -> Result<u8, SetupError> {
             let rep = opencellid::import(file, *mcc, bbox, &mut b)?;
             b.save(output)?;
             eprintln!(
-                "towerwatch: {} rows, {} GSM cells imported, {} filtered out, {} malformed → {}",
+                "towerwatch: {} rows, {} GSM cells and {} LTE cells (ECGI) imported, {} filtered \
+                 out, {} malformed → {}",
                 rep.rows,
                 rep.imported,
+                rep.imported_lte,
                 rep.filtered,
                 rep.malformed,
                 output.display()
