@@ -60,6 +60,8 @@ pub(crate) struct ScanArgs {
     pub(crate) gps: GpsArgs,
     #[command(flatten)]
     pub(crate) detect: DetectArgs,
+    #[command(flatten)]
+    pub(crate) mqtt: super::mqtt::MqttArgs,
 }
 
 /// Detectors the scan always turns off: `transient_cell` (a cell the tuner has moved away from
@@ -138,6 +140,9 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
             && !a.json
             && std::io::stdout().is_terminal()
             && std::io::stdin().is_terminal());
+    if dashboard && a.mqtt.mqtt.is_some() {
+        anyhow::bail!("--mqtt publishes from the headless scan for now: add --text or --json");
+    }
     if dashboard {
         let how = if live && !a.virtual_tuner {
             "hopping the receiver"
@@ -152,7 +157,8 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
     // The same detectors as `replay` and the dashboard: alerts after the table, exit status 10
     // by --fail-on.
     let engine = crate::alert::setup::engine_with(&a.detect.settings(), SCAN_DISABLED)?;
-    let mut monitor = Monitor::new(engine, None, None);
+    let fleet = a.mqtt.open(src.info(), "scan")?;
+    let mut monitor = Monitor::new(engine, None, None).with_fleet(fleet);
     let mut latest: Vec<crate::alert::Alert> = Vec::new();
     let table = crate::pipeline::scan::run_scan_observed(
         src.as_mut(),
@@ -207,6 +213,7 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
             }
         }
     }
+    monitor.finish_fleet();
     Ok(monitor.exit_status(a.detect.fail_on))
 }
 
