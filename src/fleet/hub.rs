@@ -147,6 +147,9 @@ pub fn run(cfg: HubConfig, mut print: impl FnMut(&str)) -> Result<HubReport, Fle
                     .try_subscribe(filter.clone(), QoS::AtLeastOnce)
                     .map_err(|e| FleetError::Client(e.to_string()))?;
             }
+            Ok(Ok(Event::Incoming(Packet::SubAck(_)))) => {
+                eprintln!("towerwatch hub: subscribed to {filter}");
+            }
             Ok(Ok(Event::Incoming(Packet::Publish(p)))) => {
                 let now = Instant::now();
                 first_msg.get_or_insert(now);

@@ -10,6 +10,7 @@ mod decode;
 mod detect_catalogue;
 mod eval;
 mod evidence;
+mod fleet;
 mod golden_alerts;
 mod gps;
 mod gsmtap;
