@@ -621,3 +621,148 @@ fn without_mqtt_nothing_connects() {
     assert!(threads.iter().any(|t| t == "mqtt-link"), "{threads:?}");
     assert!(d.join("data/towerwatch/spool/t").is_dir());
 }
+
+/// `openssl ARGS` in `dir`, which must succeed.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl CLI (Debian package openssl)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A test CA, a server certificate for 127.0.0.1 and a client certificate, in `dir`.
+fn make_pki(dir: &Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=towerwatch test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+    for (name, ext) in [
+        (
+            "server",
+            "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+        ),
+        (
+            "client",
+            "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n",
+        ),
+    ] {
+        std::fs::write(dir.join(format!("{name}.ext")), ext).unwrap();
+        openssl(
+            dir,
+            &[
+                "req",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-subj",
+                &format!("/CN={name}"),
+                "-keyout",
+                &format!("{name}.key"),
+                "-out",
+                &format!("{name}.csr"),
+            ],
+        );
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &format!("{name}.csr"),
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-days",
+                "2",
+                "-extfile",
+                &format!("{name}.ext"),
+                "-out",
+                &format!("{name}.pem"),
+            ],
+        );
+    }
+}
+
+#[test]
+fn tls_with_a_test_ca_and_client_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    make_pki(d);
+    let p = |f: &str| d.join(f).display().to_string();
+    let broker = Broker::start(
+        d,
+        &format!(
+            "allow_anonymous true\ncafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate true",
+            p("ca.pem"),
+            p("server.pem"),
+            p("server.key")
+        ),
+    );
+    let url = format!("mqtts://127.0.0.1:{}", broker.port);
+    let tls = [
+        "--mqtt-ca".to_string(),
+        p("ca.pem"),
+        "--mqtt-cert".to_string(),
+        p("client.pem"),
+        "--mqtt-key".to_string(),
+        p("client.key"),
+    ];
+    let tls: Vec<&str> = tls.iter().map(String::as_str).collect();
+    let mut hub_args = vec!["--idle-exit", "3", "--duration", "60"];
+    hub_args.extend(&tls);
+    let mut hub = start_hub(d, &url, &hub_args);
+    let scene = blaster_scene(d, "scene", 150.0);
+    let out = sensor_cmd(&scene, 2.0, &url, "tls1", &d.join("spool-tls1"))
+        .args(&tls)
+        .args(["-o", "/dev/null"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(" 0 waiting"), "{err}");
+    // Without the test CA the broker's certificate is not trusted: nothing is sent.
+    let out = sensor_cmd(&scene, 1.0, &url, "tls2", &d.join("spool-tls2"))
+        .args(["--mqtt-linger", "2", "-o", "/dev/null"])
+        .args(&tls[2..])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains(" 0 waiting"), "{err}");
+    assert!(
+        err.to_lowercase().contains("certificate") || err.contains("TLS"),
+        "{err}"
+    );
+    assert!(hub.wait(Duration::from_secs(30)).success());
+    let out = lines(&d.join("hub.jsonl"));
+    assert!(
+        out.iter()
+            .any(|l| l["type"] == "sensor_alert" && l["sensor"] == "tls1"),
+        "{out:?}"
+    );
+    assert!(!out.iter().any(|l| l["sensor"] == "tls2"));
+}
