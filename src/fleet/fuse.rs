@@ -32,6 +32,11 @@ pub const MAX_TRANSMITTERS: usize = 4096;
 pub const MAX_READINGS: usize = 256;
 /// Most sensors tracked.
 pub const MAX_SENSORS: usize = 10_000;
+/// A transmitter is located again at most this often (hub clock) while readings come in:
+/// the fit costs milliseconds, and fifty sensors send hundreds of readings a second.
+pub const RELOCATE_EVERY_S: f64 = 1.0;
+/// A reading that moved less than this since the last fit does not call for a new one.
+pub const RELOCATE_STEP_DB: f64 = 0.5;
 
 /// What the hub counted.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -93,6 +98,10 @@ struct Transmitter {
     estimate: Option<Estimate>,
     published: Option<Published>,
     touched: u64,
+    /// Readings changed since the last fit.
+    dirty: bool,
+    /// When it was last fitted (hub clock, Unix s).
+    located_unix_s: f64,
 }
 
 /// What was last written about a fleet alert (to write again only on a real change).
@@ -290,6 +299,8 @@ impl Fusion {
             estimate: None,
             published: None,
             touched: clock,
+            dirty: false,
+            located_unix_s: f64::NEG_INFINITY,
         });
         t.touched = clock;
         // Keep the most complete identity (BSIC and CGI once decoded).
@@ -332,7 +343,9 @@ impl Fusion {
             return;
         };
         t.alerts.insert(sensor.to_string(), a);
-        relocate(t, &locate);
+        if t.estimate.is_none() || t.dirty && now - t.located_unix_s >= RELOCATE_EVERY_S {
+            relocate(t, &locate, now);
+        }
         let fleet = self.fleet_line(&carrier_key(&cell), now);
         out.extend(fleet);
     }
@@ -371,6 +384,11 @@ impl Fusion {
             (lat * 1e5).round() as i64,
             (lon * 1e5).round() as i64,
         );
+        let moved = t
+            .readings
+            .get(&key)
+            .is_none_or(|r| (r.sample.power_dbfs - p).abs() >= RELOCATE_STEP_DB);
+        t.dirty |= moved;
         t.readings.insert(
             key,
             Reading {
@@ -392,11 +410,39 @@ impl Fusion {
         {
             t.readings.remove(&oldest);
         }
-        if t.fleet_id.is_some() {
-            relocate(t, &locate);
+        if t.fleet_id.is_some()
+            && t.dirty
+            && (t.estimate.is_none() || now - t.located_unix_s >= RELOCATE_EVERY_S)
+        {
+            relocate(t, &locate, now);
             let fleet = self.fleet_line(&carrier_key(&cell), now);
             out.extend(fleet);
         }
+    }
+
+    /// Locate again the transmitters whose readings changed and whose last fit is older than
+    /// [`RELOCATE_EVERY_S`] (all of them when `all`: the end of a run); their `fleet_alert`
+    /// lines when that moved the estimate.
+    pub fn tick(&mut self, now_unix_s: f64, all: bool) -> Vec<Value> {
+        let mut due: Vec<(u64, String)> = self
+            .transmitters
+            .iter()
+            .filter(|(_, t)| {
+                t.dirty
+                    && (all || now_unix_s - t.located_unix_s >= RELOCATE_EVERY_S)
+                    && t.fleet_id.is_some()
+            })
+            .map(|(k, t)| (t.fleet_id.unwrap_or(0), k.clone()))
+            .collect();
+        due.sort();
+        let mut out = Vec::new();
+        for (_, key) in due {
+            if let Some(t) = self.transmitters.get_mut(&key) {
+                relocate(t, &self.locate, now_unix_s);
+            }
+            out.extend(self.fleet_line(&key, now_unix_s));
+        }
+        out
     }
 
     /// A `fleet_alert` line when the transmitter's fused state changed enough to say so.
@@ -515,7 +561,9 @@ impl Fusion {
     }
 }
 
-fn relocate(t: &mut Transmitter, cfg: &LocateConfig) {
+fn relocate(t: &mut Transmitter, cfg: &LocateConfig, now_unix_s: f64) {
+    t.dirty = false;
+    t.located_unix_s = now_unix_s;
     let samples: Vec<Sample> = t.readings.values().map(|r| r.sample).collect();
     t.estimate = if samples.is_empty() {
         None
@@ -603,6 +651,10 @@ mod tests {
                 "sensor": s, "epoch": 7, "msg_id": 10});
             last = f.on_message(s, "cells", cell.to_string().as_bytes(), 1.0);
         }
+        // The first reading is fitted at once, the next ones within a second (or at the end).
+        assert!(last.is_empty(), "{last:?}");
+        assert!(f.tick(1.5, false).is_empty());
+        let last = f.tick(2.0, false);
         let l = last.iter().find(|l| l["type"] == "fleet_alert").unwrap();
         let e = &l["estimate"];
         let (lat, lon) = enu.to_latlon(tx.0, tx.1);

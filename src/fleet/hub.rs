@@ -116,7 +116,7 @@ pub fn text_line(v: &Value, verbose: bool) -> Option<String> {
 pub fn run(cfg: HubConfig, mut print: impl FnMut(&str)) -> Result<HubReport, FleetError> {
     let opts = mqtt_options(&cfg.link)?;
     let filter = format!("{}/v{SCHEMA_VERSION}/+/#", cfg.link.url.prefix);
-    let mut out: Option<std::io::BufWriter<std::fs::File>> = match &cfg.out {
+    let mut out: Out = match &cfg.out {
         Some(p) => Some(std::io::BufWriter::new(
             std::fs::File::create(p).map_err(file_err(p))?,
         )),
@@ -130,6 +130,7 @@ pub fn run(cfg: HubConfig, mut print: impl FnMut(&str)) -> Result<HubReport, Fle
     let mut geo_dirty = false;
     let mut geo_written = Instant::now();
     let mut failures = 0u64;
+    let mut last_tick = Instant::now();
     let mut last_error: Option<String> = None;
     loop {
         if cfg.stop.load(Ordering::SeqCst)
@@ -160,20 +161,7 @@ pub fn run(cfg: HubConfig, mut print: impl FnMut(&str)) -> Result<HubReport, Fle
                     continue;
                 };
                 let lines = fusion.on_message(sensor, leaf, &p.payload, crate::gps::unix_now_s());
-                for l in &lines {
-                    if let Some(o) = out.as_mut() {
-                        serde_json::to_writer(&mut *o, l)
-                            .map_err(std::io::Error::from)
-                            .and_then(|_| o.write_all(b"\n"))
-                            .map_err(file_err(
-                                cfg.out.as_deref().unwrap_or_else(|| "-".as_ref()),
-                            ))?;
-                    }
-                    if let Some(t) = text_line(l, cfg.verbose) {
-                        print(&t);
-                    }
-                    geo_dirty |= l["type"] != "sensor_alert";
-                }
+                emit(&mut out, &cfg, &lines, &mut print, &mut geo_dirty)?;
             }
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
@@ -188,6 +176,11 @@ pub fn run(cfg: HubConfig, mut print: impl FnMut(&str)) -> Result<HubReport, Fle
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
+        if last_tick.elapsed() >= Duration::from_millis(200) {
+            last_tick = Instant::now();
+            let lines = fusion.tick(crate::gps::unix_now_s(), false);
+            emit(&mut out, &cfg, &lines, &mut print, &mut geo_dirty)?;
+        }
         if geo_dirty && geo_written.elapsed() >= Duration::from_secs(1) {
             if let Some(o) = out.as_mut() {
                 o.flush()
@@ -199,6 +192,8 @@ pub fn run(cfg: HubConfig, mut print: impl FnMut(&str)) -> Result<HubReport, Fle
         }
     }
     let _ = client.try_disconnect();
+    let lines = fusion.tick(crate::gps::unix_now_s(), true);
+    emit(&mut out, &cfg, &lines, &mut print, &mut geo_dirty)?;
     let busy_s = match (first_msg, last_msg) {
         (Some(a), Some(b)) => b.duration_since(a).as_secs_f64(),
         _ => 0.0,
@@ -223,6 +218,31 @@ pub fn run(cfg: HubConfig, mut print: impl FnMut(&str)) -> Result<HubReport, Fle
     }
     write_geojson(&cfg, &fusion)?;
     Ok(report)
+}
+
+type Out = Option<std::io::BufWriter<std::fs::File>>;
+
+/// Write fused lines to `--out` and their readable form to `print`.
+fn emit(
+    out: &mut Out,
+    cfg: &HubConfig,
+    lines: &[Value],
+    print: &mut impl FnMut(&str),
+    geo_dirty: &mut bool,
+) -> Result<(), FleetError> {
+    for l in lines {
+        if let Some(o) = out.as_mut() {
+            serde_json::to_writer(&mut *o, l)
+                .map_err(std::io::Error::from)
+                .and_then(|_| o.write_all(b"\n"))
+                .map_err(file_err(cfg.out.as_deref().unwrap_or_else(|| "-".as_ref())))?;
+        }
+        if let Some(t) = text_line(l, cfg.verbose) {
+            print(&t);
+        }
+        *geo_dirty |= l["type"] != "sensor_alert";
+    }
+    Ok(())
 }
 
 fn write_geojson(cfg: &HubConfig, fusion: &Fusion) -> Result<(), FleetError> {

@@ -331,9 +331,8 @@ fn session(
                     in_flight = in_flight.saturating_sub(1);
                 }
             }
-            Ok(Ok(Event::Outgoing(Outgoing::Disconnect))) if closing.is_some() => {
-                return Outcome::Done;
-            }
+            // The DISCONNECT is only queued when rumqttc reports it: keep polling until the
+            // broker closes the connection, so the offline status before it is really sent.
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
                 let _ = lock(&shared.spool).persist_acks();

@@ -22,9 +22,9 @@ const LAT0: f64 = 52.5200;
 const LON0: f64 = 13.4050;
 
 /// A mosquitto process on a loopback port; killed (by pid) when dropped.
-struct Broker {
+pub(crate) struct Broker {
     child: Option<Child>,
-    port: u16,
+    pub(crate) port: u16,
     conf: PathBuf,
     log: PathBuf,
 }
@@ -51,7 +51,7 @@ fn wait_for_port(port: u16, up: bool) {
 
 impl Broker {
     /// mosquitto with `extra` config lines, persistence in `dir`.
-    fn start(dir: &Path, extra: &str) -> Broker {
+    pub(crate) fn start(dir: &Path, extra: &str) -> Broker {
         assert!(
             Path::new(MOSQUITTO).exists(),
             "{MOSQUITTO} missing: apt-get install mosquitto (.ci/run does)"
@@ -113,7 +113,7 @@ impl Broker {
         wait_for_port(self.port, false);
     }
 
-    fn url(&self, user: Option<&str>) -> String {
+    pub(crate) fn url(&self, user: Option<&str>) -> String {
         match user {
             Some(u) => format!("mqtt://{u}@127.0.0.1:{}", self.port),
             None => format!("mqtt://127.0.0.1:{}", self.port),
@@ -131,10 +131,10 @@ impl Drop for Broker {
 }
 
 /// A towerwatch process killed (by pid) if the test ends before it does.
-struct Proc(Option<Child>);
+pub(crate) struct Proc(pub(crate) Option<Child>);
 
 impl Proc {
-    fn wait(&mut self, limit: Duration) -> std::process::ExitStatus {
+    pub(crate) fn wait(&mut self, limit: Duration) -> std::process::ExitStatus {
         let t0 = Instant::now();
         let c = self.0.as_mut().unwrap();
         loop {
@@ -168,7 +168,7 @@ fn terminate(c: &Child) {
 }
 
 /// The hub, writing into `dir`; returns once it has subscribed.
-fn start_hub(dir: &Path, url: &str, extra: &[&str]) -> Proc {
+pub(crate) fn start_hub(dir: &Path, url: &str, extra: &[&str]) -> Proc {
     let err = dir.join("hub.err");
     let child = towerwatch()
         .args(["hub", "--mqtt", url, "--out"])
@@ -196,7 +196,7 @@ fn start_hub(dir: &Path, url: &str, extra: &[&str]) -> Proc {
     hub
 }
 
-fn lines(path: &Path) -> Vec<Value> {
+pub(crate) fn lines(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()

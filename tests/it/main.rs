@@ -11,6 +11,7 @@ mod detect_catalogue;
 mod eval;
 mod evidence;
 mod fleet;
+mod fleet_load;
 mod golden_alerts;
 mod gps;
 mod gsmtap;
