@@ -92,6 +92,9 @@ impl Monitor {
                 String::new()
             }
         );
+        if let (true, Some(e)) = (r.spool.queued > 0, &r.link.last_error) {
+            eprintln!("towerwatch: mqtt: last error: {e}");
+        }
         Some(r)
     }
 

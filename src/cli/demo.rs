@@ -82,12 +82,11 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8> {
         input: Some(path),
         ..InputArgs::default()
     };
-    if dashboard && a.mqtt.mqtt.is_some() {
-        bail!("--mqtt publishes from the headless runs for now: add --text or --json");
-    }
     if dashboard {
+        let src = open_input(&input)?;
+        let fleet = a.mqtt.open(src.info(), "demo")?;
         return crate::tui::launch(
-            open_input(&input)?,
+            src,
             crate::tui::Launch {
                 max_samples: None,
                 paced: true,
@@ -99,6 +98,7 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8> {
                 baseline_path: a.detect.baseline.clone(),
                 evidence: None,
                 gps: a.gps.open(true)?,
+                fleet,
             },
         );
     }

@@ -94,9 +94,6 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
             }),
         ));
     }
-    if a.tui && a.mqtt.mqtt.is_some() {
-        bail!("--mqtt publishes from the headless runs for now: drop --tui");
-    }
     if a.tui {
         if a.tech != TechArg::Gsm {
             bail!("--tui shows GSM only for now: replay LTE headless (without --tui)");
@@ -113,6 +110,7 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
             c.auto_severity = Some(a.evidence.evidence_severity);
             c
         });
+        let fleet = a.mqtt.open(src.info(), "replay")?;
         return crate::tui::launch(
             src,
             crate::tui::Launch {
@@ -126,6 +124,7 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
                 baseline_path: a.detect.baseline.clone(),
                 evidence,
                 gps: a.gps.open(a.input.device.is_none())?,
+                fleet,
             },
         );
     }

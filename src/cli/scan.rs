@@ -140,9 +140,6 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
             && !a.json
             && std::io::stdout().is_terminal()
             && std::io::stdin().is_terminal());
-    if dashboard && a.mqtt.mqtt.is_some() {
-        anyhow::bail!("--mqtt publishes from the headless scan for now: add --text or --json");
-    }
     if dashboard {
         let how = if live && !a.virtual_tuner {
             "hopping the receiver"
@@ -151,7 +148,12 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
         };
         let description = format!("scan {} ({how})", a.band);
         let engine = crate::alert::setup::engine_with(&a.detect.settings(), SCAN_DISABLED)?;
-        return scan_dashboard(src, cfg, stop, description, live, gps, engine);
+        let fleet = a.mqtt.open(src.info(), "scan")?;
+        if let Some(f) = &fleet {
+            f.quiet(); // the dashboard owns the terminal
+        }
+        let monitor = Monitor::new(engine, None, gps).with_fleet(fleet);
+        return scan_dashboard(src, cfg, stop, description, live, monitor);
     }
     let tty = std::io::stdout().is_terminal() && !a.json;
     // The same detectors as `replay` and the dashboard: alerts after the table, exit status 10
@@ -234,8 +236,7 @@ pub(crate) fn scan_dashboard(
     stop: Arc<AtomicBool>,
     description: String,
     live: bool,
-    gps: Option<crate::gps::PositionProvider>,
-    engine: Option<crate::alert::Engine>,
+    monitor: Monitor,
 ) -> Result<u8> {
     use crate::pipeline::{Event, SourceReport};
     let info = src.info().clone();
@@ -281,7 +282,7 @@ pub(crate) fn scan_dashboard(
             baseline_path: None,
             record: None,
         },
-        Monitor::new(engine, None, gps),
+        monitor,
     )
 }
 

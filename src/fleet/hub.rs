@@ -79,10 +79,10 @@ pub fn text_line(v: &Value, verbose: bool) -> Option<String> {
                 .collect();
             let at = match v["estimate"].as_object() {
                 Some(e) => format!(
-                    " — at {:.5},{:.5} ±{} m ({})",
+                    " — at {:.5},{:.5} ±{:.0} m ({})",
                     e.get("lat_deg")?.as_f64()?,
                     e.get("lon_deg")?.as_f64()?,
-                    e.get("radius_m")?,
+                    e.get("radius_m")?.as_f64()?,
                     e.get("method")?.as_str()?
                 ),
                 None => String::new(),

@@ -180,6 +180,8 @@ pub struct Shared {
     pub status: Mutex<serde_json::Value>,
     /// Counters and the last error.
     pub stats: Mutex<LinkStats>,
+    /// Say on stderr when the link fails (off under the dashboard, which owns the terminal).
+    pub report_errors: AtomicBool,
 }
 
 /// What the link did.
@@ -270,7 +272,9 @@ pub fn forward(cfg: LinkConfig, topics: Topics, shared: Arc<Shared>) {
                     st.failures += 1;
                     st.last_error = Some(e.clone());
                 }
-                if last_reported.as_deref() != Some(e.as_str()) {
+                if last_reported.as_deref() != Some(e.as_str())
+                    && shared.report_errors.load(Ordering::Relaxed)
+                {
                     eprintln!(
                         "towerwatch: mqtt: {e} (retrying; alerts and cells wait in the spool)"
                     );

@@ -10,7 +10,7 @@
 //! future field cannot leak an identity to the broker by accident.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -157,6 +157,7 @@ impl Sensor {
             deadline: Mutex::new(None),
             status: Mutex::new(status),
             stats: Mutex::new(LinkStats::default()),
+            report_errors: AtomicBool::new(true),
         });
         let prefix = cfg.link.url.prefix.clone();
         let topics = Topics {
@@ -349,6 +350,12 @@ impl Sensor {
         };
         self.report = Some(r.clone());
         r
+    }
+
+    /// Stop saying on stderr when the link fails (the dashboard owns the terminal); the last
+    /// error is still in the report.
+    pub fn quiet(&self) {
+        self.shared.report_errors.store(false, Ordering::Relaxed);
     }
 
     /// The spool directory.

@@ -275,6 +275,10 @@ impl Spool {
                 .append(true)
                 .open(&path)
                 .map_err(io(&path))?;
+            // The new file's directory entry must survive a power cut as well as its lines.
+            if let Ok(d) = File::open(&self.dir) {
+                let _ = d.sync_all();
+            }
             self.current = Some(f);
             self.segments.push_back(Segment {
                 first_seq: first,
