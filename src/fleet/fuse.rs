@@ -632,6 +632,32 @@ mod tests {
     }
 
     #[test]
+    fn odd_payloads_are_refused_or_ignored_never_a_panic() {
+        let mut f = Fusion::new();
+        let odd: [&[u8]; 12] = [
+            b"",
+            b"\xff\xfe",
+            b"[1,2,3]",
+            b"null",
+            br#"{"sensor":"a"}"#,
+            br#"{"sensor":"a","epoch":-1,"msg_id":1}"#,
+            br#"{"sensor":"a","epoch":1,"msg_id":1e30}"#,
+            br#"{"sensor":"a","epoch":1,"msg_id":2,"cell":"x"}"#,
+            br#"{"sensor":"a","epoch":1,"msg_id":3,"cell":{"band":"nope","arfcn":1}}"#,
+            br#"{"sensor":"a","epoch":1,"msg_id":4,"cell":{"band":"p-gsm900","arfcn":21},"power_dbfs":1e308,"position":{"lat_deg":95,"lon_deg":0}}"#,
+            br#"{"sensor":"a","epoch":1,"msg_id":5,"cell":{"band":"p-gsm900","arfcn":21},"power_dbfs":-50,"position":{"lat_deg":"x"}}"#,
+            br#"{"sensor":"a","state":17}"#,
+        ];
+        for leaf in ["alerts", "cells", "status", "other"] {
+            for p in odd {
+                f.on_message("a", leaf, p, 0.0);
+            }
+        }
+        assert!(f.counters.rejected > 10, "{:?}", f.counters);
+        assert!(f.tick(10.0, true).is_empty());
+    }
+
+    #[test]
     fn cell_readings_from_sensors_locate_the_transmitter() {
         let mut f = Fusion::new();
         f.on_message("a", "alerts", &alert("a", 1, "raised", "high"), 0.0);

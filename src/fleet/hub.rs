@@ -114,7 +114,10 @@ pub fn text_line(v: &Value, verbose: bool) -> Option<String> {
 
 /// Run the hub until stopped; `print` gets each readable line.
 pub fn run(cfg: HubConfig, mut print: impl FnMut(&str)) -> Result<HubReport, FleetError> {
-    let opts = mqtt_options(&cfg.link)?;
+    let mut opts = mqtt_options(&cfg.link)?;
+    // A message over rumqttc's limit fails the connection, and the broker would deliver it again
+    // on every reconnect: take anything the broker takes (docs/fleet.md caps it at 1 MiB there).
+    opts.set_max_packet_size(256 << 20, 1 << 20);
     let filter = format!("{}/v{SCHEMA_VERSION}/+/#", cfg.link.url.prefix);
     let mut out: Out = match &cfg.out {
         Some(p) => Some(std::io::BufWriter::new(

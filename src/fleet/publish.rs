@@ -143,7 +143,7 @@ impl Sensor {
             "state": "online",
             "version": env!("CARGO_PKG_VERSION"),
             "mode": info.mode,
-            "receiver": info.receiver,
+            "receiver": receiver_label(&info.receiver),
             "hardware": info.hardware,
             "center_freq_hz": info.center_freq_hz,
             "sample_rate_sps": info.sample_rate_sps,
@@ -364,10 +364,46 @@ impl Sensor {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_names_no_serial_number_and_no_directory() {
+        assert_eq!(
+            receiver_label("driver=rtlsdr,serial=00001234"),
+            "driver=rtlsdr"
+        );
+        assert_eq!(
+            receiver_label("/home/officer/case-17/capture.sigmf-meta"),
+            "capture.sigmf-meta"
+        );
+        assert_eq!(band_name(938.7e6).as_deref(), Some("e-gsm900"));
+        assert_eq!(band_name(100e6), None);
+    }
+}
+
 impl Drop for Sensor {
     fn drop(&mut self) {
         self.finish();
     }
+}
+
+/// What the status says about the receiver: the SoapySDR driver only (device arguments can
+/// carry serial numbers), or a recording's file name without its directories.
+fn receiver_label(description: &str) -> String {
+    if description.contains("driver=") {
+        return description
+            .split([',', ' '])
+            .filter(|kv| kv.starts_with("driver="))
+            .collect::<Vec<_>>()
+            .join(",");
+    }
+    let last = description
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(description);
+    last.chars().take(120).collect()
 }
 
 /// The GSM band a centre frequency is in (for the status topic), or `None`.
