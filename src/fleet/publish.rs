@@ -364,25 +364,6 @@ impl Sensor {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_status_names_no_serial_number_and_no_directory() {
-        assert_eq!(
-            receiver_label("driver=rtlsdr,serial=00001234"),
-            "driver=rtlsdr"
-        );
-        assert_eq!(
-            receiver_label("/home/officer/case-17/capture.sigmf-meta"),
-            "capture.sigmf-meta"
-        );
-        assert_eq!(band_name(938.7e6).as_deref(), Some("e-gsm900"));
-        assert_eq!(band_name(100e6), None);
-    }
-}
-
 impl Drop for Sensor {
     fn drop(&mut self) {
         self.finish();
@@ -413,4 +394,23 @@ fn band_name(freq_hz: f64) -> Option<String> {
         let (lo, hi) = b.range_hz(Direction::Downlink);
         (hi > 0.0 && freq_hz >= lo - 1e5 && freq_hz <= hi + 1e5).then(|| b.to_string())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_names_no_serial_number_and_no_directory() {
+        assert_eq!(
+            receiver_label("driver=rtlsdr,serial=00001234"),
+            "driver=rtlsdr"
+        );
+        assert_eq!(
+            receiver_label("/home/officer/case-17/capture.sigmf-meta"),
+            "capture.sigmf-meta"
+        );
+        assert_eq!(band_name(938.7e6).as_deref(), Some("e-gsm900"));
+        assert_eq!(band_name(100e6), None);
+    }
 }
