@@ -384,6 +384,7 @@ impl Fusion {
             (lat * 1e5).round() as i64,
             (lon * 1e5).round() as i64,
         );
+        let new_sensor = !t.readings.values().any(|r| r.sensor == sensor);
         let moved = t
             .readings
             .get(&key)
@@ -409,6 +410,11 @@ impl Fusion {
                 .map(|(k, _)| k.clone())
         {
             t.readings.remove(&oldest);
+        }
+        if new_sensor {
+            // One more sensor hears this cell: the fused cell, with every sensor's power.
+            out.push(json!({"type": "fleet_cell", "cell": t.cell,
+                "sensors": per_sensor_power(t), "time_unix_s": now}));
         }
         if t.fleet_id.is_some()
             && t.dirty
@@ -518,6 +524,29 @@ impl Fusion {
         }))
     }
 
+    /// Every cell heard, with each sensor's latest power (for the closing summary), strongest
+    /// first.
+    pub fn cells(&self) -> Vec<Value> {
+        let mut v: Vec<(f64, Value)> = self
+            .transmitters
+            .values()
+            .filter(|t| !t.readings.is_empty())
+            .map(|t| {
+                let best = t
+                    .readings
+                    .values()
+                    .map(|r| r.sample.power_dbfs)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                (
+                    best,
+                    json!({"cell": t.cell, "fleet_id": t.fleet_id, "sensors": per_sensor_power(t)}),
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| b.0.total_cmp(&a.0));
+        v.into_iter().map(|(_, c)| c).collect()
+    }
+
     /// Sensors and located transmitters as GeoJSON (points, and each estimate's error circle).
     pub fn geojson(&self) -> Value {
         let mut features = Vec::new();
@@ -559,6 +588,24 @@ impl Fusion {
         }
         json!({"type": "FeatureCollection", "features": features})
     }
+}
+
+/// Each sensor's latest reading of a carrier: sensor, power, position.
+fn per_sensor_power(t: &Transmitter) -> Vec<Value> {
+    let mut latest: BTreeMap<&str, &Reading> = BTreeMap::new();
+    for r in t.readings.values() {
+        let e = latest.entry(r.sensor.as_str()).or_insert(r);
+        if r.order > e.order {
+            *e = r;
+        }
+    }
+    latest
+        .into_iter()
+        .map(|(s, r)| {
+            json!({"sensor": s, "power_dbfs": r.sample.power_dbfs,
+                   "position": [r.sample.lat_deg, r.sample.lon_deg]})
+        })
+        .collect()
 }
 
 fn relocate(t: &mut Transmitter, cfg: &LocateConfig, now_unix_s: f64) {
@@ -677,8 +724,12 @@ mod tests {
                 "sensor": s, "epoch": 7, "msg_id": 10});
             last = f.on_message(s, "cells", cell.to_string().as_bytes(), 1.0);
         }
+        // Each new sensor on the cell gives a fused cell line with everyone's power.
+        let cell = last.iter().find(|l| l["type"] == "fleet_cell").unwrap();
+        assert_eq!(cell["sensors"].as_array().unwrap().len(), 3, "{cell}");
+        assert_eq!(f.cells().len(), 1);
         // The first reading is fitted at once, the next ones within a second (or at the end).
-        assert!(last.is_empty(), "{last:?}");
+        assert!(!last.iter().any(|l| l["type"] == "fleet_alert"), "{last:?}");
         assert!(f.tick(1.5, false).is_empty());
         let last = f.tick(2.0, false);
         let l = last.iter().find(|l| l["type"] == "fleet_alert").unwrap();

@@ -212,7 +212,8 @@ pub fn run(cfg: HubConfig, mut print: impl FnMut(&str)) -> Result<HubReport, Fle
         connection_failures: failures,
     };
     if let Some(mut o) = out {
-        let summary = json!({"type": "hub_summary", "report": report, "sensors": fusion.sensors()});
+        let summary = json!({"type": "hub_summary", "report": report,
+            "sensors": fusion.sensors(), "cells": fusion.cells()});
         serde_json::to_writer(&mut o, &summary)
             .map_err(std::io::Error::from)
             .and_then(|_| o.write_all(b"\n"))

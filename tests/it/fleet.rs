@@ -342,6 +342,22 @@ fn three_sensors_make_one_located_fleet_alert() {
     assert!(kinds.contains(&"transmitter") && kinds.contains(&"error_circle"));
     let text = std::fs::read_to_string(d.join("hub.txt")).unwrap();
     assert!(text.contains("FLEET #"), "{text}");
+    // The blaster is one fused cell heard by the three, each with its power.
+    let out = lines(&d.join("hub.jsonl"));
+    let summary = out.iter().find(|l| l["type"] == "hub_summary").unwrap();
+    let blaster = summary["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["cell"]["arfcn"] == 21)
+        .unwrap();
+    let powers: Vec<f64> = blaster["sensors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["power_dbfs"].as_f64().unwrap())
+        .collect();
+    assert_eq!(powers.len(), 3, "{blaster}");
 }
 
 /// The position table of docs/fleet.md: 20 seeds, the blaster at a random place within the
