@@ -160,7 +160,9 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
     // by --fail-on.
     let engine = crate::alert::setup::engine_with(&a.detect.settings(), SCAN_DISABLED)?;
     let fleet = a.mqtt.open(src.info(), "scan")?;
-    let mut monitor = Monitor::new(engine, None, None).with_fleet(fleet);
+    // The monitor holds the position source (the fleet's status and cell readings need it; with
+    // no evidence recorder it changes nothing else).
+    let mut monitor = Monitor::new(engine, None, gps).with_fleet(fleet);
     let mut latest: Vec<crate::alert::Alert> = Vec::new();
     let table = crate::pipeline::scan::run_scan_observed(
         src.as_mut(),
@@ -181,7 +183,7 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
             }
         },
     )?;
-    let position = gps.as_ref().map(|g| g.at(None));
+    let position = monitor.gps().map(|g| g.at(None));
     if a.json {
         let mut doc = serde_json::json!({
             "receiver_ppm": table.receiver_ppm().map(crate::num::tidy),
