@@ -262,7 +262,8 @@ impl Fusion {
             self.counters.duplicates += 1;
             return out;
         }
-        self.counters.missing_ids += id - last.1 - 1;
+        // Saturating: a sensor can send any id, and a counter must not overflow on it.
+        self.counters.missing_ids = self.counters.missing_ids.saturating_add(id - last.1 - 1);
         last.1 = id;
         match leaf {
             "alerts" => {
@@ -695,6 +696,15 @@ mod tests {
             br#"{"sensor":"a","epoch":1,"msg_id":5,"cell":{"band":"p-gsm900","arfcn":21},"power_dbfs":-50,"position":{"lat_deg":"x"}}"#,
             br#"{"sensor":"a","state":17}"#,
         ];
+        // Huge ids from two sensors: counted, the counter saturates instead of overflowing.
+        for sensor in ["b", "c"] {
+            let p = format!(
+                r#"{{"sensor":"{sensor}","epoch":1,"msg_id":{},"cell":{{"band":"p-gsm900","arfcn":1}}}}"#,
+                u64::MAX
+            );
+            f.on_message(sensor, "cells", p.as_bytes(), 0.0);
+        }
+        assert_eq!(f.counters.missing_ids, u64::MAX);
         for leaf in ["alerts", "cells", "status", "other"] {
             for p in odd {
                 f.on_message("a", leaf, p, 0.0);
