@@ -132,7 +132,8 @@ pub(crate) struct HubArgs {
     /// Stop after S seconds.
     #[arg(long, value_name = "S", value_parser = super::input::parse_positive)]
     pub(crate) duration: Option<f64>,
-    /// Stop once no message arrived for S seconds (after the first one).
+    /// Stop once no message arrived for S seconds (after the first one; time without a
+    /// connection to the broker does not count).
     #[arg(long, value_name = "S", value_parser = super::input::parse_positive)]
     pub(crate) idle_exit: Option<f64>,
     /// Also print every sensor's alert events, not only fleet alerts and sensor status.

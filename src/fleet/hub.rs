@@ -28,7 +28,8 @@ pub struct HubConfig {
     pub geojson: Option<PathBuf>,
     /// Stop after this many seconds (wall clock).
     pub duration_s: Option<f64>,
-    /// Stop once no message came for this many seconds (after the first message).
+    /// Stop once no message came for this many seconds of connection (after the first message;
+    /// time without a connection to the broker does not count).
     pub idle_exit_s: Option<f64>,
     /// Print every sensor alert event too, not only fleet alerts and sensor status.
     pub verbose: bool,
@@ -134,19 +135,26 @@ pub fn run(cfg: HubConfig, mut print: impl FnMut(&str)) -> Result<HubReport, Fle
     let mut geo_written = Instant::now();
     let mut failures = 0u64;
     let mut last_tick = Instant::now();
+    let mut connected = false;
     let mut last_error: Option<String> = None;
     loop {
         if cfg.stop.load(Ordering::SeqCst)
             || cfg
                 .duration_s
                 .is_some_and(|d| started.elapsed().as_secs_f64() >= d)
-            || matches!((cfg.idle_exit_s, last_msg), (Some(idle), Some(t)) if t.elapsed().as_secs_f64() >= idle)
+            || connected
+                && matches!((cfg.idle_exit_s, last_msg), (Some(idle), Some(t)) if t.elapsed().as_secs_f64() >= idle)
         {
             break;
         }
         match conn.recv_timeout(Duration::from_millis(100)) {
             Ok(Ok(Event::Incoming(Packet::ConnAck(_)))) => {
                 last_error = None;
+                connected = true;
+                // Idle time counts while connected only: a broker outage is not quiet sensors.
+                if last_msg.is_some() {
+                    last_msg = Some(Instant::now());
+                }
                 client
                     .try_subscribe(filter.clone(), QoS::AtLeastOnce)
                     .map_err(|e| FleetError::Client(e.to_string()))?;
@@ -169,6 +177,7 @@ pub fn run(cfg: HubConfig, mut print: impl FnMut(&str)) -> Result<HubReport, Fle
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
                 failures += 1;
+                connected = false;
                 let msg = describe(&e);
                 if last_error.as_deref() != Some(msg.as_str()) {
                     eprintln!("towerwatch: hub: {msg} (retrying)");

@@ -444,7 +444,7 @@ fn broker_outage_and_sensor_crash_lose_nothing_and_repeat_nothing() {
     let d = dir.path();
     let mut broker = Broker::start(d, "allow_anonymous true");
     let url = broker.url(None);
-    let mut hub = start_hub(d, &url, &["--idle-exit", "12", "--duration", "180"]);
+    let mut hub = start_hub(d, &url, &["--idle-exit", "5", "--duration", "180"]);
     let scene = blaster_scene(d, "scene", 150.0);
     // Sensor "steady" runs paced across the whole outage.
     let steady_spool = d.join("spool-steady");
