@@ -60,6 +60,7 @@ pub fn run_text_with(
         write_alert(out, a)?;
     }
     out.flush()?;
+    monitor.finish_fleet();
     Ok(monitor.exit_status(fail_on))
 }
 

@@ -14,6 +14,7 @@ pub mod eval;
 pub mod evidence;
 pub mod exit;
 pub mod finder;
+pub mod fleet;
 pub mod format;
 pub mod geo;
 pub mod gps;

@@ -11,6 +11,9 @@
 //! - the position source (GPS, NMEA or fixed), when one is given: its fixes go on the evidence
 //!   track, one point per spectrum interval.
 //!
+//! - the fleet sensor ([`crate::fleet::publish::Sensor`]), when `--mqtt` is given: each step's
+//!   alert events and changed cells go to its spool and on to the broker.
+//!
 //! A new input (LTE, a remote sensor on the hub) plugs in by producing observations; a new
 //! renderer reads [`Step`]s and [`Monitor::registry`]. Neither touches detection code.
 
@@ -47,6 +50,7 @@ pub struct Monitor {
     engine: Option<Engine>,
     recorder: Option<Recorder>,
     gps: Option<PositionProvider>,
+    fleet: Option<crate::fleet::publish::Sensor>,
 }
 
 impl Monitor {
@@ -65,7 +69,38 @@ impl Monitor {
             engine,
             recorder,
             gps,
+            fleet: None,
         }
+    }
+
+    /// Publish to an MQTT broker as well (`--mqtt`; `None`: nothing connects anywhere).
+    pub fn with_fleet(mut self, fleet: Option<crate::fleet::publish::Sensor>) -> Monitor {
+        self.fleet = fleet;
+        self
+    }
+
+    /// Stop publishing: wait (up to its linger time) for the broker to acknowledge what is
+    /// spooled, and say how it went on stderr. Also done by [`Monitor::finish`] and on drop.
+    pub fn finish_fleet(&mut self) -> Option<crate::fleet::publish::SensorReport> {
+        let mut f = self.fleet.take()?;
+        let r = f.finish();
+        eprintln!(
+            "towerwatch: mqtt: {} alert events and {} cell updates spooled; {} acknowledged, {} waiting in {}{}",
+            r.alerts,
+            r.cells,
+            r.spool.acked,
+            r.spool.queued,
+            f.spool_dir().display(),
+            if r.spool.dropped > 0 {
+                format!(" ({} dropped: spool full)", r.spool.dropped)
+            } else {
+                String::new()
+            }
+        );
+        if let (true, Some(e)) = (r.spool.queued > 0, &r.link.last_error) {
+            eprintln!("towerwatch: mqtt: last error: {e}");
+        }
+        Some(r)
     }
 
     /// Feed one observation through the recorder, the position track and the detectors.
@@ -94,6 +129,9 @@ impl Monitor {
             e.set_position(g.at(Some(t)).fix().map(|f| (f.lat_deg, f.lon_deg)));
         }
         let alerts = e.observe(o);
+        if let Some(f) = self.fleet.as_mut() {
+            f.on_step(o, &alerts, Some(&e.registry), self.gps.as_ref());
+        }
         let mut bundles = Ok(Vec::new());
         let mut done = false;
         if let Some(r) = self.recorder.as_mut() {
@@ -115,6 +153,7 @@ impl Monitor {
 
     /// End of stream: write the bundles still waiting and take the alert summary.
     pub fn finish(&mut self) -> Finish {
+        self.finish_fleet();
         let bundles = match (self.recorder.as_mut(), self.engine.as_ref()) {
             (Some(r), Some(e)) => r.finish(&e.registry),
             _ => Ok(Vec::new()),

@@ -79,6 +79,33 @@ pub fn message_json(m: &Message, reveal: bool) -> Value {
     mask_value(serde_json::to_value(&m).unwrap_or(Value::Null))
 }
 
+/// Any JSON as it may leave the machine (the MQTT wire): every mobile identity in the shapes
+/// [`message_json`] writes (`{"Imsi": …}`, `tmsi1`, `tmsi: […]`) replaced by its masked form, and
+/// every `text` string (SMS user data) by `[masked: N characters]`.
+pub fn mask_json(v: Value) -> Value {
+    mask_text(mask_value(v))
+}
+
+fn mask_text(v: Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| {
+                    let v = match (k.as_str(), v) {
+                        ("text", Value::String(t)) if !t.starts_with("[masked") => {
+                            Value::String(format!("[masked: {} characters]", t.chars().count()))
+                        }
+                        (_, v) => mask_text(v),
+                    };
+                    (k, v)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(mask_text).collect()),
+        other => other,
+    }
+}
+
 fn mask_value(v: Value) -> Value {
     match v {
         Value::Object(map) => {
@@ -138,6 +165,23 @@ fn mask_identity(kind: &str, inner: &Value) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn json_for_the_wire_is_masked_wherever_an_identity_sits() {
+        let v = serde_json::json!({
+            "alert": {"evidence": [{"Imsi": "262011234567890"}, {"Tmsi": 0x1234_abcd_u64}]},
+            "paging": {"tmsi1": 0x0102_0304_u64, "tmsi": [7, 8]},
+            "sms": {"text": "meet at 5"},
+            "count": 3
+        });
+        let m = mask_json(v).to_string();
+        for clear in ["262011234567890", "meet at 5", "305419896", "16909060"] {
+            assert!(!m.contains(clear), "{clear} in {m}");
+        }
+        assert!(m.contains("IMSI XXXXXXXXXXXXX90"), "{m}");
+        assert!(m.contains("[masked: 9 characters]"), "{m}");
+        assert!(m.contains("\"count\":3"), "{m}");
+    }
 
     #[test]
     fn unknown_ccch_message_masked_past_header() {

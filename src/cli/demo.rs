@@ -35,6 +35,8 @@ pub(crate) struct DemoArgs {
     pub(crate) gps: GpsArgs,
     #[command(flatten)]
     pub(crate) detect: DetectArgs,
+    #[command(flatten)]
+    pub(crate) mqtt: super::mqtt::MqttArgs,
 }
 
 /// The bundled demo scene, relative to the repository root: generated on the fly (the same
@@ -81,8 +83,10 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8> {
         ..InputArgs::default()
     };
     if dashboard {
+        let src = open_input(&input)?;
+        let fleet = a.mqtt.open(src.info(), "demo")?;
         return crate::tui::launch(
-            open_input(&input)?,
+            src,
             crate::tui::Launch {
                 max_samples: None,
                 paced: true,
@@ -95,6 +99,7 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8> {
                 baseline_path: a.detect.baseline.clone(),
                 evidence: None,
                 gps: a.gps.open(true)?,
+                fleet,
             },
         );
     }
@@ -119,7 +124,8 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8> {
         };
         // The same detectors as the text and dashboard modes, so the same exit status (10).
         let engine = crate::alert::setup::engine(&a.detect.settings())?;
-        let monitor = Monitor::new(engine, None, a.gps.open(true)?);
+        let fleet = a.mqtt.open(src.info(), "demo")?;
+        let monitor = Monitor::new(engine, None, a.gps.open(true)?).with_fleet(fleet);
         let (code, _) = run_replay_detect(src, &input, opts, monitor, |_| {})?;
         return Ok(code);
     }
@@ -127,13 +133,13 @@ pub(crate) fn demo(a: DemoArgs) -> Result<u8> {
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         let engine = crate::alert::setup::engine(&a.detect.settings())?;
-        return crate::demo::run_text(
-            open_input(&input)?,
-            engine,
-            a.detect.fail_on,
-            stop_flag(),
-            &mut out,
-        );
+        let src = open_input(&input)?;
+        let fleet = a.mqtt.open(src.info(), "demo")?;
+        let monitor = Monitor::new(engine, None, None).with_fleet(fleet);
+        return crate::demo::run_text_with(src, monitor, a.detect.fail_on, stop_flag(), &mut out);
+    }
+    if a.mqtt.mqtt.is_some() {
+        bail!("--mqtt publishes alerts: drop --frames");
     }
     decode(DecodeArgs {
         input,

@@ -11,7 +11,9 @@ use clap::Command;
 pub(crate) const GROUPS: &[(&str, &[&str])] = &[
     (
         "Field (a live receiver)",
-        &["scan", "find", "locate", "record", "spectrum", "devices"],
+        &[
+            "scan", "find", "locate", "hub", "record", "spectrum", "devices",
+        ],
     ),
     (
         "Investigation (recordings and evidence)",

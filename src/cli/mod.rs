@@ -19,6 +19,7 @@ mod help;
 mod info;
 mod input;
 mod locate;
+mod mqtt;
 mod output;
 mod profiles;
 mod record;
@@ -116,6 +117,9 @@ enum Command {
     /// `recordings/`) and print rogue cells found/missed, false alerts and time to first alert per
     /// recording, and per detector where it fired; exit 1 when a label is not met.
     Eval(eval::EvalArgs),
+    /// Fleet hub: subscribe to every sensor on an MQTT broker, merge their alerts into one per
+    /// transmitter, locate it from several sensors' power, write fused JSON lines and GeoJSON.
+    Hub(mqtt::HubArgs),
     /// Measure each processing stage: real-time factor (signal seconds per CPU second) and
     /// peak memory, on generated scenes (about 3 minutes; --scale for longer runs).
     Bench(bench::BenchArgs),
@@ -209,5 +213,6 @@ fn run(cli: Cli) -> Result<u8> {
         Command::Find(a) => find(a),
         Command::Bench(a) => bench::bench(&a),
         Command::Eval(a) => eval::eval(a),
+        Command::Hub(a) => mqtt::hub(a),
     }
 }

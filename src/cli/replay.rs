@@ -58,6 +58,8 @@ pub(crate) struct ReplayArgs {
     pub(crate) text: bool,
     #[command(flatten)]
     pub(crate) gps: GpsArgs,
+    #[command(flatten)]
+    pub(crate) mqtt: super::mqtt::MqttArgs,
     /// Start the input again whenever it ends (soak runs; stop with --duration or Ctrl-C).
     #[arg(long = "loop")]
     pub(crate) looped: bool,
@@ -105,6 +107,7 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
             c.auto_severity = Some(a.evidence.evidence_severity);
             c
         });
+        let fleet = a.mqtt.open(src.info(), "replay")?;
         return crate::tui::launch(
             src,
             crate::tui::Launch {
@@ -119,6 +122,7 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
                 baseline_path: a.detect.baseline.clone(),
                 evidence,
                 gps: a.gps.open(a.input.device.is_none())?,
+                fleet,
             },
         );
     }
@@ -130,7 +134,9 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
         if a.evidence.evidence_dir.is_some() {
             bail!("--evidence-dir writes bundles from the JSON run: drop --text");
         }
-        let monitor = Monitor::new(engine, None, a.gps.open(a.input.device.is_none())?);
+        let fleet = a.mqtt.open(src.info(), "replay")?;
+        let monitor =
+            Monitor::new(engine, None, a.gps.open(a.input.device.is_none())?).with_fleet(fleet);
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         return crate::demo::run_text_with(src, monitor, a.detect.fail_on, stop_flag(), &mut out);
@@ -160,11 +166,15 @@ pub(crate) fn replay(mut a: ReplayArgs) -> Result<u8> {
     if recorder.is_some() && engine.is_none() {
         bail!("--evidence-dir needs the detectors (drop --no-detect)");
     }
+    if a.mqtt.mqtt.is_some() && engine.is_none() {
+        bail!("--mqtt publishes alerts and cells: drop --no-detect");
+    }
+    let fleet = a.mqtt.open(src.info(), "replay")?;
     let (code, _) = run_replay_detect(
         src,
         &a.input,
         opts,
-        Monitor::new(engine, recorder, gps),
+        Monitor::new(engine, recorder, gps).with_fleet(fleet),
         |o| {
             if let Some(s) = sink.as_mut() {
                 s.observe(o);

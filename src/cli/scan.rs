@@ -67,6 +67,8 @@ pub(crate) struct ScanArgs {
     pub(crate) gps: GpsArgs,
     #[command(flatten)]
     pub(crate) detect: DetectArgs,
+    #[command(flatten)]
+    pub(crate) mqtt: super::mqtt::MqttArgs,
 }
 
 /// Detectors the scan always turns off: `transient_cell` (a cell the tuner has moved away from
@@ -157,13 +159,21 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
         };
         let description = format!("scan {band} ({how})");
         let engine = crate::alert::setup::engine_with(&a.detect.settings(), SCAN_DISABLED)?;
-        return scan_dashboard(src, cfg, stop, description, live, gps, engine);
+        let fleet = a.mqtt.open(src.info(), "scan")?;
+        if let Some(f) = &fleet {
+            f.quiet(); // the dashboard owns the terminal
+        }
+        let monitor = Monitor::new(engine, None, gps).with_fleet(fleet);
+        return scan_dashboard(src, cfg, stop, description, live, monitor);
     }
     let tty = std::io::stdout().is_terminal() && !a.json;
     // The same detectors as `replay` and the dashboard: alerts after the table, exit status 10
     // by --fail-on.
     let engine = crate::alert::setup::engine_with(&a.detect.settings(), SCAN_DISABLED)?;
-    let mut monitor = Monitor::new(engine, None, None);
+    let fleet = a.mqtt.open(src.info(), "scan")?;
+    // The monitor holds the position source (the fleet's status and cell readings need it; with
+    // no evidence recorder it changes nothing else).
+    let mut monitor = Monitor::new(engine, None, gps).with_fleet(fleet);
     let mut latest: Vec<crate::alert::Alert> = Vec::new();
     let table = crate::pipeline::scan::run_scan_observed(
         src.as_mut(),
@@ -184,7 +194,7 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
             }
         },
     )?;
-    let position = gps.as_ref().map(|g| g.at(None));
+    let position = monitor.gps().map(|g| g.at(None));
     if a.json {
         let mut doc = serde_json::json!({
             "receiver_ppm": table.receiver_ppm().map(crate::num::tidy),
@@ -218,6 +228,7 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
             }
         }
     }
+    monitor.finish_fleet();
     Ok(monitor.exit_status(a.detect.fail_on))
 }
 
@@ -238,8 +249,7 @@ pub(crate) fn scan_dashboard(
     stop: Arc<AtomicBool>,
     description: String,
     live: bool,
-    gps: Option<crate::gps::PositionProvider>,
-    engine: Option<crate::alert::Engine>,
+    monitor: Monitor,
 ) -> Result<u8> {
     use crate::pipeline::{Event, SourceReport};
     let info = src.info().clone();
@@ -285,7 +295,7 @@ pub(crate) fn scan_dashboard(
             baseline_path: None,
             record: None,
         },
-        Monitor::new(engine, None, gps),
+        monitor,
     )
 }
 

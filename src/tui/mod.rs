@@ -545,6 +545,8 @@ pub struct Launch {
     pub evidence: Option<crate::evidence::EvidenceConfig>,
     /// Position source for the header and the evidence track.
     pub gps: Option<crate::gps::PositionProvider>,
+    /// Fleet sensor (`--mqtt`): alert events and cells go to the broker as well.
+    pub fleet: Option<crate::fleet::publish::Sensor>,
 }
 
 /// Start the pipeline on `src` and run the dashboard over it.
@@ -632,5 +634,12 @@ pub fn launch(src: Box<dyn crate::source::SampleSource>, l: Launch) -> anyhow::R
         baseline_path: l.baseline_path,
         record,
     };
-    run(pipeline, opts, Monitor::new(l.engine, recorder, l.gps))
+    if let Some(f) = &l.fleet {
+        f.quiet();
+    }
+    run(
+        pipeline,
+        opts,
+        Monitor::new(l.engine, recorder, l.gps).with_fleet(l.fleet),
+    )
 }

@@ -11,6 +11,8 @@ mod detect_catalogue;
 mod downgrade_scene;
 mod eval;
 mod evidence;
+mod fleet;
+mod fleet_load;
 mod golden_alerts;
 mod gps;
 mod gsmtap;
