@@ -262,8 +262,17 @@ pub(super) fn write_bundle(
         "history": history,
     });
     write_json(&dir.join("alert.json"), &alert_doc)?;
-    let cells = cell_rows(registry, (!cell.uplink).then_some((cell.band, cell.arfcn)));
+    let cells = cell_rows(
+        registry,
+        (!cell.uplink && cell.lte.is_none()).then_some((cell.band, cell.arfcn)),
+    );
     write_json(&dir.join("cells.json"), &cells)?;
+    // LTE cells (EARFCN, PCI, RSRP, MIB and SIB1 as decoded): only when the run saw any, so a
+    // GSM-only bundle keeps its file set.
+    let lte_cells = super::lte_cell_rows(registry, cell.lte);
+    if !lte_cells.is_empty() {
+        write_json(&dir.join("lte_cells.json"), &lte_cells)?;
+    }
     let spec = spectrum::compute(&clip, rate, centre);
     write_json_compact(&dir.join("spectrum.json"), &spec)?;
     let cell_power: Vec<(f64, f64)> = registry
@@ -326,7 +335,16 @@ pub(super) fn write_bundle(
             "GPS track and location estimate (empty without GPS)",
         ),
     ];
-    for (name, content) in describe {
+    let lte_entry = [(
+        "lte_cells.json",
+        "LTE cells seen (EARFCN, PCI, RSRP, offset, MIB and SIB1 as decoded), the alerted one marked",
+    )];
+    let extra = if lte_cells.is_empty() {
+        &lte_entry[..0]
+    } else {
+        &lte_entry[..]
+    };
+    for (name, content) in describe.into_iter().chain(extra.iter().copied()) {
         let (sha256, bytes) = manifest::sha256_file(&dir.join(name))?;
         files.push(FileEntry {
             name: name.to_string(),

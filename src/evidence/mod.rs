@@ -571,6 +571,69 @@ pub fn cell_rows(registry: &CellRegistry, alerted: Option<(Band, u16)>) -> Vec<C
         .collect()
 }
 
+/// One LTE cell in a bundle's `lte_cells.json` (written only when the run saw LTE cells).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LteCellRow {
+    /// The alert is about this cell.
+    pub alerted: bool,
+    /// Downlink EARFCN.
+    pub earfcn: u32,
+    /// Physical cell identity.
+    pub pci: u16,
+    /// E-UTRA band, when known.
+    pub band: Option<u8>,
+    /// Downlink centre frequency.
+    pub dl_freq_hz: f64,
+    /// Median RSRP of the recent measurements, dBFS per resource element.
+    pub rsrp_dbfs: Option<f64>,
+    /// Median frequency offset, ppm (the receiver's own error included).
+    pub offset_ppm: Option<f64>,
+    /// MIB bits as hex, as decoded.
+    pub mib_hex: Option<String>,
+    /// Bandwidth in resource blocks (MIB).
+    pub bandwidth_prb: Option<u16>,
+    /// Transmit antenna ports (PBCH CRC mask).
+    pub antenna_ports: Option<u8>,
+    /// SIB1 transport block as hex, when decoded.
+    pub sib1_hex: Option<String>,
+    /// SIB1's fields (PLMNs, TAC, cell identity, scheduling…), when it parsed.
+    pub sib1: Option<Value>,
+    /// First and last heard, stream seconds.
+    pub first_seen_s: f64,
+    /// See `first_seen_s`.
+    pub last_seen_s: f64,
+}
+
+/// The LTE cells of the registry for a bundle, the alerted one (`alerted`) marked.
+pub fn lte_cell_rows(
+    registry: &CellRegistry,
+    alerted: Option<crate::cells::LteCellId>,
+) -> Vec<LteCellRow> {
+    registry
+        .lte_cells()
+        .map(|c| LteCellRow {
+            alerted: alerted == Some(c.id),
+            earfcn: c.id.earfcn,
+            pci: c.id.pci,
+            band: c.band,
+            dl_freq_hz: c.dl_freq_hz,
+            rsrp_dbfs: c.rsrp_dbfs().map(crate::num::tidy),
+            offset_ppm: c.offset_ppm().map(|o| (o.0 * 1000.0).round() / 1000.0),
+            mib_hex: c.mib.as_ref().map(|m| m.hex.clone()),
+            bandwidth_prb: c.mib.as_ref().and_then(|m| m.bandwidth_prb),
+            antenna_ports: c.mib.as_ref().map(|m| m.antenna_ports),
+            sib1_hex: c.sib1.as_ref().map(|s| s.hex.clone()),
+            sib1: c
+                .sib1
+                .as_ref()
+                .and_then(|s| s.fields.as_ref())
+                .and_then(|f| serde_json::to_value(f).ok()),
+            first_seen_s: c.first_seen_s,
+            last_seen_s: c.last_seen_s,
+        })
+        .collect()
+}
+
 /// A location estimate from a track: the power-weighted centroid of the fixes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LocationEstimate {

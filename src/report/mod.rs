@@ -22,7 +22,7 @@ use map::map_svg;
 
 use crate::evidence::manifest::{self, FileCheck, Verification};
 use crate::evidence::spectrum::SpectrumDoc;
-use crate::evidence::{CellRow, manifest::MANIFEST};
+use crate::evidence::{CellRow, LteCellRow, manifest::MANIFEST};
 use crate::sink::gsmtap;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -145,6 +145,8 @@ struct Loaded {
     manifest: Value,
     alert: Result<Value, String>,
     cells: Result<Vec<CellRow>, String>,
+    /// `lte_cells.json`, when the bundle has one (`Ok(None)`: a GSM-only bundle).
+    lte_cells: Result<Option<Vec<LteCellRow>>, String>,
     spectrum: Result<Option<SpectrumDoc>, String>,
     track: Result<Value, String>,
     frames: Result<Vec<PcapFrame>, String>,
@@ -166,6 +168,14 @@ impl Loaded {
             manifest,
             alert: read_json(&dir.join("alert.json")),
             cells: read_json(&dir.join("cells.json")),
+            lte_cells: {
+                let p = dir.join("lte_cells.json");
+                if p.exists() {
+                    read_json(&p).map(Some)
+                } else {
+                    Ok(None)
+                }
+            },
             spectrum: read_json(&dir.join("spectrum.json")),
             track: read_json(&dir.join("track.json")),
             frames: crate::limits::read_capped(
@@ -375,6 +385,16 @@ impl Loaded {
                 let _ = write!(h, "<p class=\"bad\">cells.json {}</p>", esc(e));
             }
         }
+        match &self.lte_cells {
+            Ok(None) => {}
+            Ok(Some(c)) => {
+                h.push_str("\n<h3>LTE cells</h3>\n");
+                h.push_str(&lte_cells_table(c));
+            }
+            Err(e) => {
+                let _ = write!(h, "<p class=\"bad\">lte_cells.json {}</p>", esc(e));
+            }
+        }
         // Map.
         h.push_str("\n<h3>Map: track and location estimate</h3>\n");
         match &self.track {
@@ -537,6 +557,50 @@ fn cells_table(cells: &[CellRow]) -> String {
         "</table><p class=\"small\">offset ppm includes the receiver's own error (the same for \
          every cell); compare cells with each other. Neighbour list: SI2/SI2bis/SI2ter; EMPTY \
          when SI2 was decoded and lists nothing.</p>",
+    );
+    h
+}
+
+fn lte_cells_table(cells: &[LteCellRow]) -> String {
+    let mut h = String::from(
+        "<table><tr><th>EARFCN</th><th>PCI</th><th>band</th><th>MHz</th><th>RSRP dBFS</th>\
+         <th>offset ppm</th><th>PRB</th><th>ports</th><th>PLMN</th><th>TAC</th><th>cell id</th>\
+         <th>MIB</th><th>SIB1</th><th>seen s</th></tr>",
+    );
+    let mut v: Vec<&LteCellRow> = cells.iter().collect();
+    v.sort_by_key(|c| (!c.alerted, c.earfcn, c.pci));
+    for c in v {
+        let field = |k: &str| c.sib1.as_ref().and_then(|f| f.get(k)).cloned();
+        let plmn = field("plmns")
+            .and_then(|p| p.get(0).cloned())
+            .and_then(|p| Some(format!("{}-{:02}", p.get("mcc")?, p.get("mnc")?.as_u64()?)));
+        let _ = write!(
+            h,
+            "<tr{}><td>{}{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{}</td><td>{}</td>\
+             <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td>\
+             <td><code>{}</code></td><td>{:.1}–{:.1}</td></tr>",
+            if c.alerted { " class=\"alerted\"" } else { "" },
+            c.earfcn,
+            if c.alerted { " (alert)" } else { "" },
+            c.pci,
+            opt(c.band),
+            c.dl_freq_hz / 1e6,
+            opt(c.rsrp_dbfs),
+            opt(c.offset_ppm.map(|p| format!("{p:+.3}"))),
+            opt(c.bandwidth_prb),
+            opt(c.antenna_ports),
+            esc(&opt(plmn)),
+            opt(field("tac")),
+            opt(field("cell_identity")),
+            esc(&opt(c.mib_hex.clone())),
+            esc(&opt(c.sib1_hex.clone())),
+            c.first_seen_s,
+            c.last_seen_s
+        );
+    }
+    h.push_str(
+        "</table><p class=\"small\">SIB1 as decoded: the BCCH-DL-SCH transport block whose CRC \
+         passed, zero-padded to the DCI's size. Cell identities are not subscriber data.</p>",
     );
     h
 }

@@ -146,3 +146,73 @@ fn the_same_scene_without_the_blaster_is_quiet() {
     arfcns.dedup();
     assert_eq!(arfcns, vec![780, 782, 790, 792]);
 }
+
+/// Evidence of the whole blaster: the bundle of the fake GSM cell's alert carries the LTE cells
+/// (`lte_cells.json`: EARFCN, PCI, RSRP, MIB and SIB1 hex and fields), sealed in the manifest
+/// like every other file; `verify` passes and the HTML report shows them.
+#[test]
+fn bundles_carry_the_lte_cells_and_the_report_shows_them() {
+    let d = tempfile::tempdir().unwrap();
+    let parent = d.path().join("ev");
+    let out = common::towerwatch()
+        .args(["replay", &scene("downgrade-blaster.toml"), "--tech", "all"])
+        .arg("--evidence-dir")
+        .arg(&parent)
+        .arg("-o")
+        .arg(d.path().join("obs.jsonl"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(10));
+    let bundles: Vec<PathBuf> = std::fs::read_dir(&parent)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("lte_cells.json").is_file())
+        .collect();
+    assert!(!bundles.is_empty(), "no bundle with lte_cells.json");
+    let b = &bundles[0];
+    let rows: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(b.join("lte_cells.json")).unwrap()).unwrap();
+    let fake = rows
+        .iter()
+        .find(|r| r["pci"] == 301)
+        .expect("the fake eNodeB (PCI 301) in lte_cells.json");
+    assert_eq!(fake["earfcn"], 1750);
+    assert!(
+        fake["mib_hex"].as_str().is_some_and(|h| h.len() == 6),
+        "{fake}"
+    );
+    assert!(
+        fake["sib1_hex"].as_str().is_some_and(|h| !h.is_empty()),
+        "{fake}"
+    );
+    assert!(fake["sib1"]["tac"].as_u64().is_some(), "{fake}");
+    let manifest = std::fs::read_to_string(b.join("manifest.json")).unwrap();
+    assert!(manifest.contains("lte_cells.json"));
+    let v = common::towerwatch().arg("verify").arg(b).output().unwrap();
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&v.stderr)
+    );
+    let html = d.path().join("r.html");
+    let r = common::towerwatch()
+        .arg("report")
+        .arg(b)
+        .arg("-o")
+        .arg(&html)
+        .output()
+        .unwrap();
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("<h3>LTE cells</h3>"));
+    assert!(
+        page.contains("<td>301</td>"),
+        "PCI 301 not in the LTE table"
+    );
+}
