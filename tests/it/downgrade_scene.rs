@@ -216,3 +216,53 @@ fn bundles_carry_the_lte_cells_and_the_report_shows_them() {
         "PCI 301 not in the LTE table"
     );
 }
+
+/// `transient_cell` judges LTE cells by the same rule as GSM cells: an eNodeB of the quiet street
+/// switched on at 3 s and off at 6 s (thresholds shortened to fit a 10 s scene: silent 2 s,
+/// settled after 2 s) is flagged on its EARFCN + PCI; the street as it is raises nothing of the
+/// kind.
+#[test]
+fn a_transient_enodeb_is_flagged_by_the_gsm_rule() {
+    let d = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("recordings/scenes/legit-lte-gsm.toml"),
+    )
+    .unwrap();
+    let flash = base.replacen(
+        "power_db = -4.0\nfreq_offset_ppm = 0.0\ntiming_offset_s = 0.004",
+        "power_db = -4.0\nfreq_offset_ppm = 0.0\ntiming_offset_s = 0.004\non_s = 3.0\noff_s = 6.0",
+        1,
+    );
+    assert_ne!(flash, base, "enb-213's physics not found in the scene");
+    let thresholds = d.path().join("det.toml");
+    std::fs::write(
+        &thresholds,
+        "[transient_cell]\nabsence_s = 2.0\nsettle_s = 2.0\n",
+    )
+    .unwrap();
+    let run = |text: &str, name: &str| {
+        let p = d.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let out = common::towerwatch()
+            .args(["replay", &format!("scene:{}", p.display()), "--tech", "lte"])
+            .arg("--detectors")
+            .arg(&thresholds)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|l| l["type"] == "alert" && has(l, "transient_cell"))
+            .collect::<Vec<Value>>()
+    };
+    let flagged = run(&flash, "flash.toml");
+    assert!(
+        flagged.iter().any(|a| a["cell"]["lte"]["pci"] == 213),
+        "{flagged:#?}"
+    );
+    assert!(
+        flagged.iter().all(|a| a["cell"]["lte"]["pci"] == 213),
+        "{flagged:#?}"
+    );
+    assert!(run(&base, "street.toml").is_empty());
+}
