@@ -129,6 +129,10 @@ pub(crate) struct HubArgs {
     /// Keep a GeoJSON of the sensors and the located transmitters here (rewritten as they change).
     #[arg(long, value_name = "FILE")]
     pub(crate) geojson: Option<PathBuf>,
+    /// Write an HTML report (fleet alerts with their sensors and estimated position, sensors,
+    /// cells, an offline map) here when the hub stops.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) report: Option<PathBuf>,
     /// Stop after S seconds.
     #[arg(long, value_name = "S", value_parser = super::input::parse_positive)]
     pub(crate) duration: Option<f64>,
@@ -161,6 +165,7 @@ pub(crate) fn hub(a: HubArgs) -> Result<u8> {
         },
         out: a.out.clone(),
         geojson: a.geojson.clone(),
+        report: a.report.clone(),
         duration_s: a.duration,
         idle_exit_s: a.idle_exit,
         verbose: a.verbose,

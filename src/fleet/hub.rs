@@ -26,6 +26,8 @@ pub struct HubConfig {
     pub out: Option<PathBuf>,
     /// GeoJSON of sensors and located transmitters, rewritten at most once a second.
     pub geojson: Option<PathBuf>,
+    /// HTML report (sensors, fleet alerts, map), written when the hub stops.
+    pub report: Option<PathBuf>,
     /// Stop after this many seconds (wall clock).
     pub duration_s: Option<f64>,
     /// Stop once no message came for this many seconds of connection (after the first message;
@@ -230,6 +232,14 @@ pub fn run(cfg: HubConfig, mut print: impl FnMut(&str)) -> Result<HubReport, Fle
             .map_err(file_err(cfg.out.as_deref().unwrap_or_else(|| "-".as_ref())))?;
     }
     write_geojson(&cfg, &fusion)?;
+    if let Some(p) = &cfg.report {
+        let page = super::report::html(
+            &fusion.geojson(),
+            &fusion.cells(),
+            &humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        );
+        std::fs::write(p, page).map_err(file_err(p))?;
+    }
     Ok(report)
 }
 

@@ -13,6 +13,7 @@ pub mod fuse;
 pub mod hub;
 pub mod link;
 pub mod publish;
+pub mod report;
 pub mod spool;
 pub mod url;
 

@@ -175,6 +175,8 @@ pub(crate) fn start_hub(dir: &Path, url: &str, extra: &[&str]) -> Proc {
         .arg(dir.join("hub.jsonl"))
         .arg("--geojson")
         .arg(dir.join("hub.geojson"))
+        .arg("--report")
+        .arg(dir.join("hub.html"))
         .args(extra)
         .stdout(std::fs::File::create(dir.join("hub.txt")).unwrap())
         .stderr(std::fs::File::create(&err).unwrap())
@@ -358,6 +360,14 @@ fn three_sensors_make_one_located_fleet_alert() {
         .map(|s| s["power_dbfs"].as_f64().unwrap())
         .collect();
     assert_eq!(powers.len(), 3, "{blaster}");
+    // The command post's HTML report: the fleet alert with its three sensors and the estimate,
+    // the three sensors and the transmitter on the offline map, the fused cell.
+    let page = std::fs::read_to_string(d.join("hub.html")).unwrap();
+    assert!(page.contains("<h2>Fleet alerts</h2>"), "{page}");
+    assert!(!page.contains("No fleet alert was located."), "{page}");
+    assert_eq!(page.matches("<rect ").count(), 3, "{page}");
+    assert!(page.contains("fill=\"#f004\""), "no error circle drawn");
+    assert!(page.contains("ARFCN 21"), "{page}");
 }
 
 /// The position table of docs/fleet.md: 20 seeds, the blaster at a random place within the
