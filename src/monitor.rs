@@ -105,14 +105,19 @@ impl Monitor {
 
     /// Feed one observation through the recorder, the position track and the detectors.
     pub fn feed(&mut self, o: &Observation) -> Step {
+        // Where the receiver is, once per spectrum interval: for the bundles' GPS track and for
+        // the alerts raised from now on.
+        let fix = match (&self.gps, o) {
+            (Some(g), Observation::Spectrum(sp)) => {
+                let t = sp.time_s + sp.duration_s;
+                Some((t, g.at(Some(t)).fix().cloned()))
+            }
+            _ => None,
+        };
         if let Some(r) = self.recorder.as_mut() {
             r.observe(o);
-            // The GPS track goes into the bundles (one point per spectrum interval).
-            if let (Some(g), Observation::Spectrum(sp)) = (&self.gps, o) {
-                let t = sp.time_s + sp.duration_s;
-                if let Some(f) = g.at(Some(t)).fix() {
-                    r.add_track_point(track_point(t, f));
-                }
+            if let Some((t, Some(f))) = &fix {
+                r.add_track_point(track_point(*t, f));
             }
         }
         let Some(e) = self.engine.as_mut() else {
@@ -124,9 +129,8 @@ impl Monitor {
         };
         // Alerts carry where they were raised (a moving sensor: the downgrade correlation
         // pairs only halves seen in one place).
-        if let (Some(g), Observation::Spectrum(sp)) = (&self.gps, o) {
-            let t = sp.time_s + sp.duration_s;
-            e.set_position(g.at(Some(t)).fix().map(|f| (f.lat_deg, f.lon_deg)));
+        if let Some((_, f)) = &fix {
+            e.set_position(f.as_ref().map(|f| (f.lat_deg, f.lon_deg)));
         }
         let alerts = e.observe(o);
         if let Some(f) = self.fleet.as_mut() {

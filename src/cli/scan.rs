@@ -6,6 +6,7 @@ use super::stop_flag;
 use crate::monitor::Monitor;
 use crate::pipeline::Pipeline;
 use crate::source::SampleSource;
+use crate::source::tuner::{TunerConfig, VirtualTuner};
 use anyhow::Result;
 use clap::Args;
 use std::io::{IsTerminal, Write};
@@ -81,7 +82,6 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
     }
     let band = parse_band(&a.band).map_err(|e| anyhow::anyhow!(e))?;
     use crate::pipeline::scan::ScanConfig;
-    use crate::source::tuner::{TunerConfig, VirtualTuner};
     let profile = match a.input.profile.as_deref() {
         None => None,
         Some(p) if p.ends_with(".toml") => Some(crate::profile::Profile::load(p)?),
@@ -98,33 +98,13 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
         // will visit, and the sweep retunes from there.
         input.freq = Some(initial_tune_hz(band, range_hz)?);
     }
-    let wide = open_input(&input)?;
-    let wide_rate = wide.info().sample_rate_sps;
-    let mut src: Box<dyn SampleSource> = if live && !a.virtual_tuner {
-        wide
-    } else {
-        let rate = a.tuner_rate.unwrap_or(if wide_rate >= 1e6 {
+    let mut src = sweep_source(&a, &input, live, |wide_rate| {
+        Ok(a.tuner_rate.unwrap_or(if wide_rate >= 1e6 {
             wide_rate / 2.0
         } else {
             wide_rate
-        });
-        let cfg = TunerConfig {
-            rate_sps: rate,
-            bandwidth_hz: a.bandwidth.unwrap_or(0.8 * rate).min(rate),
-            rewind_on_retune: !live,
-            looped: !live,
-        };
-        let opener: Option<crate::source::tuner::Opener> = if live {
-            None
-        } else {
-            let input = a.input.clone();
-            Some(Box::new(move || {
-                open_input(&input)
-                    .map_err(|e| crate::source::SourceError::Unsupported(e.to_string()))
-            }))
-        };
-        Box::new(VirtualTuner::new(wide, opener, cfg)?)
-    };
+        }))
+    })?;
     let rate = src.info().sample_rate_sps;
     let usable = a
         .bandwidth
@@ -218,15 +198,7 @@ pub(crate) fn scan(a: ScanArgs) -> Result<u8> {
         if let Some(p) = &position {
             println!("position at the end of the scan: {}", p.short());
         }
-        if monitor.engine().is_some() {
-            println!("\nalerts (latest state of each):");
-            if latest.is_empty() {
-                println!("  (none)");
-            }
-            for al in &latest {
-                println!("{}", crate::demo::event_line(al));
-            }
-        }
+        print_latest_alerts(&monitor, &latest);
     }
     monitor.finish_fleet();
     Ok(monitor.exit_status(a.detect.fail_on))
@@ -297,6 +269,54 @@ pub(crate) fn scan_dashboard(
         },
         monitor,
     )
+}
+
+/// The scan's closing list: the latest state of each alert (nothing when detection is off).
+pub(crate) fn print_latest_alerts(
+    monitor: &crate::monitor::Monitor,
+    latest: &[crate::alert::Alert],
+) {
+    if monitor.engine().is_none() {
+        return;
+    }
+    println!("\nalerts (latest state of each):");
+    if latest.is_empty() {
+        println!("  (none)");
+    }
+    for al in latest {
+        println!("{}", crate::demo::event_line(al));
+    }
+}
+
+/// What a sweep reads: the receiver itself when it tunes (live, no `--virtual-tuner`), else a
+/// virtual tuner over the input at the rate `tuner_rate(input rate)` picks (a recording is
+/// reopened to rewind on every retune).
+pub(crate) fn sweep_source(
+    a: &ScanArgs,
+    input: &super::input::InputArgs,
+    live: bool,
+    tuner_rate: impl FnOnce(f64) -> Result<f64>,
+) -> Result<Box<dyn SampleSource>> {
+    let wide = open_input(input)?;
+    if live && !a.virtual_tuner {
+        return Ok(wide);
+    }
+    let rate = tuner_rate(wide.info().sample_rate_sps)?;
+    let cfg = TunerConfig {
+        rate_sps: rate,
+        bandwidth_hz: a.bandwidth.unwrap_or(0.8 * rate).min(rate),
+        rewind_on_retune: !live,
+        looped: !live,
+    };
+    let opener: Option<crate::source::tuner::Opener> = if live {
+        None
+    } else {
+        let input = a.input.clone();
+        Some(Box::new(move || {
+            open_input(&input).map_err(|e| crate::source::SourceError::Unsupported(e.to_string()))
+        }))
+    };
+    Ok(Box::new(VirtualTuner::new(wide, opener, cfg)?))
 }
 
 #[cfg(test)]

@@ -3,12 +3,10 @@
 //! on each long enough for PSS/SSS and two PBCH periods, list every cell found (its EARFCN, PCI,
 //! MIB, RSRP, offset; SIB1 when the rate carries it) and run the detectors on them.
 
-use super::input::*;
 use super::scan::{SCAN_DISABLED, ScanArgs};
 use super::stop_flag;
 use crate::monitor::Monitor;
 use crate::pipeline::lte_scan::{LteScanConfig, band_earfcns, run_lte_scan};
-use crate::source::SampleSource;
 use anyhow::{Result, anyhow, bail};
 use towerwatch_dsp::earfcn::{LTE_BANDS, LteBand};
 
@@ -30,7 +28,6 @@ fn parse_lte_band(s: &str) -> Result<LteBand> {
 }
 
 pub(crate) fn scan_lte(a: ScanArgs) -> Result<u8> {
-    use crate::source::tuner::{TunerConfig, VirtualTuner};
     let band = parse_lte_band(&a.band)?;
     let range_hz = match (a.from, a.to) {
         (None, None) => None,
@@ -48,33 +45,14 @@ pub(crate) fn scan_lte(a: ScanArgs) -> Result<u8> {
     if live && !a.virtual_tuner && input.freq.is_none() {
         input.freq = towerwatch_dsp::earfcn::dl_freq_hz(*first);
     }
-    let wide = open_input(&input)?;
-    let wide_rate = wide.info().sample_rate_sps;
-    let mut src: Box<dyn SampleSource> = if live && !a.virtual_tuner {
-        wide
-    } else {
-        // An LTE search needs 1.92 MS/s: the virtual tuner runs at that unless told otherwise.
+    // An LTE search needs 1.92 MS/s: the virtual tuner runs at that unless told otherwise.
+    let mut src = super::scan::sweep_source(&a, &input, live, |wide_rate| {
         let rate = a.tuner_rate.unwrap_or(1.92e6);
-        let cfg = TunerConfig {
-            rate_sps: rate,
-            bandwidth_hz: a.bandwidth.unwrap_or(0.8 * rate).min(rate),
-            rewind_on_retune: !live,
-            looped: !live,
-        };
-        let opener: Option<crate::source::tuner::Opener> = if live {
-            None
-        } else {
-            let input = a.input.clone();
-            Some(Box::new(move || {
-                open_input(&input)
-                    .map_err(|e| crate::source::SourceError::Unsupported(e.to_string()))
-            }))
-        };
         if rate > wide_rate {
             bail!("--tuner-rate {rate} S/s is above the recording's {wide_rate} S/s");
         }
-        Box::new(VirtualTuner::new(wide, opener, cfg)?)
-    };
+        Ok(rate)
+    })?;
     let profile_settle = match a.input.profile.as_deref() {
         None => None,
         Some(p) if p.ends_with(".toml") => Some(crate::profile::Profile::load(p)?.retune_settle_s),
@@ -133,15 +111,7 @@ pub(crate) fn scan_lte(a: ScanArgs) -> Result<u8> {
             cfg.dwell_s
         );
         print!("{}", table.cells.text());
-        if monitor.engine().is_some() {
-            println!("\nalerts (latest state of each):");
-            if latest.is_empty() {
-                println!("  (none)");
-            }
-            for al in &latest {
-                println!("{}", crate::demo::event_line(al));
-            }
-        }
+        super::scan::print_latest_alerts(&monitor, &latest);
     }
     Ok(monitor.exit_status(a.detect.fail_on))
 }

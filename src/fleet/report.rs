@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::report::esc;
+
 /// The page for the fused picture `geo` (the hub's GeoJSON) and its final `cells` list.
 pub fn html(geo: &Value, cells: &[Value], generated_utc: &str) -> String {
     let features: Vec<&Value> = geo["features"]
@@ -173,8 +175,9 @@ fn map_svg(sensors: &[&Value], txs: &[&Value]) -> String {
     let px = |x: f64| (x - cx) * scale + size / 2.0;
     let py = |y: f64| size / 2.0 - (y - cy) * scale;
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{size}\" height=\"{size}\" \
-         viewBox=\"0 0 {size} {size}\" style=\"border:1px solid #ccc;background:#fafafa\">\n"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{size}\" height=\"{h}\" \
+         viewBox=\"0 0 {size} {h}\" style=\"border:1px solid #ccc;background:#fafafa\">\n",
+        h = size + 30.0
     );
     for t in txs {
         let (Some((lat, lon)), Some(r)) = (point(t), radius(t)) else {
@@ -210,33 +213,9 @@ fn map_svg(sensors: &[&Value], txs: &[&Value]) -> String {
             esc(f["properties"]["sensor"].as_str().unwrap_or("-"))
         );
     }
-    // Scale bar: a round length near a fifth of the map.
-    let target = span / 5.0;
-    let mag = 10f64.powf(target.log10().floor());
-    let bar = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .rfind(|l| *l <= target)
-        .unwrap_or(mag);
-    let _ = write!(
-        s,
-        "<line x1=\"20\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#000\" stroke-width=\"2\"/>\
-         <text x=\"20\" y=\"{:.1}\" font-size=\"12\">{} m</text>\
-         <text x=\"{:.1}\" y=\"24\" font-size=\"14\">N ↑</text>\n</svg>\n",
-        20.0 + bar * scale,
-        size - 28.0,
-        bar,
-        size - 40.0,
-        y = size - 20.0,
-    );
+    s.push_str(&crate::report::map::scale_and_north(span, size));
+    s.push_str("\n</svg>\n");
     s
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[cfg(test)]

@@ -113,21 +113,7 @@ pub(super) fn map_svg(track: &Value) -> String {
             eb - 6.0
         );
     }
-    let scale_m = [50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0]
-        .into_iter()
-        .find(|m| m / span * size >= 60.0)
-        .unwrap_or(20_000.0);
-    let _ = write!(
-        h,
-        "<path d=\"M10 {}h{:.1}\" stroke=\"#000\" stroke-width=\"3\"/><text x=\"10\" y=\"{}\" font-size=\"11\">{} m</text>\
-         <path d=\"M{n:.1} 12l-7 18h14z\" fill=\"#000\"/><text x=\"{n:.1}\" y=\"44\" font-size=\"12\" \
-         text-anchor=\"middle\" font-weight=\"bold\">N</text>",
-        size + 10.0,
-        scale_m / span * size,
-        size + 25.0,
-        scale_m,
-        n = size - 20.0,
-    );
+    h.push_str(&scale_and_north(span, size));
     // Coordinates of two corners, so the plot can be put on any map by hand.
     let (nw_lat, nw_lon) = enu.to_latlon(cx - span / 2.0, cy + span / 2.0);
     let (se_lat, se_lon) = enu.to_latlon(cx + span / 2.0, cy - span / 2.0);
@@ -187,4 +173,24 @@ pub(super) fn geojson(pts: &[(f64, f64, Option<f64>)], est: Option<(f64, f64, f6
         }));
     }
     serde_json::json!({"type": "FeatureCollection", "features": features}).to_string()
+}
+
+/// A scale bar under a `size`-pixel square map that spans `span` metres (a round length of at
+/// least 60 px) and a north arrow in its top right corner: SVG elements for an SVG `size + 30`
+/// pixels high.
+pub(crate) fn scale_and_north(span: f64, size: f64) -> String {
+    let scale_m = [50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0]
+        .into_iter()
+        .find(|m| m / span * size >= 60.0)
+        .unwrap_or(20_000.0);
+    format!(
+        "<path d=\"M10 {}h{:.1}\" stroke=\"#000\" stroke-width=\"3\"/><text x=\"10\" y=\"{}\" font-size=\"11\">{} m</text>\
+         <path d=\"M{n:.1} 12l-7 18h14z\" fill=\"#000\"/><text x=\"{n:.1}\" y=\"44\" font-size=\"12\" \
+         text-anchor=\"middle\" font-weight=\"bold\">N</text>",
+        size + 10.0,
+        scale_m / span * size,
+        size + 25.0,
+        scale_m,
+        n = size - 20.0,
+    )
 }

@@ -11,7 +11,7 @@
 //! them in clear *and* `--reveal-identities` is given.
 
 mod charts;
-mod map;
+pub(crate) mod map;
 mod png;
 
 pub use charts::MAX_PICTURE_SIDE;

@@ -423,14 +423,14 @@ pub fn apply_mark(
     let Some(row) = state.selected_cell() else {
         return;
     };
+    let status = match row.mark {
+        state::UserMark::None => CellStatus::Unverified,
+        state::UserMark::Good => CellStatus::Good,
+        state::UserMark::Suspect => CellStatus::Suspect,
+    };
+    let label = row.state_label();
     if let Some(l) = &row.lte {
         let id = l.id;
-        let status = match row.mark {
-            state::UserMark::None => CellStatus::Unverified,
-            state::UserMark::Good => CellStatus::Good,
-            state::UserMark::Suspect => CellStatus::Suspect,
-        };
-        let label = row.state_label();
         let Some(engine) = engine else {
             state.view.message = Some(format!("{id} marked {label} (detection is off)"));
             return;
@@ -458,12 +458,6 @@ pub fn apply_mark(
         return;
     };
     let cgi = crate::cells::Cgi::new(&lai, ci);
-    let status = match row.mark {
-        state::UserMark::None => CellStatus::Unverified,
-        state::UserMark::Good => CellStatus::Good,
-        state::UserMark::Suspect => CellStatus::Suspect,
-    };
-    let label = row.state_label();
     let Some(engine) = engine else {
         state.view.message = Some(format!("{cgi} marked {label} (detection is off)"));
         return;

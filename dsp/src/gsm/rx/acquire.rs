@@ -158,19 +158,7 @@ impl Receiver {
                 let fn_ = info.frame_number();
                 self.stats.sch_ok += 1;
                 self.stats.sync_gained += 1;
-                events.push(RxEvent::SchDecoded {
-                    sample_index: self.input_index(centre),
-                    bsic: info.bsic,
-                    ncc: info.ncc(),
-                    bcc: info.bcc(),
-                    frame_number: fn_,
-                    t1: info.t1,
-                    t2: info.t2,
-                    t3: info.t3,
-                    bit_errors: errors,
-                    snr_db,
-                    frame_number_ok: true,
-                });
+                events.push(self.sch_event(centre, &info, errors, snr_db, true));
                 // Back-fill: start earlier frames that are still buffered and not yet processed.
                 let earliest = self.floor.max(self.processed_until) + 2 * SYNC_RADIUS;
                 let avail = ((start - earliest) / FRAME_SAMPLES).max(0);

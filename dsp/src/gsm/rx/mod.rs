@@ -43,7 +43,7 @@ use crate::filter::{ChannelExtractor, FilterError};
 use crate::gsm::burst::{
     BurstType, DUMMY_BURST, SCH_TRAINING, SCH_TRAINING_POS, TRAINING_SEQUENCES,
 };
-use crate::gsm::coding::sch_decode_burst_with_errors;
+use crate::gsm::coding::{SchInfo, sch_decode_burst_with_errors};
 use crate::gsm::{FCCH_OFFSET_HZ, HYPERFRAME, SYMBOL_RATE_SPS};
 use equalizer::{ChannelFit, Mlse, Training};
 use fcch::{FcchScanner, WindowScore};
@@ -672,19 +672,13 @@ impl Receiver {
                             if !ok {
                                 self.stats.sch_fn_mismatch += 1;
                             }
-                            events.push(RxEvent::SchDecoded {
-                                sample_index: self.input_index(centre_of(start, &fit)),
-                                bsic: info.bsic,
-                                ncc: info.ncc(),
-                                bcc: info.bcc(),
-                                frame_number: fn_,
-                                t1: info.t1,
-                                t2: info.t2,
-                                t3: info.t3,
-                                bit_errors: errors,
+                            events.push(self.sch_event(
+                                centre_of(start, &fit),
+                                &info,
+                                errors,
                                 snr_db,
-                                frame_number_ok: ok,
-                            });
+                                ok,
+                            ));
                         }
                         if ok {
                             s.sch_fail_run = 0;
@@ -806,6 +800,31 @@ impl Receiver {
         }
         self.state = State::Synchronized(s);
         true
+    }
+
+    /// The event of an SCH decoded at channel index `centre` (`ok`: its frame number is the one
+    /// the frame clock expected, or this SCH is what synchronised the receiver).
+    fn sch_event(
+        &self,
+        centre: f64,
+        info: &SchInfo,
+        errors: u32,
+        snr_db: f32,
+        ok: bool,
+    ) -> RxEvent {
+        RxEvent::SchDecoded {
+            sample_index: self.input_index(centre),
+            bsic: info.bsic,
+            ncc: info.ncc(),
+            bcc: info.bcc(),
+            frame_number: info.frame_number(),
+            t1: info.t1,
+            t2: info.t2,
+            t3: info.t3,
+            bit_errors: errors,
+            snr_db,
+            frame_number_ok: ok,
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
